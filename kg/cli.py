@@ -1,0 +1,160 @@
+"""The ``kg`` command line: a thin layer over the library.
+
+Exit codes follow pySHACL: 0 ok, 1 invalid data (SHACL violations, or form
+errors under ``--strict``), 2 input or usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg.errors import KGError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Build and query knowledge graphs of UNDP Accelerator Labs forms.",
+)
+_out = Console()
+_err = Console(stderr=True)
+
+DEFAULT_OUT = Path("outputs")
+
+
+class Format(str, Enum):
+    """Output formats of ``kg query``."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+@app.command()
+def build(
+    sources: Annotated[list[Path], typer.Argument(help="Form files and folders (searched recursively for *.md, *.txt).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = DEFAULT_OUT,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: cores).")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any file has an error.")] = False,
+    include_personal_data: Annotated[bool, typer.Option(help="Keep names and e-mails instead of pseudonyms.")] = False,
+    pseudonym_key: Annotated[
+        Optional[str], typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms (keep it secret).")
+    ] = None,
+) -> None:
+    """Build OUT/graph.ttl, OUT/graph.trig, OUT/store and OUT/manifest.json from forms."""
+    from kg.build import build as run_build
+    from kg.privacy import Pseudonymiser
+
+    privacy = Pseudonymiser(pseudonym_key, enabled=not include_personal_data)
+    with _progress() as progress:
+        task = progress.add_task("reading forms", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = run_build(list(sources), out, jobs=jobs, pseudonymiser=privacy, progress=advance)
+    for record in result.records:
+        for message in record.messages:
+            if message["level"] == "error":
+                where = f"{record.path}:{message['line']}" if message["line"] else record.path
+                _err.print(f"[red]error[/red] {where}: {message['text']} [{message['code']}]", highlight=False)
+    _err.print(
+        f"{len(result.records)} files: {len(result.records) - result.errors - result.warnings} ok, "
+        f"{result.warnings} with warnings, {result.errors} with errors; {result.triples} triples, "
+        f"{result.partnerships} partnerships, {result.organisations} organisations -> {out} "
+        f"({result.seconds['total']:.1f} s; details in {out / 'manifest.json'})",
+        highlight=False,
+    )
+    if strict and result.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    graph: Annotated[Path, typer.Argument(help="A build's output folder.")] = DEFAULT_OUT,
+    limit: Annotated[int, typer.Option(help="How many violations to show.")] = 50,
+) -> None:
+    """Validate a build against the SHACL shapes in ontology/shapes.ttl."""
+    from kg.validate import validate_build
+
+    report = validate_build(graph)
+    if report.conforms:
+        _out.print(f"conforms: {report.triples} triples, no violations")
+        return
+    table = Table("severity", "focus node", "path", "message", title=f"{len(report.violations)} SHACL results")
+    for violation in report.violations[:limit]:
+        table.add_row(violation.severity, violation.focus, violation.path, violation.message)
+    _out.print(table)
+    raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    name: Annotated[Optional[str], typer.Argument(help="A canned query's name or a .rq file.")] = None,
+    sparql: Annotated[Optional[str], typer.Option("--sparql", help="Query text instead of NAME.")] = None,
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="name=value, bound safely.")] = None,
+) -> None:
+    """Run a canned query, a query file or a query string over a build."""
+    from kg.query import format_result, load_query, parse_param, run_query
+
+    if (name is None) == (sparql is None):
+        raise typer.BadParameter("give either NAME (a canned query or .rq file) or --sparql TEXT")
+    text = sparql if sparql is not None else load_query(name)
+    params = dict(parse_param(p) for p in param or [])
+    result = run_query(graph, text, params)
+    if fmt is Format.table and result.kind == "select":
+        _out.print(_table(result))
+    else:
+        sys.stdout.write(format_result(result, "csv" if fmt is Format.table else fmt.value))
+
+
+@app.command()
+def queries() -> None:
+    """List the canned queries, one per line, with a one-line description."""
+    from kg.query import canned_queries
+
+    for canned in canned_queries().values():
+        sys.stdout.write(f"{canned.name}\t{canned.description}\n")
+
+
+def main() -> None:
+    """Entry point: run the app, mapping library errors to exit codes."""
+    try:
+        app()
+    except KGError as exc:
+        _err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+        disable=not _err.is_terminal,
+    )
+
+
+def _table(result) -> Table:
+    from kg.query import plain
+
+    table = Table(*result.variables, show_lines=False)
+    for row in result.rows:
+        table.add_row(*(plain(term) for term in row))
+    return table

@@ -1,0 +1,503 @@
+"""Turn a parsed :class:`~kg.forms.Form` into an :class:`Extraction` of facts.
+
+An extraction holds what the graph needs about one document: its type and
+template family, year, countries and locations, methods, data sources,
+themes, SDGs, experiment metafields, actions, partnerships, key insights and
+handover outcomes, each with the line it came from. Problems become messages
+on the extraction; nothing here raises on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from kg.countries import resolve_country
+from kg.forms import Form, Item, Message
+from kg.partners import PartnerName, parse_action_header, parse_partner_lines
+from kg.vocab import fold, infer_sector, sector_from_label
+
+__all__ = [
+    "CountryRef",
+    "Location",
+    "Action",
+    "Partnership",
+    "Insight",
+    "Extraction",
+    "extract",
+    "template_family",
+]
+
+
+@dataclass(frozen=True)
+class CountryRef:
+    """A ``[[country:...]]`` tag: the name as written and its ISO3 code ('' if unknown)."""
+
+    name: str
+    iso3: str
+    label: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Location:
+    """A ``[[latlng:...]]`` point and the country tag it follows."""
+
+    lat: Decimal
+    lng: Decimal
+    country_iso3: str
+    line: int
+
+
+@dataclass
+class Action:
+    """An initiative inside a portfolio, numbered as the form numbers it."""
+
+    number: int
+    name: str
+    line: int
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Partnership:
+    """A partner named by a form: who, in what role and sector, under which action."""
+
+    name: str
+    line: int
+    question: str
+    role: str = ""
+    acronym: str = ""
+    description: str = ""
+    sector: str = "unknown"
+    sector_source: str = "none"
+    action: int | None = None
+    unusual: bool | None = None
+    surface: str = ""
+    repeat: int = 0
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One key insight of a closing form, ranked as listed."""
+
+    rank: int
+    text: str
+    line: int
+
+
+@dataclass
+class Extraction:
+    """Every fact extracted from one form."""
+
+    path: str
+    sha256: str
+    family: str
+    doc_type: str
+    title: str
+    year: int | None = None
+    focal_point: str = ""
+    countries: list[CountryRef] = field(default_factory=list)
+    locations: list[Location] = field(default_factory=list)
+    methods: list[tuple[str, int]] = field(default_factory=list)
+    datasources: list[tuple[str, int]] = field(default_factory=list)
+    themes: list[tuple[str, int]] = field(default_factory=list)
+    sdgs: list[tuple[int, int]] = field(default_factory=list)
+    metafields: list[tuple[str, str, int]] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    partnerships: list[Partnership] = field(default_factory=list)
+    insights: list[Insight] = field(default_factory=list)
+    handover: list[tuple[str, int]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def country(self) -> str:
+        """The ISO3 code of the first resolved country, or ''."""
+        return next((c.iso3 for c in self.countries if c.iso3), "")
+
+    def warn(self, code: str, text: str, line: int = 0) -> None:
+        """Record a warning about the form."""
+        self.messages.append(Message("warning", code, text, line))
+
+
+METAFIELD_KEYS = (
+    "assignment_type",
+    "control_group",
+    "experiment_status",
+    "experiment_type",
+    "partnering_sector",
+    "quality_check",
+    "sample_size",
+    "total_cost",
+    "scaling",
+    "gender",
+    "consent",
+)
+
+_NAME_Q = re.compile(r"(state|provide|give|write|enter) the name of (the|our|your) par\w*er\b|^name of (the )?partner")
+_LIST_Q = re.compile(r"list (the )?names? of (the )?partners")
+_TOP_Q = re.compile(r"who are (your|the) top \d+ partners")
+_FREE_SECTOR_Q = re.compile(
+    r"(?:what|which) (?P<sector>government|civil society|private sector|academic|un internal)\b"
+    r".*(?:partners|organi[sz]ations).*actually work"
+)
+_GROUP_SECTOR_Q = re.compile(r"what sector does (our|your|the) partner belong")
+_UNUSUAL_GROUP_Q = re.compile(r"is this a new and unusual partner")
+_UNUSUAL_TEXT_Q = re.compile(r"new and unusual partners for undp")
+_INSIGHT_Q = re.compile(r"key insights")
+_HANDOVER_Q = re.compile(r"best describe(s)? the handover")
+_PARTNERING_SECTOR_Q = re.compile(r"which sector are you partnering with")
+_SDG = re.compile(r"^\s*(?:sdg\s*|goal\s*)?(\d{1,2})\b", re.I)
+_YEAR = re.compile(r"^\s*((?:19|20)\d\d)\s*$")
+_NUMBERED = re.compile(r"^\s*(?:\(?(\d{1,2})[.)]|(?:insight|key insight)\s*(\d{1,2})\s*[:.)-])\s*", re.I)
+_BULLET = re.compile(r"^\s*[-*•·▪●]\s+")
+_FREE_SECTOR_WORDS = {
+    "government": "government",
+    "civil society": "civil-society",
+    "private sector": "private-sector",
+    "academic": "academia",
+    "un internal": "united-nations",
+}
+
+
+def extract(form: Form) -> Extraction:
+    """Extract the facts of one form."""
+    doc = Extraction(
+        path=form.path,
+        sha256=form.sha256,
+        family=template_family(form),
+        doc_type=_doc_type(form),
+        title=form.title or _title_from_path(form.path),
+        items=form.items,
+        sections=[s.title for s in form.sections],
+    )
+    _extract_tags(form, doc)
+    _extract_actions(form, doc)
+    _extract_partnerships(form, doc)
+    _extract_insights_and_handover(form, doc)
+    return doc
+
+
+def template_family(form: Form) -> str:
+    """Name the template a form was written in (for reports and per-family rules).
+
+    ``closing_form_2021`` has per-sector partner questions, ``closing_form_2023``
+    repeated partner groups and a handover question; ``learning_plan``,
+    ``experiment``, ``solution`` (mapping) and ``innovation`` (challenge
+    entries) are told apart by their type tag and signature questions.
+    """
+    kind = _type_tag(form)
+    questions = " ".join(fold(item.question) for item in form.items)
+    if kind == "experiment":
+        return "experiment"
+    if kind == "solution":
+        return "innovation" if "name of the innovator" in questions else "solution"
+    if kind == "learningplan":
+        if _FREE_SECTOR_Q.search(questions) or "top 5 key insights you generated about your frontier" in questions:
+            return "closing_form_2021"
+        if _HANDOVER_Q.search(questions) or "partners you have actually worked with" in questions:
+            return "closing_form_2023"
+        if "closing" in fold(form.title) or "closing" in fold(form.path):
+            return "closing_form_2023" if "key insights" in questions else "closing_form_2021"
+        return "learning_plan"
+    return "unknown"
+
+
+def _type_tag(form: Form) -> str:
+    tag = form.first_tag("type")
+    return fold(tag.value).replace(" ", "") if tag else ""
+
+
+def _doc_type(form: Form) -> str:
+    family = template_family(form)
+    if family.startswith("closing_form"):
+        return "ClosingForm"
+    return {
+        "learning_plan": "LearningPlan",
+        "experiment": "Experiment",
+        "solution": "Solution",
+        "innovation": "Solution",
+    }.get(family, "Document")
+
+
+def _title_from_path(path: str) -> str:
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return stem.replace("_", " ").strip() or path
+
+
+def _extract_tags(form: Form, doc: Extraction) -> None:
+    if not form.first_tag("type") and form.n_lines:
+        doc.warn("no-type", "no [[type:...]] tag; typed as a plain document")
+    elif doc.family == "unknown":
+        tag = form.first_tag("type")
+        doc.warn("unknown-type", f"unknown form type {tag.value!r}", tag.line)
+    country_iso3 = ""
+    for tag in form.tags:
+        if tag.key == "year":
+            _set_year(doc, tag.value, tag.line)
+        elif tag.key == "focal_point" and not doc.focal_point:
+            doc.focal_point = tag.value
+        elif tag.key == "country":
+            country_iso3 = _add_country(doc, tag.value, tag.line)
+        elif tag.key == "latlng":
+            _add_location(doc, tag.value, tag.line, country_iso3)
+        elif tag.key == "methods":
+            doc.methods.append((tag.value, tag.line))
+        elif tag.key == "datasources":
+            doc.datasources.append((tag.value, tag.line))
+        elif tag.key == "thematic_areas":
+            doc.themes.append((tag.value, tag.line))
+        elif tag.key == "sdgs":
+            _add_sdg(doc, tag.value, tag.line)
+        elif tag.key != "type":
+            doc.metafields.append((tag.key, tag.value, tag.line))
+
+
+def _set_year(doc: Extraction, value: str, line: int) -> None:
+    match = _YEAR.match(value)
+    if not match:
+        doc.warn("bad-year", f"year {value!r} is not a four-digit year; ignored", line)
+    elif doc.year is None:
+        doc.year = int(match.group(1))
+
+
+def _add_country(doc: Extraction, name: str, line: int) -> str:
+    country = resolve_country(name)
+    if country is None:
+        doc.warn("unknown-country", f"unknown country {name!r}; kept as a name only", line)
+        ref = CountryRef(name, "", name, line)
+    else:
+        ref = CountryRef(name, country.iso3, country.name, line)
+    if all(c.iso3 != ref.iso3 or c.name != ref.name for c in doc.countries):
+        if ref.iso3 and any(c.iso3 == ref.iso3 for c in doc.countries):
+            return ref.iso3
+        doc.countries.append(ref)
+    return ref.iso3
+
+
+def _add_location(doc: Extraction, value: str, line: int, country_iso3: str) -> None:
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        lat, lng = (Decimal(p) for p in parts)
+    except (ValueError, InvalidOperation):
+        doc.warn("bad-latlng", f"latlng {value!r} is not 'lat,lng'; ignored", line)
+        return
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or not (lat.is_finite() and lng.is_finite()):
+        doc.warn("bad-latlng", f"latlng {value!r} is out of range; ignored", line)
+        return
+    if lat == 0 and lng == 0:
+        doc.warn("null-latlng", "latlng 0,0 is a placeholder, not a place; ignored", line)
+        return
+    point = Location(lat, lng, country_iso3, line)
+    if all((p.lat, p.lng) != (lat, lng) for p in doc.locations):
+        doc.locations.append(point)
+
+
+def _add_sdg(doc: Extraction, value: str, line: int) -> None:
+    match = _SDG.match(value)
+    number = int(match.group(1)) if match else 0
+    if not 1 <= number <= 17:
+        doc.warn("bad-sdg", f"SDG tag {value!r} names no goal 1-17; ignored", line)
+    elif all(n != number for n, _ in doc.sdgs):
+        doc.sdgs.append((number, line))
+
+
+def _extract_actions(form: Form, doc: Extraction) -> None:
+    """Collect ``ACTION N: NAME`` headers anywhere; acronyms defined in text become aliases."""
+    names: dict[int, list[tuple[str, int]]] = {}
+    for item in form.items:
+        for ln in item.content_lines():
+            header = parse_action_header(ln.text)
+            if header:
+                names.setdefault(header[0], []).append((header[1], ln.line))
+    for number in sorted(names):
+        doc.actions.append(_choose_action_name(number, names[number]))
+    _add_action_acronyms(form, doc)
+
+
+def _choose_action_name(number: int, candidates: list[tuple[str, int]]) -> Action:
+    """Prefer the first long-form name; shorter all-caps variants become aliases."""
+    spelled = [(n, ln) for n, ln in candidates if not _is_acronym(n)] or candidates
+    name = spelled[0][0]
+    action = Action(number, name, candidates[0][1])
+    for other, _ in candidates:
+        if fold(other) != fold(name) and fold(other) not in {fold(a) for a in action.aliases}:
+            action.aliases.append(other)
+    return action
+
+
+def _add_action_acronyms(form: Form, doc: Extraction) -> None:
+    for action in doc.actions:
+        pattern = re.compile(re.escape(action.name) + r"\s*\(([A-Z][A-Za-z0-9&\-]{1,11})\)")
+        for item in form.items:
+            match = pattern.search(item.text)
+            if match and match.group(1) not in action.aliases:
+                action.aliases.append(match.group(1))
+                break
+
+
+def _is_acronym(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z0-9&\-]{2,12}", text.strip()))
+
+
+def _extract_partnerships(form: Form, doc: Extraction) -> None:
+    groups = _group_answers(form)
+    for item in form.items:
+        question = fold(item.question)
+        if _NAME_Q.search(question) or _LIST_Q.search(question) or _TOP_Q.search(question):
+            sector = _group_sector(groups, item) or _experiment_sector(form, item)
+            unusual = _group_unusual(groups, item)
+            for name in parse_partner_lines(item.content_lines()):
+                doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
+        elif match := _FREE_SECTOR_Q.search(question):
+            sector = _FREE_SECTOR_WORDS[match.group("sector")]
+            for name in parse_partner_lines(item.content_lines(), free_text=True):
+                doc.partnerships.append(_partnership(name, item, (sector, "form"), None, doc))
+    _link_actions(doc)
+    _mark_unusual_from_text(form, doc)
+
+
+def _partnership(
+    name: PartnerName, item: Item, sector: tuple[str, str] | None, unusual: bool | None, doc: Extraction
+) -> Partnership:
+    fact = Partnership(
+        name=name.name,
+        line=name.line,
+        question=item.question,
+        role=name.role,
+        acronym=name.acronym,
+        description=name.description,
+        action=name.action,
+        unusual=unusual,
+        surface=name.surface,
+        repeat=item.repeat,
+    )
+    if sector:
+        fact.sector, fact.sector_source = sector
+    else:
+        inferred = infer_sector(f"{name.name} {name.acronym}".strip())
+        if inferred:
+            fact.sector, fact.sector_source = inferred[0], f"rule:{inferred[1]}"
+    return fact
+
+
+def _group_answers(form: Form) -> dict[tuple[int, int, str], Item]:
+    """Index grouped sector / unusual answers by (section, repeat, kind)."""
+    index: dict[tuple[int, int, str], Item] = {}
+    for item in form.items:
+        question = fold(item.question)
+        if _GROUP_SECTOR_Q.search(question):
+            index[(item.section, item.repeat, "sector")] = item
+        elif _UNUSUAL_GROUP_Q.search(question):
+            index[(item.section, item.repeat, "unusual")] = item
+    return index
+
+
+def _group_sector(groups: dict, item: Item) -> tuple[str, str] | None:
+    answer = groups.get((item.section, item.repeat, "sector"))
+    if answer is None:
+        return None
+    for text in answer.options + [answer.text]:
+        sector = sector_from_label(text) if text else None
+        if sector:
+            return sector, "form"
+    return None
+
+
+def _group_unusual(groups: dict, item: Item) -> bool | None:
+    answer = groups.get((item.section, item.repeat, "unusual"))
+    if answer is None:
+        return None
+    said = fold(" ".join(answer.options + [answer.text]))
+    if re.match(r"^(yes|si|sí|oui)\b", said):
+        return True
+    if re.match(r"^(no|non)\b", said):
+        return False
+    return None
+
+
+def _experiment_sector(form: Form, item: Item) -> tuple[str, str] | None:
+    """An experiment that partners with exactly one sector gives that sector."""
+    if not _LIST_Q.search(fold(item.question)):
+        return None
+    sectors = {sector_from_label(tag.value) for tag in form.tag_values("partnering_sector")}
+    sectors.discard(None)
+    if len(sectors) == 1:
+        return sectors.pop(), "form:partnering_sector"
+    return None
+
+
+def _link_actions(doc: Extraction) -> None:
+    """Point partners at the action whose number or alias their header named."""
+    known = {a.number for a in doc.actions}
+    for fact in doc.partnerships:
+        if fact.action is not None and fact.action not in known:
+            doc.warn("unknown-action", f"partner {fact.name!r} is under ACTION {fact.action}, never named", fact.line)
+
+
+def _mark_unusual_from_text(form: Form, doc: Extraction) -> None:
+    """Flag partnerships whose partner the 'new and unusual' answer names."""
+    for item in form.items:
+        if not _UNUSUAL_TEXT_Q.search(fold(item.question)) or item.is_empty:
+            continue
+        text = fold(item.text)
+        if re.match(r"^(none|n/?a|not applicable|no)\b", text):
+            continue
+        for fact in doc.partnerships:
+            names = [fact.name] + ([fact.acronym] if fact.acronym else [])
+            if any(len(n) > 2 and fold(n) in text for n in names):
+                fact.unusual = True
+
+
+def _extract_insights_and_handover(form: Form, doc: Extraction) -> None:
+    for item in form.items:
+        question = fold(item.question)
+        if _INSIGHT_Q.search(question) and not doc.insights:
+            doc.insights.extend(_split_insights(item))
+        elif _HANDOVER_Q.search(question):
+            doc.handover.extend((ln.text, ln.line) for ln in item.lines if ln.kind == "option" and ln.text)
+
+
+def _split_insights(item: Item) -> list[Insight]:
+    """Split a key-insights answer on its numbering, else bullets, else paragraphs."""
+    lines = [ln for ln in item.lines if ln.kind in ("text", "option", "blank", "link")]
+    for starts in (_numbered_starts(lines), _bullet_starts(lines), _paragraph_starts(lines)):
+        if starts:
+            return _cut(lines, starts)
+    return []
+
+
+def _numbered_starts(lines: list) -> list[int]:
+    starts = [i for i, ln in enumerate(lines) if ln.kind == "text" and _NUMBERED.match(ln.text)]
+    return starts if len(starts) >= 2 or (starts and starts[0] == _first_content(lines)) else []
+
+
+def _bullet_starts(lines: list) -> list[int]:
+    return [i for i, ln in enumerate(lines) if ln.kind == "option"]
+
+
+def _paragraph_starts(lines: list) -> list[int]:
+    starts = []
+    for i, ln in enumerate(lines):
+        if ln.kind != "blank" and (i == 0 or lines[i - 1].kind == "blank"):
+            starts.append(i)
+    return starts
+
+
+def _first_content(lines: list) -> int:
+    return next((i for i, ln in enumerate(lines) if ln.kind != "blank"), -1)
+
+
+def _cut(lines: list, starts: list[int]) -> list[Insight]:
+    insights = []
+    bounds = starts + [len(lines)]
+    for rank, (start, end) in enumerate(zip(bounds, bounds[1:]), start=1):
+        chunk = [ln.text for ln in lines[start:end] if ln.kind != "blank"]
+        text = " ".join(chunk).strip()
+        text = _NUMBERED.sub("", text, count=1).strip()
+        if text:
+            insights.append(Insight(rank, text, lines[start].line))
+    return insights

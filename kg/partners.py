@@ -1,0 +1,190 @@
+"""Split partner answers into organisation names, roles, acronyms and actions.
+
+Partner answers come as one name per group, or as lists: numbered, bulleted,
+comma- or semicolon-separated, grouped under ``ACTION N: NAME`` headers, with
+roles in parentheses ("(lead)"), acronyms in parentheses ("(UMSA)") and a
+description after " - ", ":" or " – ". These rules turn such answers into
+:class:`PartnerName` records and refuse what is not a name: headings,
+instructions, sector words, "None", sentence fragments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.forms import AnswerLine
+from kg.vocab import fold, sector_from_label
+
+__all__ = ["PartnerName", "parse_partner_lines", "parse_action_header", "looks_like_name"]
+
+
+@dataclass(frozen=True)
+class PartnerName:
+    """One partner as named in an answer."""
+
+    name: str
+    line: int
+    surface: str
+    role: str = ""
+    acronym: str = ""
+    description: str = ""
+    action: int | None = None
+
+
+def parse_action_header(text: str) -> tuple[int, str] | None:
+    """``(number, name)`` if ``text`` is an ``ACTION N: NAME`` header, else None.
+
+    A header's name ends at the first comma, period or " was/is ..." clause,
+    so "Action 3: Digital Readiness Assessment, was deployed..." names
+    "Digital Readiness Assessment".
+    """
+    match = _ACTION.match(text)
+    if not match:
+        return None
+    name = match.group(2).strip()
+    if len(name.split()) > 8 or ". " in name or ", " in name:
+        name = _ACTION_NAME_END.split(name, maxsplit=1)[0]
+    name = name.strip(" .:-–—")
+    if not name or len(name) > 120:
+        return None
+    return int(match.group(1)), name
+
+
+def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False) -> list[PartnerName]:
+    """Read partner names out of an answer's lines, in order, without repeats.
+
+    ``free_text`` marks narrative answers (the 2021-23 "what partners did you
+    actually work with" questions): only list-like segments that look like an
+    organisation's name are kept there, never prose.
+    """
+    names: list[PartnerName] = []
+    seen: set[str] = set()
+    action: int | None = None
+    for ln in lines:
+        if ln.kind not in ("text", "option"):
+            continue
+        header = parse_action_header(_strip_marker(ln.text))
+        if header:
+            action = header[0]
+            continue
+        for segment in _segments(ln.text, free_text):
+            name = _parse_segment(segment, ln.line, action, free_text)
+            if name and fold(name.name) not in seen:
+                seen.add(fold(name.name))
+                names.append(name)
+    return names
+
+
+def looks_like_name(text: str) -> bool:
+    """True when ``text`` reads as an organisation's name, not prose or a label."""
+    words = text.split()
+    if not words or len(words) > 14 or len(text) > 140 or len(text) < 2:
+        return False
+    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)):
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or _LOWER_START_OK.match(text)):
+        return False
+    if sector_from_label(text) or fold(text) in _GENERIC:
+        return False
+    lower = [w for w in words if w[:1].islower() and fold(w).strip(",.()") not in _CONNECTORS]
+    return len(lower) <= max(1, len(words) // 3)
+
+
+_ACTION = re.compile(r"^\s*(?:action|acci[óo]n|acao|ação)\s*(?:n[°ºo.]\s*)?(\d{1,2})\s*[:.\-–—)]\s*(.+)$", re.I)
+_ACTION_NAME_END = re.compile(r",|\.\s|\s(?:was|is|were|has|will|which|that|fue|est|a été)\s", re.I)
+_MARKER = re.compile(r"^\s*(?:[-*•·▪●+]+|\(?\d{1,2}\s*[.)\-–]|\(?[a-h][.)])\s*")
+_INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=[A-Z])")
+_PARENS = re.compile(r"\(([^()]*)\)")
+_DESC_SPLIT = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$")
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9&.\-]*$")
+_LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
+_CONNECTORS = {
+    "of", "and", "for", "the", "in", "on", "at", "to", "de", "del", "la", "las", "los", "el", "y", "e", "et",
+    "des", "du", "le", "les", "da", "do", "dos", "das", "para", "pour", "en", "a", "an", "&", "-", "on", "und",
+    "di", "della", "al", "by", "with", "sur", "por", "l'", "d'",
+}
+_NOT_A_NAME = re.compile(
+    r"^(?:n/?a|none|nil|no|nothing|not applicable|not yet|tbd|tbc|to be (?:determined|confirmed|defined)|"
+    r"ninguno|ninguna|aucun|aucune|néant|neant|sin|pending|other|others|otros|autres|etc|idem|same|"
+    r"please|what|who|how|why|which|describe the|list the|list of|state the|if applicable|top \d|partners?\b|socios?\b|"
+    r"partenaires?\b|action \d|this|these|we |our |the partners|see above|as above|yes|si|oui)\b"
+)
+_GENERIC = {
+    "government", "governments", "private sector", "academia", "civil society", "ngo", "ngos", "un agencies",
+    "local government", "local governments", "universities", "local universities", "schools", "communities",
+    "community", "citizens", "youth", "women", "private companies", "startups", "municipalities", "ministries",
+    "donors", "media", "experts", "students", "public sector", "un", "undp", "innovators",
+}
+
+
+def _strip_marker(text: str) -> str:
+    return _MARKER.sub("", text, count=1).strip()
+
+
+def _segments(text: str, free_text: bool) -> list[str]:
+    """Split one answer line into candidate name segments."""
+    text = _INLINE_NUMBER.sub(" ; ", " " + text).strip(" ;")
+    pieces: list[str] = []
+    for part in re.split(r";|\s\|\s", text):
+        part = _strip_marker(part)
+        if not part:
+            continue
+        pieces.extend(_split_commas(part) if "," in part else [part])
+    if free_text:
+        pieces = [p for p in pieces if len(p.split()) <= 12]
+    return pieces
+
+
+def _split_commas(text: str) -> list[str]:
+    """Split a comma list of names, but keep "Ministry of Youth, Sports and ..." whole."""
+    outside = _PARENS.sub(lambda m: m.group(0).replace(",", "\0"), text)
+    parts = [p.replace("\0", ",").strip() for p in outside.split(",")]
+    parts = [re.sub(r"^(?:and|y|et|e)\s+", "", p) for p in parts if p]
+    if len(parts) < 2:
+        return parts
+    whole_name = any(
+        len(p.split()) == 1 and not _ACRONYM.match(p) and not p[:1].isupper() for p in parts
+    ) or any(len(p.split()) == 1 and not _ACRONYM.match(p) for p in parts[1:-1])
+    if whole_name or not all(looks_like_name(p) for p in parts):
+        return [text]
+    return parts
+
+
+def _parse_segment(segment: str, line: int, action: int | None, free_text: bool) -> PartnerName | None:
+    surface = segment.strip()
+    text = surface.strip(" .;,")
+    text, description = _split_description(text)
+    text, acronym, role = _split_parentheses(text)
+    text = re.sub(r"^(?:the|la|el|le|les|los|las)\s+(?=[A-Z])", "", text, flags=re.I).strip(" .;,:-")
+    if acronym and not text:
+        text, acronym = acronym, ""
+    if not looks_like_name(text):
+        if _ACRONYM.match(text or "") and len(text) <= 12:
+            pass
+        else:
+            return None
+    return PartnerName(text, line, surface, role, acronym, description, action)
+
+
+def _split_description(text: str) -> tuple[str, str]:
+    parts = _DESC_SPLIT.split(text, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip():
+        return parts[0].strip(), parts[1].strip()
+    return text, ""
+
+
+def _split_parentheses(text: str) -> tuple[str, str, str]:
+    """Take acronyms and roles out of parentheses: ("Name", "ACR", "role")."""
+    acronym = role = ""
+    for inner in _PARENS.findall(text):
+        inner_s = inner.strip()
+        if _ACRONYM.match(inner_s) and len(inner_s) <= 15 and not acronym:
+            acronym = inner_s
+        elif inner_s and inner_s[:1].islower() and len(inner_s.split()) <= 5 and not role:
+            role = inner_s
+        elif looks_like_name(inner_s) and _ACRONYM.match(_PARENS.sub("", text).strip()):
+            acronym, text = _PARENS.sub("", text).strip(), f"{inner_s}"
+            return text, acronym, role
+    name = _PARENS.sub(" ", text)
+    return " ".join(name.split()), acronym, role

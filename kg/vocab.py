@@ -1,0 +1,116 @@
+"""Controlled vocabularies kept as data in ``ontology/``: sectors and sector rules.
+
+Sectors are SKOS concepts in ``ontology/sectors.ttl``; the wordings forms use
+for them are its alt and hidden labels. Rules that infer a sector from an
+organisation's name live in ``ontology/sector_rules.jsonl`` (one JSON object
+per line, with an ``id``), in the order they are tried. Both are loaded on
+first use, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.namespace import SKOS
+
+__all__ = [
+    "SectorRule",
+    "ontology_dir",
+    "sector_from_label",
+    "infer_sector",
+    "sector_labels",
+    "fold",
+]
+
+
+@dataclass(frozen=True)
+class SectorRule:
+    """A rule that gives ``sector`` to names matching ``pattern``."""
+
+    id: str
+    sector: str
+    pattern: re.Pattern[str]
+
+
+def ontology_dir() -> Path:
+    """The folder of ontology and vocabulary data (installed copy first)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "ontology"
+    return installed if installed.is_dir() else here.parent / "ontology"
+
+
+def fold(text: str) -> str:
+    """Casefold ``text``, drop accents and fold runs of white space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def sector_from_label(label: str) -> str | None:
+    """The sector id (``government``, ``academia``...) a form's wording names, or None."""
+    key = fold(label).strip(" .:;-/")
+    key = re.sub(r"\s*/\s*", "/ ", key)
+    return _label_index().get(key) or _label_index().get(key.replace("/ ", "/"))
+
+
+def infer_sector(name: str) -> tuple[str, str] | None:
+    """Infer a sector from an organisation's name: ``(sector, rule id)`` or None."""
+    folded = fold(name)
+    for rule in _rules():
+        target = name if rule.pattern.flags & re.IGNORECASE == 0 else folded
+        if rule.pattern.search(target):
+            return rule.sector, rule.id
+    return None
+
+
+def sector_labels() -> dict[str, str]:
+    """Sector id to its English preferred label."""
+    return dict(_pref_labels())
+
+
+@lru_cache(maxsize=1)
+def _sector_graph() -> Graph:
+    graph = Graph()
+    graph.parse(ontology_dir() / "sectors.ttl", format="turtle")
+    return graph
+
+
+@lru_cache(maxsize=1)
+def _label_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    graph = _sector_graph()
+    for predicate in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation):
+        for concept, label in graph.subject_objects(predicate):
+            sector = str(concept).rsplit("/", 1)[-1]
+            index.setdefault(fold(str(label)), sector)
+    return index
+
+
+@lru_cache(maxsize=1)
+def _pref_labels() -> dict[str, str]:
+    graph = _sector_graph()
+    return {
+        str(concept).rsplit("/", 1)[-1]: str(label)
+        for concept, label in graph.subject_objects(SKOS.prefLabel)
+        if getattr(label, "language", None) == "en" and "/sector/" in str(concept)
+    }
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[SectorRule, ...]:
+    rules = []
+    path = ontology_dir() / "sector_rules.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        flags = 0 if data.get("case_sensitive") else re.IGNORECASE
+        pattern = data["pattern"] if flags == 0 else fold(data["pattern"])
+        rules.append(SectorRule(data["id"], data["sector"], re.compile(pattern, flags)))
+    return tuple(rules)
