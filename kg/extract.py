@@ -494,7 +494,7 @@ def _first_content(lines: list) -> int:
 def _cut(lines: list, starts: list[int]) -> list[Insight]:
     insights = []
     bounds = starts + [len(lines)]
-    for rank, (start, end) in enumerate(zip(bounds, bounds[1:]), start=1):
+    for rank, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
         chunk = [ln.text for ln in lines[start:end] if ln.kind != "blank"]
         text = " ".join(chunk).strip()
         text = _NUMBERED.sub("", text, count=1).strip()

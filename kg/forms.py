@@ -250,7 +250,7 @@ _FORMAT_TAGS = (
 )
 _STRAY_HTML = re.compile(rf"</?(?:{_FORMAT_TAGS})(?:\s[^<>]*)?/?>", re.I)
 _BR = re.compile(r"<br\s*/?>", re.I)
-_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*$")
 _LEAD = re.compile(r"^\*\*(.*)\*\*$")
 _OPTION = re.compile(r"^\s*[-*]\s+(.*\S)\s*$")
 _IMAGE = re.compile(r"^\s*!\[([^\]]*)\]\(([^)\s]*)[^)]*\)\s*$")
@@ -275,17 +275,24 @@ class _Parser:
 
     def feed(self, raw: str, number: int) -> None:
         line = _CONTROL.sub(" ", raw.replace("\ufeff", "").replace("\xa0", " ")).rstrip()
-        if self.pending_title and line.strip() and not line.lstrip().startswith(("[[", "#", ">")):
+        if self.pending_title and line.strip():
             self.pending_title = False
-            self.form.title = _clean_text(_clean_html(line))
-            self.form.title_line = number
-            return
+            if not line.lstrip().startswith(("[[", "#", ">", "<")):
+                self.form.title = _clean_text(_clean_html(line))
+                self.form.title_line = number
+                return
         if _GROUP_OPEN.match(line):
             self._open_group(number)
             return
         if self.group is not None and self._closes_group(line):
+            before = _DIV_CLOSE.split(line, maxsplit=1)
+            if before[0].strip():
+                self._feed_content(before[0], number)
             self._close_group()
-            line = _DIV_CLOSE.sub("", line, count=1)
+            line = before[1] if len(before) > 1 else ""
+        self._feed_content(line, number)
+
+    def _feed_content(self, line: str, number: int) -> None:
         if line.lstrip().startswith("[["):
             if self._feed_tags(line, number):
                 return
@@ -295,7 +302,7 @@ class _Parser:
             return
         heading = _HEADING.match(clean) if clean.startswith("#") else None
         if heading:
-            self._heading(len(heading.group(1)), heading.group(2), number)
+            self._heading(len(heading.group(1)), heading.group(2) or "", number)
             return
         if self.expect_lead:
             lead = _LEAD.match(clean.strip())
@@ -410,7 +417,7 @@ def _clean_html(line: str) -> str:
 
 def _clean_text(text: str) -> str:
     """Decode HTML entities and fold runs of spaces."""
-    return re.sub(r"[ \t]{2,}", " ", html.unescape(text)).strip()
+    return re.sub(r"[ \t]{2,}", " ", html.unescape(text).replace("\xa0", " ")).strip()
 
 
 def _dedupe_tags(form: Form) -> None:

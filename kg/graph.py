@@ -195,6 +195,7 @@ def _insights(iri: URIRef, doc: Extraction) -> Iterator[Triple]:
 
 
 def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser) -> Iterator[Triple]:
+    known = privacy.personal_values(doc.items)
     for index, item in enumerate(doc.items):
         node = mint("item", doc.path, index)
         yield iri, PKG.hasItem, node
@@ -211,9 +212,9 @@ def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser) -> Iterator[Tri
             yield node, PKG.repeat, Literal(item.repeat)
         text = item.text
         if text:
-            yield node, PKG.answer, Literal(privacy.answer(item.question, text))
+            yield node, PKG.answer, Literal(privacy.answer(item.question, text, known))
         for option in item.options:
-            yield node, PKG.option, Literal(privacy.answer(item.question, option))
+            yield node, PKG.option, Literal(privacy.answer(item.question, option, known))
         for url in item.urls:
             yield node, PKG.link, Literal(privacy.text(url), datatype=XSD.anyURI)
 

@@ -101,7 +101,7 @@ _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9&.\-]*$")
 _LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
 _CONNECTORS = {
     "of", "and", "for", "the", "in", "on", "at", "to", "de", "del", "la", "las", "los", "el", "y", "e", "et",
-    "des", "du", "le", "les", "da", "do", "dos", "das", "para", "pour", "en", "a", "an", "&", "-", "on", "und",
+    "des", "du", "le", "les", "da", "do", "dos", "das", "para", "pour", "en", "a", "an", "&", "-", "und",
     "di", "della", "al", "by", "with", "sur", "por", "l'", "d'",
 }
 _NOT_A_NAME = re.compile(

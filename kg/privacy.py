@@ -54,8 +54,30 @@ class Pseudonymiser:
             return value
         return _EMAIL.sub(lambda m: self.person(m.group(0)), value)
 
-    def answer(self, question: str, value: str) -> str:
-        """An answer as it may be published: pseudonymised whole if the question is personal."""
+    def answer(self, question: str, value: str, known: tuple[str, ...] = ()) -> str:
+        """An answer as it may be published: pseudonymised whole if the question is personal.
+
+        ``known`` lists the form's personal values (see :meth:`personal_values`);
+        where one of them recurs in other answers it is replaced there too.
+        """
         if self.enabled and value.strip() and is_personal_question(question):
             return self.person(value)
-        return self.text(value)
+        text = self.text(value)
+        if self.enabled:
+            for name in known:
+                if name in text:
+                    text = text.replace(name, self.person(name))
+        return text
+
+    def personal_values(self, items) -> tuple[str, ...]:
+        """The names and contacts a form's personal questions give, longest first."""
+        if not self.enabled:
+            return ()
+        values = {
+            line.text.strip()
+            for item in items
+            if is_personal_question(item.question)
+            for line in item.content_lines()
+            if len(line.text.strip()) >= 4
+        }
+        return tuple(sorted(values, key=lambda v: (-len(v), v)))

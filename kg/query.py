@@ -37,7 +37,9 @@ __all__ = [
 
 _QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _HEADER = re.compile(r"^#\s*(name|description|parameters):\s*(.*)$")
-_STRINGS_AND_COMMENTS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*')
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*'
+)
 _SERVICE = re.compile(r"\bSERVICE\b", re.I)
 
 
@@ -159,7 +161,8 @@ def format_result(result: QueryResult, fmt: str) -> str:
     CONSTRUCT and DESCRIBE results are Turtle whatever ``fmt`` says.
     """
     if result.triples is not None:
-        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes={p: str(n) for p, n in PREFIXES.items()}).decode()
+        prefixes = {p: str(n) for p, n in PREFIXES.items()}
+        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode()
     if fmt == "json":
         return json.dumps(_json_result(result), indent=2, ensure_ascii=False) + "\n"
     if result.boolean is not None:
@@ -191,9 +194,8 @@ def _read_canned(path: Path) -> CannedQuery:
             header[match.group(1)] = match.group(2).strip()
         elif line.strip() and not line.startswith("#"):
             break
-    return CannedQuery(
-        header.get("name", path.stem), header.get("description", ""), header.get("parameters", ""), path.read_text(encoding="utf-8")
-    )
+    text = path.read_text(encoding="utf-8")
+    return CannedQuery(header.get("name", path.stem), header.get("description", ""), header.get("parameters", ""), text)
 
 
 def _to_result(answer) -> QueryResult:
@@ -212,7 +214,7 @@ def _json_result(result: QueryResult) -> dict:
     bindings = []
     for row in result.rows:
         binding = {}
-        for name, term in zip(result.variables, row):
+        for name, term in zip(result.variables, row, strict=True):
             if term is not None:
                 binding[name] = _json_term(term)
         bindings.append(binding)
