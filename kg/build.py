@@ -110,6 +110,8 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     records, extractions = _read_all(inputs, jobs, progress)
     _flag_duplicates(records)
+    privacy = pseudonymiser or Pseudonymiser()
+    known = _protect(privacy, extractions, records)
     timings["read_extract"] = time.perf_counter() - start
 
     mark = time.perf_counter()
@@ -117,7 +119,8 @@ def build(
     timings["resolve"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    graphs = named_graphs(extractions, resolution, pseudonymiser or Pseudonymiser())
+    graphs = named_graphs(extractions, resolution, privacy)
+    graphs = privacy.scrub_graphs(graphs, {document_iri(path): values for path, values in known.items()})
     _count_triples(graphs, records)
     quads = to_ox_quads(graphs)
     timings["graph"] = time.perf_counter() - mark
@@ -220,6 +223,24 @@ def _flag_duplicates(records: list[FileRecord]) -> None:
                 record.status = "warning"
         else:
             first[record.sha256] = record.path
+
+
+def _protect(privacy: Pseudonymiser, extractions: list[Extraction], records: list[FileRecord]) -> dict:
+    """Pseudonymise names in file names and messages; return each document path's personal values.
+
+    Records keep the input path (the manifest names files as they are on
+    disk); their document IRI follows the extraction's pseudonymised path.
+    """
+    originals = [doc.path for doc in extractions]
+    known = privacy.protect(extractions)
+    renamed = {old: doc.path for old, doc in zip(originals, extractions, strict=True)}
+    for record in records:
+        values = known.get(renamed.get(record.path, record.path), ())
+        if record.document:
+            record.document = str(document_iri(renamed.get(record.path, record.path)))
+        for message in record.messages:
+            message["text"] = privacy.text(message["text"], values)
+    return known
 
 
 def _count_triples(graphs: dict, records: list[FileRecord]) -> None:

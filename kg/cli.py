@@ -130,6 +130,37 @@ def queries() -> None:
         sys.stdout.write(f"{canned.name}\t{canned.description}\n")
 
 
+@app.command(name="eval")
+def evaluate(
+    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold annotations (*.json).")],
+    corpus: Annotated[Path, typer.Option(help="Folder holding the annotated forms.")] = Path("../shared/corpus"),
+    details: Annotated[bool, typer.Option(help="List false, missed and wrongly-sectored partners.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    ner: Annotated[bool, typer.Option(help="Use spaCy NER for prose answers.")] = True,
+) -> None:
+    """Print precision, recall and F1 of partners, actions and roles, and sector accuracy."""
+    import json
+
+    from kg.evaluate import evaluate as run_eval
+
+    result = run_eval(gold_dir, corpus, use_ner=ner)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table("facts", "precision", "recall", "F1", "tp", "fp", "fn", title=f"{len(result.forms)} gold forms")
+    for name, score in (("partners", result.partners), ("actions", result.actions), ("roles", result.roles)):
+        table.add_row(name, f"{score.precision:.3f}", f"{score.recall:.3f}", f"{score.f1:.3f}",
+                      str(score.tp), str(score.fp), str(score.fn))
+    _out.print(table)
+    _out.print(f"sector accuracy: {result.sector_accuracy:.3f} ({result.sectors_right}/{result.sectors_total})")
+    if details:
+        for form in result.forms:
+            for label, names in (("false", form.false_partners), ("missed", form.missed_partners),
+                                 ("sector", form.wrong_sectors)):
+                for name in names:
+                    _out.print(f"{form.file}: {label}: {name}", highlight=False, markup=False)
+
+
 def main() -> None:
     """Entry point: run the app, mapping library errors to exit codes."""
     try:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from kg.countries import resolve_country
-from kg.forms import Form, Item, Message
-from kg.partners import PartnerName, parse_action_header, parse_partner_lines
+from kg.forms import AnswerLine, Form, Item, Message
+from kg.ner import find_organisations, looks_like_organisation
+from kg.partners import PartnerName, is_no_partner, looks_like_name, parse_action_header, parse_partner_lines
 from kg.vocab import fold, infer_sector, sector_from_label
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Action",
     "Partnership",
     "Insight",
+    "Mention",
     "Extraction",
     "extract",
     "template_family",
@@ -79,6 +81,17 @@ class Partnership:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """An organisation named in a narrative answer: a mention, never a partner."""
+
+    name: str
+    line: int
+    question: str
+    acronym: str = ""
+    source: str = "rule"
+
+
+@dataclass(frozen=True)
 class Insight:
     """One key insight of a closing form, ranked as listed."""
 
@@ -107,6 +120,7 @@ class Extraction:
     metafields: list[tuple[str, str, int]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     partnerships: list[Partnership] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
     insights: list[Insight] = field(default_factory=list)
     handover: list[tuple[str, int]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
@@ -149,6 +163,12 @@ _UNUSUAL_GROUP_Q = re.compile(r"is this a new and unusual partner")
 _UNUSUAL_TEXT_Q = re.compile(r"new and unusual partners for undp")
 _INSIGHT_Q = re.compile(r"key insights")
 _HANDOVER_Q = re.compile(r"best describe(s)? the handover")
+_MENTION_Q = re.compile(
+    r"handover|brief description of the (collaboration|partnership)|early leads|background|new and unusual partners|"
+    r"benefit from the results|planned to scale|with whom|institutional affiliation|types of data, why|"
+    r"what (official )?data sources"
+)
+_MENTION_SECTION = re.compile(r"^(partners|partnerships|data and methods|handover)$")
 _PARTNERING_SECTOR_Q = re.compile(r"which sector are you partnering with")
 _SDG = re.compile(r"^\s*(?:sdg\s*|goal\s*)?(\d{1,2})\b", re.I)
 _YEAR = re.compile(r"^\s*((?:19|20)\d\d)\s*$")
@@ -163,8 +183,14 @@ _FREE_SECTOR_WORDS = {
 }
 
 
-def extract(form: Form) -> Extraction:
-    """Extract the facts of one form."""
+def extract(form: Form, ner: bool = True) -> Extraction:
+    """Extract the facts of one form.
+
+    With ``ner`` the organisations named in prose (2021-23 partner answers and
+    the narrative sections listed in ``_MENTION_Q``) are found with spaCy NER
+    plus rules; without it only list-like answers give partners and there are
+    no mentions.
+    """
     doc = Extraction(
         path=form.path,
         sha256=form.sha256,
@@ -176,7 +202,11 @@ def extract(form: Form) -> Extraction:
     )
     _extract_tags(form, doc)
     _extract_actions(form, doc)
-    _extract_partnerships(form, doc)
+    prose = _extract_partnerships(form, doc)
+    if ner:
+        _extract_prose_organisations(form, doc, prose)
+    _link_actions(doc)
+    _mark_unusual_from_text(form, doc)
     _extract_insights_and_handover(form, doc)
     return doc
 
@@ -285,7 +315,7 @@ def _add_location(doc: Extraction, value: str, line: int, country_iso3: str) -> 
     except (ValueError, InvalidOperation):
         doc.warn("bad-latlng", f"latlng {value!r} is not 'lat,lng'; ignored", line)
         return
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or not (lat.is_finite() and lng.is_finite()):
+    if not (lat.is_finite() and lng.is_finite()) or not (-90 <= lat <= 90 and -180 <= lng <= 180):
         doc.warn("bad-latlng", f"latlng {value!r} is out of range; ignored", line)
         return
     if lat == 0 and lng == 0:
@@ -343,8 +373,10 @@ def _is_acronym(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Z0-9&\-]{2,12}", text.strip()))
 
 
-def _extract_partnerships(form: Form, doc: Extraction) -> None:
+def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, AnswerLine, tuple[str, str]]]:
+    """Partners from list-like answers; return the prose lines of partner answers for NER."""
     groups = _group_answers(form)
+    prose: list[tuple[Item, AnswerLine, tuple[str, str]]] = []
     for item in form.items:
         question = fold(item.question)
         if _NAME_Q.search(question) or _LIST_Q.search(question) or _TOP_Q.search(question):
@@ -353,11 +385,59 @@ def _extract_partnerships(form: Form, doc: Extraction) -> None:
             for name in parse_partner_lines(item.content_lines()):
                 doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
         elif match := _FREE_SECTOR_Q.search(question):
-            sector = _FREE_SECTOR_WORDS[match.group("sector")]
-            for name in parse_partner_lines(item.content_lines(), free_text=True):
-                doc.partnerships.append(_partnership(name, item, (sector, "form"), None, doc))
-    _link_actions(doc)
-    _mark_unusual_from_text(form, doc)
+            sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
+            for line in item.content_lines():
+                if _is_prose(line):
+                    prose.append((item, line, sector))
+                    continue
+                for name in parse_partner_lines([line], free_text=True):
+                    doc.partnerships.append(_partnership(name, item, sector, None, doc))
+    return prose
+
+
+def _is_prose(line: AnswerLine) -> bool:
+    """A sentence rather than a list item: long, or with lowercase words beyond a name's."""
+    words = line.text.split()
+    return line.kind == "text" and (len(words) > 12 or not looks_like_name(line.text)) and not is_no_partner(line.text)
+
+
+def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> None:
+    """Run the organisation finder once over prose partner answers and narrative answers."""
+    narrative = [
+        (item, line)
+        for item in form.items
+        if _is_narrative(form, item)
+        for line in item.content_lines()
+        if line.kind == "text" and len(line.text) > 20 and not line.text.isupper() and not parse_action_header(line.text)
+    ]
+    texts = [line.text for _, line, _ in prose] + [line.text for _, line in narrative]
+    if not texts:
+        return
+    found = find_organisations(texts)
+    for (item, line, sector), spans in zip(prose, found[: len(prose)], strict=True):
+        for span in spans:
+            if span.source == "rule" or len(span.text.split()) > 1:
+                name = PartnerName(span.text, line.line, span.text, acronym=span.acronym)
+                if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
+                    doc.partnerships.append(_partnership(name, item, sector, None, doc))
+    partners = {fold(p.name) for p in doc.partnerships} | {fold(p.acronym) for p in doc.partnerships if p.acronym}
+    partners |= {fold(n) for a in doc.actions for n in [a.name, *a.aliases]}
+    seen: set[str] = set()
+    for (item, line), spans in zip(narrative, found[len(prose) :], strict=True):
+        for span in spans:
+            key = fold(span.text)
+            if span.source == "ner" and not looks_like_organisation(span.text):
+                continue
+            if key not in partners and key not in seen:
+                seen.add(key)
+                doc.mentions.append(Mention(span.text, line.line, item.question, span.acronym, span.source))
+
+
+def _is_narrative(form: Form, item: Item) -> bool:
+    question = fold(item.question)
+    if _NAME_Q.search(question) or _LIST_Q.search(question) or _FREE_SECTOR_Q.search(question):
+        return False
+    return bool(_MENTION_Q.search(question) or _MENTION_SECTION.search(fold(form.sections[item.section].title)))
 
 
 def _partnership(

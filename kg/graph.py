@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from rdflib import Dataset, Literal, URIRef
 
 from kg.extract import Extraction
-from kg.namespaces import DCTERMS, GEO, ORG, PKG, PREFIXES, PROV, RDF, RDFS, SKOS, XSD, mint, sdg_iri
+from kg.namespaces import DCTERMS, GEO, ORG, OWL, PKG, PREFIXES, PROV, RDF, RDFS, SKOS, WD, XSD, mint, sdg_iri
 from kg.privacy import Pseudonymiser
 from kg.resolve import Resolution
 from kg.vocab import fold, sector_labels
@@ -85,6 +85,7 @@ def document_triples(doc: Extraction, resolution: Resolution, privacy: Pseudonym
     yield from _tag_links(iri, doc)
     yield from _actions(iri, doc)
     yield from _partnerships(iri, doc, resolution)
+    yield from _mentions(iri, doc, resolution)
     yield from _insights(iri, doc)
     yield from _items(iri, doc, privacy)
 
@@ -183,6 +184,22 @@ def _partnerships(iri: URIRef, doc: Extraction, resolution: Resolution) -> Itera
             yield node, PKG.unusual, Literal(fact.unusual)
 
 
+def _mentions(iri: URIRef, doc: Extraction, resolution: Resolution) -> Iterator[Triple]:
+    for index, mention in enumerate(doc.mentions):
+        key = resolution.mention_key_of(doc.path, index)
+        if key is None:
+            continue
+        node = mint("mention", doc.path, index)
+        yield iri, PKG.mentions, node
+        yield node, RDF.type, PKG.Mention
+        yield node, PKG.document, iri
+        yield node, PKG.organization, mint("org", key)
+        yield node, PKG.surfaceForm, Literal(mention.name)
+        yield node, PKG.line, Literal(mention.line)
+        yield node, PKG.evidenceQuestion, Literal(mention.question)
+        yield node, PKG.foundBy, Literal(mention.source)
+
+
 def _insights(iri: URIRef, doc: Extraction) -> Iterator[Triple]:
     for insight in doc.insights:
         node = mint("insight", doc.path, insight.rank)
@@ -273,8 +290,19 @@ def _organisations(resolution: Resolution) -> Iterator[Triple]:
         yield node, PKG.resolutionRule, Literal(org.rule)
         if org.scope:
             yield node, PKG.scopeCountry, mint("country", org.scope)
+        if org.wikidata:
+            yield node, OWL.sameAs, WD[org.wikidata]
         for surface in org.surface_forms:
             yield node, PKG.surfaceForm, Literal(surface)
+            if surface != org.label:
+                yield node, SKOS.altLabel, Literal(surface)
         for acronym in org.acronyms:
             yield node, SKOS.altLabel, Literal(acronym)
+        for merge in org.merges:
+            record = mint("merge", key, merge.surface)
+            yield node, PKG.resolvedFrom, record
+            yield record, RDF.type, PKG.MergeRecord
+            yield record, PKG.surfaceForm, Literal(merge.surface)
+            yield record, PKG.rule, Literal(merge.rule)
+            yield record, PKG.score, Literal(f"{merge.score:.1f}", datatype=XSD.decimal)
 

@@ -22,6 +22,7 @@ __all__ = [
     "GEO",
     "SDG",
     "SH",
+    "WD",
     "DCTERMS",
     "OWL",
     "PROV",
@@ -43,6 +44,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 SDG = Namespace("http://metadata.un.org/sdg/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+WD = Namespace("http://www.wikidata.org/entity/")
 
 PREFIXES = {
     "pkg": PKG,
@@ -50,6 +52,7 @@ PREFIXES = {
     "org": ORG,
     "geo": GEO,
     "sdg": SDG,
+    "wd": WD,
     "dcterms": DCTERMS,
     "owl": OWL,
     "prov": PROV,
@@ -69,6 +72,7 @@ KINDS = frozenset(
         "org",
         "partnership",
         "mention",
+        "merge",
         "method",
         "datasource",
         "theme",
@@ -83,7 +87,7 @@ KINDS = frozenset(
 
 _SLUG_MAX = 60
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,79}$")
+_SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,79}")
 
 
 def mint(kind: str, *key: str | int) -> URIRef:
@@ -101,7 +105,7 @@ def mint(kind: str, *key: str | int) -> URIRef:
     if not parts or not any(part.strip() for part in parts):
         raise ValueError(f"empty key for IRI kind {kind!r}")
     full_key = "/".join(parts)
-    slug = "/".join(part if _SAFE_KEY.match(part) else slugify(part) or "x" for part in parts)
+    slug = "/".join(part if _SAFE_KEY.fullmatch(part) else slugify(part) or "x" for part in parts)
     if slug != full_key:
         slug = f"{slug}-{_short_hash(full_key)}"
     return ID[f"{kind}/{slug}"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from kg.forms import AnswerLine
 from kg.vocab import fold, sector_from_label
 
-__all__ = ["PartnerName", "parse_partner_lines", "parse_action_header", "looks_like_name"]
+__all__ = ["PartnerName", "parse_partner_lines", "parse_action_header", "looks_like_name", "is_no_partner"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class PartnerName:
     acronym: str = ""
     description: str = ""
     action: int | None = None
+    sector: str = ""
 
 
 def parse_action_header(text: str) -> tuple[int, str] | None:
@@ -61,6 +62,7 @@ def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False) -> lis
     names: list[PartnerName] = []
     seen: set[str] = set()
     action: int | None = None
+    sector = ""
     for ln in lines:
         if ln.kind not in ("text", "option"):
             continue
@@ -68,12 +70,24 @@ def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False) -> lis
         if header:
             action = header[0]
             continue
-        for segment in _segments(ln.text, free_text):
+        heading_sector, rest = _sector_heading(_strip_marker(ln.text))
+        if heading_sector:
+            sector = heading_sector
+            if not rest:
+                continue
+        for segment in _segments(rest if heading_sector else ln.text, free_text):
             name = _parse_segment(segment, ln.line, action, free_text)
             if name and fold(name.name) not in seen:
                 seen.add(fold(name.name))
-                names.append(name)
+                names.append(PartnerName(**{**name.__dict__, "sector": sector}) if sector else name)
     return names
+
+
+def is_no_partner(text: str) -> bool:
+    """True for answers that say there is no partner: "N/A", "None", "N.A.", "Not yet"..."""
+    folded = fold(text).strip(" .;:,-–—!*()[]")
+    compact = re.sub(r"[\s./\\-]", "", folded)
+    return not compact or compact in _NO_PARTNER_COMPACT or bool(_NO_PARTNER.match(folded))
 
 
 def looks_like_name(text: str) -> bool:
@@ -81,14 +95,16 @@ def looks_like_name(text: str) -> bool:
     words = text.split()
     if not words or len(words) > 14 or len(text) > 140 or len(text) < 2:
         return False
-    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)):
+    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)) or is_no_partner(text):
         return False
     if not (text[0].isupper() or text[0].isdigit() or _LOWER_START_OK.match(text)):
         return False
-    if sector_from_label(text) or fold(text) in _GENERIC:
+    if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text):
         return False
     lower = [w for w in words if w[:1].islower() and fold(w).strip(",.()") not in _CONNECTORS]
-    return len(lower) <= max(1, len(words) // 3)
+    if len(words) > 3 and any(re.search(r"(ed|ing)$", w) for w in lower):
+        return False
+    return len(lower) <= max(1, len(words) // 4)
 
 
 _ACTION = re.compile(r"^\s*(?:action|acci[óo]n|acao|ação)\s*(?:n[°ºo.]\s*)?(\d{1,2})\s*[:.\-–—)]\s*(.+)$", re.I)
@@ -104,18 +120,49 @@ _CONNECTORS = {
     "des", "du", "le", "les", "da", "do", "dos", "das", "para", "pour", "en", "a", "an", "&", "-", "und",
     "di", "della", "al", "by", "with", "sur", "por", "l'", "d'",
 }
+_NO_PARTNER = re.compile(
+    r"^(?:n/?a|none|nil|no|non|nothing|not applicable|not yet|not available|no partners?|tbd|tbc|"
+    r"to be (?:determined|confirmed|defined|identified)|ninguno|ninguna|aucun|aucune|neant|sin|pending|idem|same|"
+    r"see above|as above|yes|si|oui|no aplica|non applicable|sans objet)\b"
+)
+_NO_PARTNER_COMPACT = {"na", "nil", "none", "no", "non", "tbd", "tbc", "nd", "ne", "nap", "noneyet", "notyet"}
 _NOT_A_NAME = re.compile(
-    r"^(?:n/?a|none|nil|no|nothing|not applicable|not yet|tbd|tbc|to be (?:determined|confirmed|defined)|"
-    r"ninguno|ninguna|aucun|aucune|néant|neant|sin|pending|other|others|otros|autres|etc|idem|same|"
-    r"please|what|who|how|why|which|describe the|list the|list of|state the|if applicable|top \d|partners?\b|socios?\b|"
-    r"partenaires?\b|action \d|this|these|we |our |the partners|see above|as above|yes|si|oui)\b"
+    r"^(?:other|others|otros|autres|etc|please|what|who|how|why|which|describe the|list the|list of|state the|"
+    r"if applicable|top \d|partners?\b|socios?\b|partenaires?\b|action \d|this|these|we |our |the partners)\b"
+)
+_SECTOR_WORDS = (
+    "government", "goverment", "governments", "public sector", "private sector", "academia", "academic",
+    "civil society", "ngo", "ngos", "un agencies", "un agency", "media", "donors", "international organizations",
 )
 _GENERIC = {
     "government", "governments", "private sector", "academia", "civil society", "ngo", "ngos", "un agencies",
     "local government", "local governments", "universities", "local universities", "schools", "communities",
     "community", "citizens", "youth", "women", "private companies", "startups", "municipalities", "ministries",
-    "donors", "media", "experts", "students", "public sector", "un", "undp", "innovators",
+    "donors", "media", "experts", "students", "public sector", "un", "undp", "innovators", "ngo", "ngos",
+    "undp co", "undp country office", "country office", "the government", "local authorities", "private sector actors",
+    "academic institutions", "civil society organizations", "civil society organisations", "cso", "csos",
 }
+_KEEP_FINAL_DOT = re.compile(r"(?:\b\w\.\w+|\b(?:Inc|Ltd|Co|Corp|Bhd|Pvt|Cía|Cia|Jr|Ltda|Sdn))\.$")
+
+
+def _is_sector_word(text: str) -> bool:
+    """A sector word, even misspelt ("Goverment"), is not an organisation's name."""
+    from rapidfuzz import fuzz, process
+
+    folded = fold(text).strip(" .:;-")
+    if len(folded.split()) > 3:
+        return False
+    match = process.extractOne(folded, _SECTOR_WORDS, scorer=fuzz.ratio, score_cutoff=88)
+    return match is not None
+
+
+def _sector_heading(text: str) -> tuple[str, str]:
+    """``("government", rest)`` for a line such as "Government:" or "Private sector: Acme Ltd"."""
+    head, sep, rest = text.partition(":")
+    if not sep or len(head.split()) > 4:
+        return "", text
+    sector = sector_from_label(head)
+    return (sector, rest.strip()) if sector else ("", text)
 
 
 def _strip_marker(text: str) -> str:
@@ -140,31 +187,51 @@ def _split_commas(text: str) -> list[str]:
     """Split a comma list of names, but keep "Ministry of Youth, Sports and ..." whole."""
     outside = _PARENS.sub(lambda m: m.group(0).replace(",", "\0"), text)
     parts = [p.replace("\0", ",").strip() for p in outside.split(",")]
-    parts = [re.sub(r"^(?:and|y|et|e)\s+", "", p) for p in parts if p]
     if len(parts) < 2:
         return parts
-    whole_name = any(
-        len(p.split()) == 1 and not _ACRONYM.match(p) and not p[:1].isupper() for p in parts
-    ) or any(len(p.split()) == 1 and not _ACRONYM.match(p) for p in parts[1:-1])
-    if whole_name or not all(looks_like_name(p) for p in parts):
+    if _is_enumerated_name(parts):
         return [text]
-    return parts
+    parts = [re.sub(r"^(?:and|y|et|e|&)\s+", "", p) for p in parts]
+    parts = [re.sub(r"\s+(?:among others|etc\.?|and others|entre otros|entre autres)$", "", p) for p in parts]
+    names = [p for p in parts if looks_like_name(p) or _ACRONYM.fullmatch(p)]
+    if not names:
+        return [text]
+    return names
+
+
+def _is_enumerated_name(parts: list[str]) -> bool:
+    """True for one name whose words are a comma list: "Ministry of Youth, Sports, and Community Empowerment"."""
+    first = fold(parts[0])
+    has_connector = re.search(r"\s(of|for|de|del|des|du|pour|para)\s", first) is not None
+    tail_short = all(len(p.split()) <= 3 for p in parts[1:])
+    joined_last = re.match(r"^(and|&|y|et|e)\s", fold(parts[-1])) is not None
+    return has_connector and tail_short and (joined_last or len(parts) == 2 and len(parts[1].split()) == 1)
 
 
 def _parse_segment(segment: str, line: int, action: int | None, free_text: bool) -> PartnerName | None:
     surface = segment.strip()
-    text = surface.strip(" .;,")
+    text = surface.strip(" ;,")
+    if text.endswith(".") and not _KEEP_FINAL_DOT.search(text):
+        text = text.rstrip(". ")
     text, description = _split_description(text)
     text, acronym, role = _split_parentheses(text)
-    text = re.sub(r"^(?:the|la|el|le|les|los|las)\s+(?=[A-Z])", "", text, flags=re.I).strip(" .;,:-")
+    text = re.sub(r"^(?:the|la|el|le|les|los|las)\s+(?=[A-Z])", "", text, flags=re.I).strip(" ;,:-")
     if acronym and not text:
         text, acronym = acronym, ""
-    if not looks_like_name(text):
-        if _ACRONYM.match(text or "") and len(text) <= 12:
-            pass
-        else:
-            return None
+    if not looks_like_name(text) and not _acceptable_acronym(text):
+        return None
     return PartnerName(text, line, surface, role, acronym, description, action)
+
+
+def _acceptable_acronym(text: str) -> bool:
+    """A bare acronym ("CITEC") is a name unless it says "none" or names a sector or UNDP itself."""
+    return (
+        bool(_ACRONYM.match(text or ""))
+        and len(text) <= 12
+        and not is_no_partner(text)
+        and fold(text) not in _GENERIC
+        and not _is_sector_word(text)
+    )
 
 
 def _split_description(text: str) -> tuple[str, str]:

@@ -1,11 +1,29 @@
 """Pseudonymise personal data before it reaches any output.
 
-Focal-point e-mails, e-mail addresses anywhere in answers, and the answers to
-questions that name people (experimenters, innovators, solution holders and
-their contacts) are replaced by stable pseudonyms: ``person-`` and the first
-12 hex digits of an HMAC-SHA256 of the folded value under a key. The same
-person gets the same pseudonym in every form and every build with the same
-key; the key comes from ``--pseudonym-key`` or ``KG_PSEUDONYM_KEY``.
+Forms name people: focal points (an e-mail tag), experimenters, innovators,
+solution holders and their contacts (names, e-mails, phone numbers, profile
+links). Outputs are meant to be shared, so by default every such value is
+replaced by a stable pseudonym: ``person-`` and the first 12 hex digits of an
+HMAC-SHA256 of the folded value under a key. The same value gets the same
+pseudonym in every form and every build with the same key; the key comes
+from ``--pseudonym-key`` or ``KG_PSEUDONYM_KEY``.
+
+What is replaced:
+
+* every e-mail address, and every phone number written in international
+  form (``+507 6982-6759``) or after a label (``Tel: 0991 234 567``),
+  anywhere in a form;
+* the whole answer to a question that names or reaches a person (see
+  :func:`is_personal_question`), unless the answer is only a category
+  ("private sector") or a placeholder ("N/A"), which name nobody;
+* the names, phone numbers and links such answers give, wherever they recur
+  in the same form: its title, its other answers, partner descriptions and
+  its file name (the document's IRI and ``dcterms:source`` use a
+  pseudonymised file name, see :meth:`Pseudonymiser.protect`).
+
+Single-word answers ("Moses") are pseudonymised where they are given but not
+hunted elsewhere: a lone first name is a weak identifier, and the same field
+often holds common nouns ("Agriculture") that would be struck from the text.
 """
 
 from __future__ import annotations
@@ -14,23 +32,67 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
-__all__ = ["Pseudonymiser", "DEFAULT_KEY", "is_personal_question"]
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg.vocab import fold, sector_from_label
+
+__all__ = ["Pseudonymiser", "DEFAULT_KEY", "PSEUDONYM_PREFIX", "is_personal_question"]
 
 DEFAULT_KEY = "portfolio-kg"
+PSEUDONYM_PREFIX = "person-"
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PERSONAL_QUESTION = re.compile(
-    r"name of the experimenter|prepared by|name of the innovator|who lead the solution|who led the solution|"
-    r"name of the solution holder|contact the solution holder|contact person|phone|e-?mail address|"
-    r"name of the (focal point|applicant|participant|team lead)",
+    r"name of the (experimenter|innovator|solution holder|focal point|applicant|participant|team lead|reviewer)"
+    r"|\b(prepared|reported|submitted|filled in|filled out|completed) by\b"
+    r"|\binnovator\b|who lead the solution|who led the solution"
+    r"|(contact|information about|name of) the solution holder|solution owner|owners? of the (identified )?(local )?solution"
+    r"|^contact\b|contact (person|details|information|info)\b|(way|how) to contact|\bcontacto\b"
+    r"|\be-?mail\b|\bcorreo\b|\bcourriel\b|phone\b|mobile number|\btelefono\b|\bcelular\b|whatsapp"
+    r"|\b(full|last|first|sur) ?name\b|reviewer'?s name|\bauthor\b|\bautor\b|\bauteur\b"
+    r"|nombre (de la persona|del? (creador|autor|innovador|responsable|contacto)|completo)|persona creadora"
+    r"|\bnom (du|de la|de l') ?(porteur|innovateur|responsable|auteur|createur)|porteur de (la )?solution"
+)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_INTL_PHONE = re.compile(r"(?<![\w+])\+\d[\d \t().\-]{6,}\d(?!\w)")
+_LABELLED_PHONE = re.compile(
+    r"\b(tel[eé]fono|t[eé]l|phone|mobile|cell(?:phone)?|celular|cel|whats ?app|m[oó]vil|contact[o]?)\b"
+    r"([^\d\n+]{0,12})(\+?\d[\d \t().\-]{5,}\d)",
     re.I,
+)
+_PHONE_ONLY = re.compile(r"^\+?\d[\d \t().\-]{5,}\d$")
+_URL = re.compile(r"https?://\S+")
+_WORD = re.compile(r"[^\W_]+")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*")
+_PARTS = re.compile(r"[/|;,\n()]| - | – | and | & | \+ | y | et ", re.I)
+_LABEL = re.compile(r"^[^:]{0,30}:\s*")
+_HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|dr|prof|eng|ing|sr|sra|srta|lic|mme|mlle|m)\.?\s+", re.I)
+_PLACEHOLDERS = frozenset(
+    {"n/a", "na", "n.a", "none", "no", "nil", "null", "tbc", "tbd", "anonymous", "anonyme", "anonimo", "unknown"}
+    | {"desconocido", "other", "others", "otro", "yes", "si", "oui", "not available", "not applicable", "no aplica"}
+    | {"same", "same as above", "-"}
+)
+_CATEGORY_WORDS = frozenset(
+    """academia academic academy agencies agency and both business civil communities community communiyt company
+    cooperative development enterprise environmental government governments group households individual
+    individuals institution institutions international led local national ngo ngos non of organisation
+    organisations organization organizations ogranization other private professional public research school
+    schools sector society student students teacher teachers team united nations university""".split()
+)
+_NOT_NAME_WORDS = _CATEGORY_WORDS | frozenset(
+    """a an the for in on at with by to is are was from this that our your my we solution project innovation
+    founder founders co ceo president presidents director manager coordinator officer member members lead
+    leader head chairman fundador fundadora presidente directora director gerente coordinador""".split()
 )
 
 
+@lru_cache(maxsize=4096)
 def is_personal_question(question: str) -> bool:
-    """True when the answer to ``question`` names or reaches a person."""
-    return bool(_PERSONAL_QUESTION.search(question))
+    """True when the answer to ``question`` names or reaches a person (accents and case ignored)."""
+    return bool(_PERSONAL_QUESTION.search(fold(question)))
 
 
 class Pseudonymiser:
@@ -41,43 +103,171 @@ class Pseudonymiser:
         self.enabled = enabled
 
     def person(self, value: str) -> str:
-        """The pseudonym of a person's name, e-mail or contact."""
+        """The pseudonym of a person's name, e-mail or contact (case and spacing folded)."""
         if not self.enabled or not value.strip():
             return value
         folded = " ".join(value.casefold().split())
         digest = hmac.new(self.key, folded.encode("utf-8"), hashlib.sha256).hexdigest()
-        return f"person-{digest[:12]}"
+        return f"{PSEUDONYM_PREFIX}{digest[:12]}"
 
-    def text(self, value: str) -> str:
-        """``value`` with every e-mail address replaced by its pseudonym."""
-        if not self.enabled or "@" not in value:
+    def text(self, value: str, known: tuple[str, ...] = ()) -> str:
+        """``value`` with e-mails, phone numbers and the ``known`` personal values pseudonymised."""
+        if not self.enabled or not value:
             return value
-        return _EMAIL.sub(lambda m: self.person(m.group(0)), value)
+        if "@" in value:
+            value = _EMAIL.sub(lambda m: self.person(m.group(0)), value)
+        if "+" in value:
+            value = _INTL_PHONE.sub(self._phone, value)
+        value = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + self._phone_text(m.group(3)), value)
+        if known:
+            pattern, canonical = _known_pattern(known)
+            if pattern is not None:
+                value = pattern.sub(lambda m: self.person(canonical.get(_key(m.group(0)), m.group(0))), value)
+        return value
 
     def answer(self, question: str, value: str, known: tuple[str, ...] = ()) -> str:
         """An answer as it may be published: pseudonymised whole if the question is personal.
 
-        ``known`` lists the form's personal values (see :meth:`personal_values`);
-        where one of them recurs in other answers it is replaced there too.
+        Answers that are only a category or a placeholder are kept (they name
+        nobody). ``known`` lists the form's personal values (see
+        :meth:`personal_values`); they are replaced wherever they recur.
         """
-        if self.enabled and value.strip() and is_personal_question(question):
+        if self.enabled and value.strip() and is_personal_question(question) and not _is_public(value):
             return self.person(value)
-        text = self.text(value)
-        if self.enabled:
-            for name in known:
-                if name in text:
-                    text = text.replace(name, self.person(name))
-        return text
+        return self.text(value, known)
 
-    def personal_values(self, items) -> tuple[str, ...]:
-        """The names and contacts a form's personal questions give, longest first."""
+    def personal_values(self, items: Iterable) -> tuple[str, ...]:
+        """The names, phone numbers and links a form's personal answers give, longest first.
+
+        ``items`` are :class:`kg.forms.Item` objects (anything with
+        ``question``, ``content_lines()`` and ``urls``).
+        """
         if not self.enabled:
             return ()
-        values = {
-            line.text.strip()
-            for item in items
-            if is_personal_question(item.question)
-            for line in item.content_lines()
-            if len(line.text.strip()) >= 4
-        }
+        values: set[str] = set()
+        for item in items:
+            if not is_personal_question(item.question):
+                continue
+            for line in item.content_lines():
+                if line.kind != "image":
+                    values.update(_identifiers(line.text))
+            values.update(url for url in item.urls if len(_WORD.findall(url)) >= 4)
         return tuple(sorted(values, key=lambda v: (-len(v), v)))
+
+    def protect(self, extractions: Iterable) -> dict[str, tuple[str, ...]]:
+        """Pseudonymise names in the extractions' file names; return each new path's known values.
+
+        An extraction whose ``path`` spells one of its personal values
+        (``jane_doe_solar.md``) gets the pseudonymised path
+        (``person-…_solar.md``); IRIs and ``dcterms:source`` follow from it.
+        Call this before organisations are resolved: they are keyed by path.
+        """
+        known_by_path: dict[str, tuple[str, ...]] = {}
+        docs = list(extractions)
+        taken = {doc.path for doc in docs}
+        for doc in docs:
+            known = self.personal_values(doc.items)
+            public = self.text(doc.path, known)
+            if public != doc.path:
+                if public in taken:
+                    public = f"{self.person(doc.path)}.md"
+                taken.add(public)
+                doc.path = public
+            known_by_path[doc.path] = known
+        return known_by_path
+
+    def scrub_graphs(
+        self, graphs: Mapping[URIRef, list[tuple]], known_by_graph: Mapping[URIRef, tuple[str, ...]]
+    ) -> dict[URIRef, list[tuple]]:
+        """Every graph with e-mails, phones and its form's ``known`` values pseudonymised in every string literal.
+
+        The last line of defence: whatever field a value reached (title,
+        partner description, insight, metafield, link), it leaves here.
+        """
+        if not self.enabled:
+            return dict(graphs)
+        scrubbed = {}
+        for iri, triples in graphs.items():
+            known = known_by_graph.get(iri, ())
+            cache: dict[Literal, Literal] = {}
+            scrubbed[iri] = [(s, p, self._literal(o, known, cache)) for s, p, o in triples]
+        return scrubbed
+
+    def _literal(self, term, known: tuple[str, ...], cache: dict):
+        if not isinstance(term, Literal) or term.datatype not in (None, XSD.string, XSD.anyURI):
+            return term
+        found = cache.get(term)
+        if found is None:
+            value = str(term)
+            new = self.text(value, known)
+            found = term if new == value else Literal(new, lang=term.language, datatype=term.datatype)
+            cache[term] = found
+        return found
+
+    def _phone(self, match: re.Match) -> str:
+        return self._phone_text(match.group(0))
+
+    def _phone_text(self, number: str) -> str:
+        if sum(ch.isdigit() for ch in number) < 7:
+            return number
+        return self.person(re.sub(r"\D", "", number))
+
+
+@lru_cache(maxsize=4096)
+def _is_public(value: str) -> bool:
+    """True for answers that name nobody: placeholders and categories ("Private Sector Led")."""
+    key = fold(value).strip(" .:;-/")
+    if not key or key in _PLACEHOLDERS:
+        return True
+    if sector_from_label(value):
+        return True
+    words = _NAME_WORD.findall(key)
+    return bool(words) and all(word in _CATEGORY_WORDS for word in words)
+
+
+def _identifiers(text: str) -> set[str]:
+    """The names, phone numbers and links in one line of a personal answer."""
+    text = text.strip()
+    if not text or _is_public(text):
+        return set()
+    found = {url.rstrip(".,;)") for url in _URL.findall(text) if len(_WORD.findall(url)) >= 4}
+    rest = _URL.sub(" ", text)
+    for part in [rest, *_PARTS.split(rest)]:
+        part = _HONORIFIC.sub("", _LABEL.sub("", part.strip())).strip(" .:-–")
+        if _is_name_like(part) or (_PHONE_ONLY.match(part) and sum(c.isdigit() for c in part) >= 7):
+            found.add(part)
+    return found
+
+
+def _is_name_like(text: str) -> bool:
+    """Two to six words, no digits, no function or role words, one capitalised word at least."""
+    if not text or len(text) > 60 or any(ch.isdigit() for ch in text) or "@" in text:
+        return False
+    words = _NAME_WORD.findall(text)
+    if not 2 <= len(words) <= 6 or _is_public(text):
+        return False
+    if any(fold(word) in _NOT_NAME_WORDS for word in words):
+        return False
+    return any(word[0].isupper() for word in words)
+
+
+def _key(text: str) -> str:
+    """A value's words, casefolded: what a recurrence must spell, whatever the separators."""
+    return " ".join(word.casefold() for word in _WORD.findall(text))
+
+
+@lru_cache(maxsize=1024)
+def _known_pattern(known: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One regex matching any known value, words separated by anything but letters and digits."""
+    canonical: dict[str, str] = {}
+    pieces = []
+    for value in known:
+        words = _WORD.findall(value)
+        key = _key(value)
+        if not words or key in canonical:
+            continue
+        canonical[key] = value
+        pieces.append(r"[\W_]+".join(map(re.escape, words)))
+    if not pieces:
+        return None, canonical
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(pieces) + r")(?![^\W_])", re.I), canonical

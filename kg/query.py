@@ -5,9 +5,15 @@ Canned queries are ``.rq`` files in ``kg/queries/`` with a header comment
 the variable ``?NAME_param`` through a ``VALUES`` block made of terms that
 pyoxigraph serialises (and so escapes); raw parameter text never becomes
 query syntax.
+
 Queries run on the build's pyoxigraph store with the union of all named
-graphs as the default graph. Federated ``SERVICE`` clauses are refused: they
-would make the tool call out to the network.
+graphs as the default graph, and may use the project's prefixes (``pkg:``,
+``id:``, ``skos:``...) without declaring them. Federated ``SERVICE`` clauses
+are refused: they would make the tool call out to the network.
+
+pyoxigraph cannot interrupt a query from another thread, so a query with a
+``timeout`` runs in a child process (spawned, so it is safe from threaded
+callers such as :mod:`kg.serve`) that is killed at the deadline.
 """
 
 from __future__ import annotations
@@ -15,32 +21,46 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError
+from kg.errors import InputError, KGError, QueryError
 from kg.namespaces import PREFIXES
 from kg.store import open_store
 
 __all__ = [
     "CannedQuery",
     "QueryResult",
+    "QUERY_PREFIXES",
     "canned_queries",
     "load_query",
-    "run_query",
-    "format_result",
     "parse_param",
+    "run_query",
+    "execute",
+    "bind_params",
+    "refuse_service",
+    "format_result",
+    "plain",
 ]
+
+QUERY_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+"""Prefixes every query may use without declaring them."""
 
 _QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _HEADER = re.compile(r"^#\s*(name|description|parameters):\s*(.*)$")
-_STRINGS_AND_COMMENTS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*'
-)
-_SERVICE = re.compile(r"\bSERVICE\b", re.I)
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Lexical pieces of SPARQL (https://www.w3.org/TR/sparql11-query/#grammar).
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_UNAMBIGUOUS_IRI = re.compile(r'<[A-Za-z][A-Za-z0-9+.\-]*://[^<>"{}|^`\\\x00-\x20]*>')
+_LONG_STRING = {q: re.compile(rf"{q}{q}{q}(?:(?:{q}|{q}{q})?(?:[^{q}\\]|\\[\s\S]))*{q}{q}{q}") for q in "\"'"}
+_SHORT_STRING = {q: re.compile(rf"{q}(?:[^{q}\\\n\r]|\\.)*{q}") for q in "\"'"}
+_SERVICE = re.compile(r"service", re.I)
+_NAME_CHAR = re.compile(r"[\w\u00B7\u0300-\u036F\u203F-\u2040]")
+_STARTUP_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -84,7 +104,10 @@ def load_query(name_or_file: str) -> str:
         return canned[name_or_file].text
     path = Path(name_or_file)
     if path.is_file():
-        return path.read_text(encoding="utf-8")
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"cannot read query file {path}: {exc}") from exc
     names = ", ".join(canned)
     raise QueryError(f"no canned query or file named {name_or_file!r} (canned queries: {names})")
 
@@ -92,44 +115,79 @@ def load_query(name_or_file: str) -> str:
 def parse_param(text: str) -> tuple[str, ox.NamedNode | ox.Literal]:
     """Parse ``name=value`` into a parameter; ``<iri>`` values are IRIs, others plain literals.
 
+    Surrounding spaces of the value are dropped; everything else is kept as is.
+
     Raises:
-        QueryError: if the text is not ``name=value`` with a valid name.
+        QueryError: if the text is not ``name=value`` with a valid name, or the IRI is invalid.
     """
     name, sep, value = text.partition("=")
-    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name.strip()):
+    name = name.strip()
+    if not sep or not _PARAM_NAME.fullmatch(name):
         raise QueryError(f"parameter {text!r} is not name=value")
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
         try:
-            return name.strip(), ox.NamedNode(value[1:-1])
+            return name, ox.NamedNode(value[1:-1])
         except ValueError as exc:
             raise QueryError(f"parameter {name}: {exc}") from exc
-    return name.strip(), ox.Literal(value)
+    return name, ox.Literal(value)
 
 
-def run_query(graph_dir: Path, query: str, params: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+def run_query(
+    graph_dir: Path,
+    query: str,
+    params: dict[str, ox.NamedNode | ox.Literal] | None = None,
+    timeout: float | None = None,
+) -> QueryResult:
     """Run ``query`` over the build in ``graph_dir``.
 
+    Args:
+        graph_dir: a build's output folder (with ``store/`` or ``graph.trig``).
+        query: SPARQL 1.1 query text.
+        params: values of the query's ``?NAME_param`` variables.
+        timeout: seconds the query may run (from when the store is open);
+            ``None`` runs it in this process without a bound.
+
     Raises:
-        QueryError: for a SERVICE clause or a malformed query.
+        QueryError: for a SERVICE clause, a malformed query, an evaluation
+            error or a query that exceeds ``timeout``.
         InputError: if ``graph_dir`` holds no build.
     """
     refuse_service(query)
     query = bind_params(query, params or {})
-    store = open_store(graph_dir)
+    if timeout is not None:
+        if timeout <= 0:
+            raise QueryError(f"timeout must be positive, not {timeout:g}")
+        return _run_in_child(graph_dir, query, timeout)
+    return _to_result(execute(open_store(graph_dir), query))
+
+
+def execute(store: ox.Store, query: str, **options) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Run ``query`` (already checked with :func:`refuse_service`) on ``store``.
+
+    The default graph is the union of the named graphs unless ``options``
+    name a ``default_graph``; the project's prefixes are predeclared.
+    Solutions are lazy: evaluation errors may still arise while iterating.
+
+    Raises:
+        QueryError: for a malformed query.
+    """
+    if "default_graph" not in options:
+        options["use_default_graph_as_union"] = True
     try:
-        answer = store.query(
-            query,
-            use_default_graph_as_union=True,
-            prefixes={p: str(ns) for p, ns in PREFIXES.items()},
-        )
+        return store.query(query, prefixes=QUERY_PREFIXES, **options)
     except SyntaxError as exc:
         raise QueryError(f"malformed SPARQL: {exc}") from exc
-    return _to_result(answer)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"query failed: {exc}") from exc
 
 
 def bind_params(query: str, params: dict[str, ox.NamedNode | ox.Literal]) -> str:
-    """Bind ``?NAME_param`` variables with a VALUES block at the start of the WHERE clause.
+    """Bind ``?NAME_param`` variables with a VALUES block at the start of every WHERE clause.
+
+    Each value is a pyoxigraph term written in its own escaped syntax, so a
+    parameter is always exactly one RDF term. Subqueries get the block too:
+    their variables are not in the scope of the outer WHERE clause.
 
     Raises:
         QueryError: if the query has no such variable or no WHERE clause.
@@ -138,42 +196,56 @@ def bind_params(query: str, params: dict[str, ox.NamedNode | ox.Literal]) -> str
         return query
     code = _mask(query)
     for name in params:
-        if not re.search(rf"\?{re.escape(name)}_param\b", code):
+        if not _PARAM_NAME.fullmatch(name) or not re.search(rf"[?$]{name}_param\b", code):
             raise QueryError(f"this query takes no parameter {name!r}")
-    where = re.search(r"\bWHERE\s*\{", code, re.I) or re.search(r"\{", code)
-    if where is None:
+    wheres = list(re.finditer(r"\bWHERE\s*\{", code, re.I)) or list(re.finditer(r"\{", code))[:1]
+    if not wheres:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
     names = " ".join(f"?{name}_param" for name in params)
     values = " ".join(str(term) for term in params.values())
     block = f" VALUES ({names}) {{ ({values}) }} "
-    return query[: where.end()] + block + query[where.end() :]
+    for where in reversed(wheres):
+        query = query[: where.end()] + block + query[where.end() :]
+    return query
 
 
 def refuse_service(query: str) -> None:
-    """Raise QueryError if ``query`` holds a federated SERVICE clause."""
-    if _SERVICE.search(_mask(query)):
-        raise QueryError("SERVICE (federated query) is refused: it would send requests to other endpoints")
+    """Raise QueryError if ``query`` may hold a federated SERVICE clause.
+
+    The check reads the query the way a SPARQL parser can: the word is
+    ignored only inside strings, comments, absolute IRIs, variable names and
+    prefixed names. Where ``<`` could start either an IRI or a comparison,
+    both readings are checked, so a clause cannot hide behind the ambiguity.
+    """
+    code = _possible_code(query)
+    for match in _SERVICE.finditer(query):
+        start, end = match.span()
+        if all(code[start:end]) and not _inside_name(query, start):
+            raise QueryError("SERVICE (federated query) is refused: it would send requests to other endpoints")
 
 
 def format_result(result: QueryResult, fmt: str) -> str:
-    """Render a result as ``csv``, ``tsv`` or ``json`` (SPARQL 1.1 Query Results JSON).
+    """Render a result as ``csv``, ``tsv`` (plain values) or ``json`` (SPARQL 1.1 Query Results JSON).
 
-    CONSTRUCT and DESCRIBE results are Turtle whatever ``fmt`` says.
+    CONSTRUCT and DESCRIBE results are Turtle whatever ``fmt`` says; ASK
+    results are ``true``/``false`` in csv and tsv.
+
+    Raises:
+        QueryError: for an unknown format.
     """
     if result.triples is not None:
-        prefixes = {p: str(n) for p, n in PREFIXES.items()}
-        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode()
+        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=QUERY_PREFIXES).decode()
     if fmt == "json":
         return json.dumps(_json_result(result), indent=2, ensure_ascii=False) + "\n"
+    if fmt not in ("csv", "tsv"):
+        raise QueryError(f"unknown format {fmt!r}")
     if result.boolean is not None:
         return ("true" if result.boolean else "false") + "\n"
-    if fmt in ("csv", "tsv"):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-        writer.writerow(result.variables)
-        writer.writerows([[plain(term) for term in row] for row in result.rows])
-        return buffer.getvalue()
-    raise QueryError(f"unknown format {fmt!r}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+    writer.writerow(result.variables)
+    writer.writerows([[plain(term) for term in row] for row in result.rows])
+    return buffer.getvalue()
 
 
 def plain(term) -> str:
@@ -182,29 +254,148 @@ def plain(term) -> str:
 
 
 def _mask(query: str) -> str:
-    """``query`` with strings, IRIs and comments blanked out (same length)."""
-    return _STRINGS_AND_COMMENTS.sub(lambda m: " " * len(m.group(0)), query)
+    """``query`` with strings, IRIs and comments blanked out (same length), for finding variables."""
+    pieces = [_LONG_STRING['"'], _LONG_STRING["'"], _SHORT_STRING['"'], _SHORT_STRING["'"], _IRIREF]
+    pattern = "|".join(p.pattern for p in pieces) + r"|#[^\n\r]*"
+    return re.sub(pattern, lambda m: " " * len(m.group(0)), query)
+
+
+def _possible_code(query: str) -> list[bool]:
+    """For each character, whether some reading of ``query`` makes it query syntax (not data)."""
+    code = [False] * len(query)
+    seen: set[int] = set()
+    starts = [0]
+    while starts:
+        position = starts.pop()
+        while position < len(query) and position not in seen:
+            seen.add(position)
+            position = _step(query, position, code, starts)
+    return code
+
+
+def _step(query: str, position: int, code: list[bool], starts: list[int]) -> int:
+    """Read one token-ish piece at ``position``; return where reading goes on."""
+    char = query[position]
+    if char == "#":
+        newline = re.compile(r"[\n\r]").search(query, position)
+        return newline.start() if newline else len(query)
+    if char in "\"'":
+        found = _LONG_STRING[char].match(query, position) or _SHORT_STRING[char].match(query, position)
+        if found:
+            return found.end()
+    elif char == "<":
+        iri = _IRIREF.match(query, position)
+        if iri and _UNAMBIGUOUS_IRI.match(query, position):
+            return iri.end()
+        if iri:
+            starts.append(iri.end())  # read as an IRI; below, read as "less than"
+    code[position] = True
+    return position + 1
+
+
+def _inside_name(query: str, start: int) -> bool:
+    """Whether the word at ``start`` ends a variable or prefixed name (``?service``, ``ex:service``).
+
+    Both kinds of names are read greedily by SPARQL parsers, so the word is
+    then no keyword. Only what comes before the word decides.
+    """
+    run = start
+    while run > 0 and _NAME_CHAR.match(query[run - 1]):
+        run -= 1
+    if run > 0 and query[run - 1] in "?$":
+        return True
+    while run > 0 and (_NAME_CHAR.match(query[run - 1]) or query[run - 1] in ".-:"):
+        run -= 1
+        if query[run] == ":":
+            return True
+    return False
+
+
+def _run_in_child(graph_dir: Path, query: str, timeout: float) -> QueryResult:
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, str(graph_dir), query), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        message = _receive(receiver, _STARTUP_SECONDS, process)
+        if message[0] == "started":
+            message = _receive(receiver, timeout, process)
+            if message is None:
+                raise QueryError(f"query exceeded {timeout:g} s")
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiver.close()
+    if message is None:
+        raise QueryError("the query process did not start")
+    return _decode(message)
+
+
+def _receive(receiver, seconds: float, process) -> tuple | None:
+    """The child's next message, None at the deadline."""
+    if not receiver.poll(seconds):
+        return None
+    try:
+        return receiver.recv()
+    except EOFError:
+        process.join()
+        raise QueryError(f"the query process died (exit code {process.exitcode})") from None
+
+
+def _child(sender, graph_dir: str, query: str) -> None:
+    """Child process: open the store, run the query, send back its serialised answer."""
+    try:
+        store = open_store(Path(graph_dir))
+        sender.send(("started",))
+        sender.send(("ok", *_encode(execute(store, query))))
+    except KGError as exc:
+        sender.send(("error", type(exc).__name__, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - every failure is reported to the parent
+        sender.send(("error", "QueryError", f"query failed: {exc}"))
+    finally:
+        sender.close()
+
+
+def _encode(answer) -> tuple[str, bytes]:
+    if isinstance(answer, ox.QueryTriples):
+        return "graph", answer.serialize(format=ox.RdfFormat.N_TRIPLES)
+    kind = "ask" if isinstance(answer, ox.QueryBoolean) else "select"
+    return kind, answer.serialize(format=ox.QueryResultsFormat.JSON)
+
+
+def _decode(message: tuple) -> QueryResult:
+    if message[0] == "error":
+        raise (InputError if message[1] == "InputError" else QueryError)(message[2])
+    _, kind, payload = message
+    if kind == "graph":
+        return QueryResult("graph", [], [], triples=[quad.triple for quad in ox.parse(payload, ox.RdfFormat.N_TRIPLES)])
+    return _to_result(ox.parse_query_results(payload, ox.QueryResultsFormat.JSON))
 
 
 def _read_canned(path: Path) -> CannedQuery:
+    text = path.read_text(encoding="utf-8")
     header = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         match = _HEADER.match(line)
         if match:
             header[match.group(1)] = match.group(2).strip()
         elif line.strip() and not line.startswith("#"):
             break
-    text = path.read_text(encoding="utf-8")
     return CannedQuery(header.get("name", path.stem), header.get("description", ""), header.get("parameters", ""), text)
 
 
 def _to_result(answer) -> QueryResult:
-    if isinstance(answer, ox.QueryBoolean):
-        return QueryResult("ask", [], [], boolean=bool(answer))
-    if isinstance(answer, ox.QueryTriples):
-        return QueryResult("graph", [], [], triples=list(answer))
-    variables = [v.value for v in answer.variables]
-    rows = [[solution[v] for v in variables] for solution in answer]
+    try:
+        if isinstance(answer, ox.QueryBoolean):
+            return QueryResult("ask", [], [], boolean=bool(answer))
+        if isinstance(answer, ox.QueryTriples):
+            return QueryResult("graph", [], [], triples=list(answer))
+        variables = [v.value for v in answer.variables]
+        rows = [[solution[v] for v in variables] for solution in answer]
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"query failed: {exc}") from exc
     return QueryResult("select", variables, rows)
 
 
@@ -226,6 +417,9 @@ def _json_term(term) -> dict:
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        parts = zip(("subject", "predicate", "object"), (term.subject, term.predicate, term.object), strict=True)
+        return {"type": "triple", "value": {k: _json_term(v) for k, v in parts}}
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language

@@ -1,27 +1,68 @@
 """Entity resolution: one organisation node per real-world organisation.
 
-Partner names from every form are grouped under a stable organisation key.
-National bodies (government sector) are scoped by country, so Kenya's
-"Ministry of Health" is not Colombia's; other organisations are global.
-Names are compared after normalisation (case, accents, punctuation, leading
-articles). Each organisation keeps every surface form it was written as.
+Every partner and mention of every form is a *name* seen in a *country*.
+Names are resolved in four steps, each recorded with the rule that fired
+and its score, so a reader of the graph can see why two names were merged:
+
+1. ``gazetteer``: the name (or its acronym) is a known alias of an
+   international or UN organisation in ``ontology/organisations.jsonl``
+   (multilingual: "PNUD" = "UNDP", "ONU Mujeres" = "UN Women"); such
+   organisations are global.
+2. ``normalised-name``: names equal after folding case, accents,
+   punctuation, leading articles and spelling variants (labour/labor).
+3. ``acronym``: a bare acronym that a form defines for a longer name
+   ("Universidad Mayor de San Andrés (UMSA)"), or the initials of a longer
+   name in the same scope ("CDO" = "Chief Digital Office").
+4. ``fuzzy``: typo tolerance (rapidfuzz ratio >= 92 on normalised names that
+   share a blocking token and the same digits), within one scope.
+
+National bodies (ministries, municipalities, anything national or of the
+government sector) are scoped by country, so Kenya's "Ministry of Health" is
+not Colombia's; other organisations are global. ``ontology/resolution_decisions.tsv``
+holds manual decisions (same / not-same) that override the automatic ones.
+Candidate pairs come only from blocks sharing a token: never all pairs.
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
 
 from kg.extract import Extraction
-from kg.vocab import fold
+from kg.vocab import fold, infer_sector, ontology_dir
 
-__all__ = ["Organisation", "Resolution", "resolve", "normalise_name", "org_key"]
+__all__ = [
+    "Organisation",
+    "Merge",
+    "Resolution",
+    "GazetteerEntry",
+    "resolve",
+    "normalise_name",
+    "gazetteer",
+    "FUZZY_THRESHOLD",
+]
+
+FUZZY_THRESHOLD = 92.0
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Why a surface form belongs to an organisation."""
+
+    surface: str
+    rule: str
+    score: float
 
 
 @dataclass
 class Organisation:
-    """A resolved organisation: its key, label, variants, sector and scope."""
+    """A resolved organisation."""
 
     key: str
     label: str
@@ -29,63 +70,381 @@ class Organisation:
     sector: str
     surface_forms: list[str] = field(default_factory=list)
     acronyms: list[str] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+    wikidata: str = ""
     rule: str = "normalised-name"
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    """A known international organisation with its multilingual names."""
+
+    id: str
+    label: str
+    sector: str
+    wikidata: str
+    aliases: tuple[str, ...]
+    case_sensitive_aliases: tuple[str, ...]
 
 
 @dataclass
 class Resolution:
-    """The organisations and, per (document path, partnership index), an org key."""
+    """Organisations, and the organisation key of every partnership and mention."""
 
     organisations: dict[str, Organisation] = field(default_factory=dict)
     assignments: dict[tuple[str, int], str] = field(default_factory=dict)
+    mention_assignments: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def key_of(self, path: str, index: int) -> str:
         """The organisation key of partnership ``index`` of the form at ``path``."""
         return self.assignments[(path, index)]
 
+    def mention_key_of(self, path: str, index: int) -> str | None:
+        """The organisation key of mention ``index``, or None if it names one of the form's partners."""
+        return self.mention_assignments.get((path, index))
+
 
 def resolve(extractions: list[Extraction]) -> Resolution:
-    """Group every partnership of ``extractions`` under an organisation key."""
-    result = Resolution()
-    labels: dict[str, Counter] = defaultdict(Counter)
-    sectors: dict[str, Counter] = defaultdict(Counter)
-    for doc in sorted(extractions, key=lambda d: d.path):
-        for index, fact in enumerate(doc.partnerships):
-            key = org_key(fact.name, fact.sector, doc.country)
-            result.assignments[(doc.path, index)] = key
-            labels[key][fact.name] += 1
-            if fact.sector != "unknown":
-                sectors[key][fact.sector] += 1
-            org = result.organisations.get(key)
-            if org is None:
-                scope = key.split("/", 1)[0] if "/" in key else ""
-                org = result.organisations[key] = Organisation(key, fact.name, scope, "unknown")
-            if fact.surface and fact.surface not in org.surface_forms:
-                org.surface_forms.append(fact.surface)
-            if fact.acronym and fact.acronym not in org.acronyms:
-                org.acronyms.append(fact.acronym)
-    for key, org in result.organisations.items():
-        org.label = _most_common(labels[key])
-        org.sector = _most_common(sectors[key]) if sectors[key] else "unknown"
-        org.surface_forms.sort()
-        org.acronyms.sort()
-    return result
+    """Resolve every partner and mention of ``extractions`` to organisations."""
+    names = _collect_names(sorted(extractions, key=lambda d: d.path))
+    decisions = _decisions()
+    clusters = _Clusters(names, forbidden=[(normalise_name(a), normalise_name(b)) for d, a, b, _ in decisions if d == "not-same"])
+    clusters.link_gazetteer()
+    clusters.link_equal_keys()
+    clusters.link_acronyms()
+    clusters.link_fuzzy()
+    clusters.link_manual([(a, b, scope) for d, a, b, scope in decisions if d == "same"])
+    return clusters.result(names)
 
 
 def normalise_name(name: str) -> str:
-    """Fold case, accents, punctuation and a leading article: the comparison form."""
+    """The comparison form of a name: folded, no punctuation or articles, one spelling."""
     text = fold(name).replace("&", " and ")
     text = re.sub(r"[^\w\s]", " ", text)
-    text = re.sub(r"^(the|la|el|le|les|los|las|l)\s+", "", " ".join(text.split()))
-    return text
+    words = [_SPELLING.get(w, w) for w in text.split()]
+    while words and words[0] in _ARTICLES:
+        words = words[1:]
+    words = [w for i, w in enumerate(words) if not (w in _INNER_ARTICLES and i > 0)]
+    return " ".join(words)
 
 
-def org_key(name: str, sector: str, country_iso3: str) -> str:
-    """The organisation key of a partner: country-scoped for government bodies."""
-    norm = normalise_name(name) or fold(name) or name
-    if sector == "government" and country_iso3:
-        return f"{country_iso3}/{norm}"
-    return norm
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[GazetteerEntry, ...]:
+    """The organisations of ``ontology/organisations.jsonl`` (empty if the file is missing)."""
+    path = ontology_dir() / "organisations.jsonl"
+    if not path.is_file():
+        return ()
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            entries.append(
+                GazetteerEntry(
+                    data["id"],
+                    data["label"],
+                    data.get("sector", "unknown"),
+                    data.get("wikidata", ""),
+                    tuple(data.get("aliases", [])) + (data["label"],),
+                    tuple(data.get("case_sensitive_aliases", [])),
+                )
+            )
+    return tuple(entries)
+
+
+_SPELLING = {
+    "labour": "labor",
+    "organisation": "organization",
+    "organisations": "organizations",
+    "centre": "center",
+    "centres": "centers",
+    "programme": "program",
+    "programmes": "programs",
+    "defence": "defense",
+    "secretary": "secretariat",
+    "ministere": "ministry",
+    "ministerio": "ministry",
+    "ministerie": "ministry",
+    "ministries": "ministry",
+    "universidad": "university",
+    "universite": "university",
+    "universidade": "university",
+    "fundacion": "foundation",
+    "fondation": "foundation",
+    "asociacion": "association",
+    "municipalidad": "municipality",
+    "municipio": "municipality",
+}
+_ARTICLES = {"the", "la", "el", "le", "les", "los", "las", "l", "a", "an"}
+_INNER_ARTICLES = {"the"}
+_NATIONAL = re.compile(
+    r"\b(national|nacional|nationale|ministry|ministerio|ministere|municipal\w*|municipio|city|ciudad|ville|county|"
+    r"district|province|provincial|state|estado|local|regional|region|governorate|prefecture|department|ombudsman|"
+    r"parliament|congress|senate|police|chamber of commerce|camara de comercio|chambre de commerce|mayor|alcaldia|"
+    r"gobierno|government|gouvernement|presidency|president|secretariat|secretaria|agency|agencia|agence|office|"
+    r"council|commission|authority|autoridad|directorate|direccion)\b"
+)
+_BLOCK_STOP = {
+    "of", "and", "for", "de", "del", "la", "des", "du", "et", "y", "the", "ministry", "national", "university",
+    "municipality", "foundation", "association", "center", "office", "department", "council", "agency", "institute",
+    "program", "development", "union", "network", "group", "bank", "company", "secretariat", "government", "on",
+}
+
+
+@dataclass
+class _Name:
+    """One occurrence of a name: a partnership or a mention of a form."""
+
+    surface: str
+    norm: str
+    scope: str
+    sector: str
+    acronym: str
+    path: str
+    index: int
+    is_mention: bool
+
+
+def _collect_names(extractions: list[Extraction]) -> list[_Name]:
+    names = []
+    for doc in extractions:
+        for index, fact in enumerate(doc.partnerships):
+            names.append(_name(fact.name, fact.acronym, fact.sector, doc.country, doc.path, index, False))
+        for index, mention in enumerate(doc.mentions):
+            names.append(_name(mention.name, mention.acronym, "unknown", doc.country, doc.path, index, True))
+    return names
+
+
+def _name(surface: str, acronym: str, sector: str, country: str, path: str, index: int, is_mention: bool) -> _Name:
+    norm = normalise_name(surface) or fold(surface) or surface
+    national = sector == "government" or bool(_NATIONAL.search(norm))
+    scope = country if national and country else ""
+    return _Name(surface, norm, scope, sector, acronym, path, index, is_mention)
+
+
+class _Clusters:
+    """Union-find over names, remembering the rule and score of each link."""
+
+    def __init__(self, names: list[_Name], forbidden: list[tuple[str, str]]) -> None:
+        self.names = names
+        self.parent = list(range(len(names)))
+        self.how: dict[int, tuple[str, float]] = {i: ("normalised-name", 100.0) for i in range(len(names))}
+        self.gazetteer_id: dict[int, str] = {}
+        self.forbidden = forbidden
+        self.norms: dict[int, set[str]] = {i: {name.norm} for i, name in enumerate(names)}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, keep: int, other: int, rule: str, score: float) -> None:
+        a, b = self.find(keep), self.find(other)
+        if a == b or self._forbids(a, b):
+            return
+        if self.how[other][0] not in ("gazetteer", "manual"):
+            self.how[other] = (rule, round(score, 1))
+        self.parent[b] = a
+        self.norms[a] |= self.norms.pop(b)
+
+    def link_gazetteer(self) -> None:
+        index = _gazetteer_index()
+        sensitive = _gazetteer_case_index()
+        anchors: dict[str, int] = {}
+        for i, name in enumerate(self.names):
+            gid = index.get(name.norm) or sensitive.get(name.surface.strip()) or sensitive.get(name.acronym)
+            if gid is None and name.acronym:
+                gid = index.get(normalise_name(name.acronym))
+            if gid is None:
+                continue
+            name.scope = ""
+            self.gazetteer_id[i] = gid
+            self.how[i] = ("gazetteer", 100.0)
+            if gid in anchors:
+                self.union(anchors[gid], i, "gazetteer", 100.0)
+            else:
+                anchors[gid] = i
+
+    def link_equal_keys(self) -> None:
+        first: dict[tuple[str, str], int] = {}
+        for i, name in enumerate(self.names):
+            key = (name.scope, name.norm)
+            if key in first:
+                self.union(first[key], i, "normalised-name", 100.0)
+            else:
+                first[key] = i
+
+    def link_acronyms(self) -> None:
+        defined: dict[tuple[str, str], int] = {}
+        by_initials: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, name in enumerate(self.names):
+            if name.acronym:
+                defined.setdefault((name.scope, name.acronym.upper()), i)
+            initials = _initials(name.surface)
+            if len(initials) >= 3:
+                by_initials[(name.scope, initials)].append(i)
+        for i, name in enumerate(self.names):
+            surface = name.surface.strip()
+            if not re.fullmatch(r"[A-Z][A-Za-z0-9&\-]{1,11}", surface) or i in self.gazetteer_id:
+                continue
+            for scope in {name.scope, ""}:
+                target = defined.get((scope, surface.upper()))
+                if target is not None and target != i:
+                    self.union(target, i, "acronym", 100.0)
+                    break
+                candidates = {self.find(j) for j in by_initials.get((scope, surface.upper()), [])}
+                if len(candidates) == 1:
+                    self.union(candidates.pop(), i, "acronym-initials", 90.0)
+                    break
+
+    def link_fuzzy(self) -> None:
+        blocks: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for name in self.names:
+            for token in set(name.norm.split()) - _BLOCK_STOP:
+                if len(token) > 2:
+                    blocks[(name.scope, token)].add(name.norm)
+        representative: dict[tuple[str, str], int] = {}
+        for i, name in enumerate(self.names):
+            representative.setdefault((name.scope, name.norm), i)
+        for (scope, _token), norms in sorted(blocks.items()):
+            if len(norms) < 2 or len(norms) > 200:
+                continue
+            ordered = sorted(norms)
+            for x, a in enumerate(ordered):
+                for b in ordered[x + 1 :]:
+                    score = _similarity(a, b)
+                    if score >= FUZZY_THRESHOLD:
+                        self.union(representative[(scope, a)], representative[(scope, b)], "fuzzy", score)
+
+    def link_manual(self, decisions: list[tuple[str, str, str]]) -> None:
+        """Merge what a person decided is the same organisation (scope '' = any country)."""
+        by_norm: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, name in enumerate(self.names):
+            by_norm[(name.scope, name.norm)].append(i)
+            by_norm[("*", name.norm)].append(i)
+        for a, b, scope in decisions:
+            left = by_norm.get((scope or "*", normalise_name(a)), [])
+            right = by_norm.get((scope or "*", normalise_name(b)), [])
+            for j in right if left else []:
+                self.how[j] = ("manual", 100.0)
+                self.union(left[0], j, "manual", 100.0)
+
+    def result(self, names: list[_Name]) -> Resolution:
+        members: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(names)):
+            members[self.find(i)].append(i)
+        resolution = Resolution()
+        gaz = {entry.id: entry for entry in gazetteer()}
+        for root in sorted(members, key=lambda r: min(members[r])):
+            org = self._organisation(members[root], gaz)
+            if org.key in resolution.organisations:
+                _absorb(resolution.organisations[org.key], org)
+            else:
+                resolution.organisations[org.key] = org
+            for i in members[root]:
+                target = resolution.mention_assignments if names[i].is_mention else resolution.assignments
+                target[(names[i].path, names[i].index)] = org.key
+        _drop_partner_mentions(resolution)
+        _keep_used(resolution)
+        return resolution
+
+    def _organisation(self, group: list[int], gaz: dict[str, GazetteerEntry]) -> Organisation:
+        names = [self.names[i] for i in group]
+        gid = next((self.gazetteer_id[i] for i in group if i in self.gazetteer_id), "")
+        labels = Counter(n.surface for n in names if not n.is_mention) or Counter(n.surface for n in names)
+        label = min(labels.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0]
+        scope = "" if gid else min(n.scope for n in names)
+        sectors = Counter(n.sector for n in names if n.sector != "unknown")
+        if gid:
+            entry = gaz[gid]
+            key, label, sector = f"global/{gid}", entry.label, entry.sector
+        else:
+            key = f"{scope or 'global'}/{normalise_name(label)}"
+            sector = _most_common(sectors) if sectors else _inferred_sector(label)
+        org = Organisation(key, label, scope, sector, wikidata=gaz[gid].wikidata if gid else "")
+        org.surface_forms = sorted({n.surface for n in names})
+        org.acronyms = sorted({n.acronym for n in names if n.acronym})
+        seen: dict[str, Merge] = {}
+        for i in group:
+            rule, score = self.how[i]
+            surface = self.names[i].surface
+            if surface not in seen or score < seen[surface].score:
+                seen[surface] = Merge(surface, rule, score)
+        org.merges = [seen[s] for s in sorted(seen)]
+        org.rule = "gazetteer" if gid else min((m.rule for m in org.merges), key=_RULE_ORDER.index)
+        return org
+
+    def _forbids(self, a: int, b: int) -> bool:
+        """True when a not-same decision names one side in each cluster."""
+        left, right = self.norms[a], self.norms[b]
+        return any((x in left and y in right) or (y in left and x in right) for x, y in self.forbidden)
+
+
+_RULE_ORDER = ["manual", "gazetteer", "normalised-name", "acronym", "acronym-initials", "fuzzy"]
+
+
+def _similarity(a: str, b: str) -> float:
+    """Typo-tolerant similarity; 0 when the names differ in digits or are short."""
+    if re.findall(r"\d+", a) != re.findall(r"\d+", b) or min(len(a), len(b)) < 8:
+        return 0.0
+    return fuzz.ratio(a, b)
+
+
+def _initials(name: str) -> str:
+    words = [w for w in re.split(r"[\s\-]+", name) if w and w[0].isupper()]
+    return "".join(w[0] for w in words).upper() if len(words) >= 3 else ""
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_index() -> dict[str, str]:
+    index = {}
+    for entry in gazetteer():
+        for alias in entry.aliases:
+            index.setdefault(normalise_name(alias), entry.id)
+    return index
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_case_index() -> dict[str, str]:
+    return {alias: entry.id for entry in gazetteer() for alias in entry.case_sensitive_aliases}
+
+
+def _decisions() -> list[tuple[str, str, str, str]]:
+    """Manual decisions: (same | not-same, name a, name b, scope ISO3 or '')."""
+    path = ontology_dir() / "resolution_decisions.tsv"
+    if not path.is_file():
+        return []
+    rows = csv.DictReader((line for line in path.open(encoding="utf-8") if not line.startswith("#")), delimiter="\t")
+    return [(r["decision"].strip(), r["name_a"], r["name_b"], (r.get("scope") or "").strip()) for r in rows]
+
+
+def _inferred_sector(label: str) -> str:
+    inferred = infer_sector(label)
+    return inferred[0] if inferred else "unknown"
+
+
+def _absorb(target: Organisation, other: Organisation) -> None:
+    target.surface_forms = sorted(set(target.surface_forms) | set(other.surface_forms))
+    target.acronyms = sorted(set(target.acronyms) | set(other.acronyms))
+    merges = {m.surface: m for m in target.merges}
+    for merge in other.merges:
+        merges.setdefault(merge.surface, merge)
+    target.merges = [merges[s] for s in sorted(merges)]
+
+
+def _drop_partner_mentions(resolution: Resolution) -> None:
+    """A mention of one of the form's own partners is not kept as a mention."""
+    partners: dict[str, set[str]] = defaultdict(set)
+    for (path, _), key in resolution.assignments.items():
+        partners[path].add(key)
+    for where, key in list(resolution.mention_assignments.items()):
+        if key in partners[where[0]]:
+            del resolution.mention_assignments[where]
+
+
+def _keep_used(resolution: Resolution) -> None:
+    used = set(resolution.assignments.values()) | set(resolution.mention_assignments.values())
+    resolution.organisations = {k: v for k, v in sorted(resolution.organisations.items()) if k in used}
 
 
 def _most_common(counter: Counter) -> str:

@@ -65,7 +65,7 @@ def test_partners_query_columns_and_rows(built):
     assert [r["partner"] for r in rows] == [
         "Konya Provincial Directorate of Agriculture and Forestry",
         "Selçuk University Faculty of Agriculture",
-        "Güneşli Tarım Teknolojileri A.Ş",
+        "Güneşli Tarım Teknolojileri A.Ş.",
     ]
     assert {r["country"] for r in rows} == {"TUR"}
     assert all(r["partner_iri"].startswith("https://w3id.org/portfolio-kg/id/org/") for r in rows)

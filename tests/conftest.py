@@ -1,0 +1,60 @@
+"""Shared fixtures: the real corpus (skipped when absent), the bundled examples, fixture forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kg.forms import Form, read_form
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+EXAMPLES_DIR = REPO_ROOT / "examples"
+FORM_FIXTURES_DIR = Path(__file__).resolve().parent / "data" / "forms"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The read-only corpus of real forms (``../shared/corpus``); skips the test when absent."""
+    if not CORPUS_DIR.is_dir():
+        pytest.skip("../shared/corpus not present")
+    return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    """The bundled fictional example forms (``examples/``)."""
+    assert EXAMPLES_DIR.is_dir(), f"examples folder missing: {EXAMPLES_DIR}"
+    return EXAMPLES_DIR
+
+
+@pytest.fixture(scope="session")
+def fixture_forms_dir() -> Path:
+    """Small synthetic fixture forms written for the tests (``tests/data/forms``)."""
+    return FORM_FIXTURES_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus_form(corpus_dir: Path) -> Callable[[str], Form]:
+    """Read a corpus form by file name; skips the test when that file is absent."""
+
+    def read(name: str) -> Form:
+        path = corpus_dir / name
+        if not path.is_file():
+            pytest.skip(f"corpus form {name} not present")
+        return read_form(path, display_path=name)
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def example_form(examples_dir: Path) -> Callable[[str], Form]:
+    """Read a bundled example form by file name."""
+
+    def read(name: str) -> Form:
+        return read_form(examples_dir / name, display_path=name)
+
+    return read
+
