@@ -180,6 +180,7 @@ class Analysis:
     betweenness_method: str
     projections: Projections
     ecosystem: nx.Graph
+    centrality: dict[str, float] = field(default_factory=dict)
     partners: dict[str, dict] = field(default_factory=dict)
     countries: dict[str, dict] = field(default_factory=dict)
     communities: list[dict] = field(default_factory=list)
@@ -276,7 +277,7 @@ def analyse(store: ox.Store, seed: int = DEFAULT_SEED, betweenness_k: int | None
         betweenness_k = BETWEENNESS_SAMPLES
     scores = betweenness(eco, k=betweenness_k, seed=seed)
     groups = communities(eco, seed=seed)
-    analysis = Analysis(seed, "exact" if betweenness_k is None else f"sampled k={betweenness_k}", proj, eco)
+    analysis = Analysis(seed, "exact" if betweenness_k is None else f"sampled k={betweenness_k}", proj, eco, scores)
     analysis.partners = _partner_table(proj, eco, scores, groups)
     analysis.countries = _country_table(proj)
     analysis.communities = _community_table(groups, proj, analysis.partners)

@@ -16,7 +16,14 @@ from decimal import Decimal, InvalidOperation
 from kg.countries import resolve_country
 from kg.forms import AnswerLine, Form, Item, Message
 from kg.ner import find_organisations, looks_like_organisation
-from kg.partners import PartnerName, is_no_partner, looks_like_name, parse_action_header, parse_partner_lines
+from kg.partners import (
+    PartnerName,
+    is_no_partner,
+    looks_like_name,
+    parse_action_header,
+    parse_partner_lines,
+    split_conjunction,
+)
 from kg.vocab import fold, infer_sector, sector_from_label
 
 __all__ = [
@@ -387,10 +394,10 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
         elif match := _FREE_SECTOR_Q.search(question):
             sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
             for line in item.content_lines():
-                if _is_prose(line):
+                names = [] if len(line.text.split()) > 20 else parse_partner_lines([line], free_text=True)
+                if not names and _is_prose(line):
                     prose.append((item, line, sector))
-                    continue
-                for name in parse_partner_lines([line], free_text=True):
+                for name in names:
                     doc.partnerships.append(_partnership(name, item, sector, None, doc))
     return prose
 
@@ -416,8 +423,10 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> No
     found = find_organisations(texts)
     for (item, line, sector), spans in zip(prose, found[: len(prose)], strict=True):
         for span in spans:
-            if span.source == "rule" or len(span.text.split()) > 1:
-                name = PartnerName(span.text, line.line, span.text, acronym=span.acronym)
+            if span.source != "rule" and len(span.text.split()) == 1 and not looks_like_organisation(span.text):
+                continue
+            for text in split_conjunction(span.text):
+                name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
                     doc.partnerships.append(_partnership(name, item, sector, None, doc))
     partners = {fold(p.name) for p in doc.partnerships} | {fold(p.acronym) for p in doc.partnerships if p.acronym}
@@ -457,6 +466,8 @@ def _partnership(
     )
     if sector:
         fact.sector, fact.sector_source = sector
+    elif name.sector:
+        fact.sector, fact.sector_source = name.sector, "form"
     else:
         inferred = infer_sector(f"{name.name} {name.acronym}".strip())
         if inferred:

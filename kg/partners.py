@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from kg.forms import AnswerLine
 from kg.vocab import fold, sector_from_label
 
-__all__ = ["PartnerName", "parse_partner_lines", "parse_action_header", "looks_like_name", "is_no_partner"]
+__all__ = [
+    "PartnerName",
+    "parse_partner_lines",
+    "parse_action_header",
+    "looks_like_name",
+    "is_no_partner",
+    "split_conjunction",
+]
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,7 @@ def looks_like_name(text: str) -> bool:
         return False
     if not (text[0].isupper() or text[0].isdigit() or _LOWER_START_OK.match(text)):
         return False
-    if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text):
+    if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or _is_generic(text):
         return False
     lower = [w for w in words if w[:1].islower() and fold(w).strip(",.()") not in _CONNECTORS]
     if len(words) > 3 and any(re.search(r"(ed|ing)$", w) for w in lower):
@@ -142,6 +149,27 @@ _GENERIC = {
     "undp co", "undp country office", "country office", "the government", "local authorities", "private sector actors",
     "academic institutions", "civil society organizations", "civil society organisations", "cso", "csos",
 }
+_INLINE_LABEL = re.compile(
+    r"(?:^|\s)(?:NGOs?|CSOs?|INGOs?|Government|Gov't|Private sector|Academia|Academic|UN|Civil society|Donors?)\s*:\s+"
+)
+_HEAD = re.compile(
+    r"\b(?:Ministry|Ministries|Ministerio|Ministère|Ministério|Secretariat|Secretaría|Municipality|Embassy|"
+    r"Mairie|Alcaldía|Gobierno)\s+(?:of|for|de|du|des|del|da|do)\b"
+)
+_HEAD_START = re.compile(r"^(?:Ministry|Ministerio|Ministère|University|Universidad|Université|Municipality|Embassy)\b")
+_JOINERS = (" and", " of", " for", " de", " del", " y", " et", " &", " the")
+_HEAD_BREAK = {"of", "for", "in", "on", "at", "de", "del", "des", "du", "en", "and", "y", "et", "connected", "working"}
+_NAMED_AFTER = re.compile(r"\b(?:from|of|at|with|by|de|del|du)\s+((?:[A-ZÀ-Ý][\w’'.&\-]*\s*)+)$")
+_GENERIC_HEADS = {
+    "banks", "companies", "entrepreneurs", "farmers", "associations", "institutes", "universities", "agencies",
+    "organizations", "organisations", "ngos", "csos", "cooperatives", "communities", "municipalities", "ministries",
+    "schools", "startups", "start-ups", "businesses", "enterprises", "firms", "partners", "donors", "ifis", "mfis",
+    "governments", "authorities", "operators", "groups", "networks", "unions", "centers", "centres", "hubs",
+    "leaders", "women", "youth", "students", "teachers", "experts", "citizens", "families", "households",
+    "producers", "artisans", "vendors", "traders", "fishers", "fishermen", "members", "officials", "institutions",
+    "actors", "stakeholders", "platforms", "sectors", "sponsors", "investors", "innovators", "researchers",
+    "volunteers", "journalists", "activists",
+}
 _KEEP_FINAL_DOT = re.compile(r"(?:\b\w\.\w+|\b(?:Inc|Ltd|Co|Corp|Bhd|Pvt|Cía|Cia|Jr|Ltda|Sdn))\.$")
 
 
@@ -172,31 +200,103 @@ def _strip_marker(text: str) -> str:
 def _segments(text: str, free_text: bool) -> list[str]:
     """Split one answer line into candidate name segments."""
     text = _INLINE_NUMBER.sub(" ; ", " " + text).strip(" ;")
+    text = _INLINE_LABEL.sub(" ; ", text).strip(" ;")
     pieces: list[str] = []
-    for part in re.split(r";|\s\|\s", text):
+    for part in _split_outside_parens(text, r";|\s\|\s"):
         part = _strip_marker(part)
         if not part:
             continue
-        pieces.extend(_split_commas(part) if "," in part else [part])
+        for piece in _split_commas(part) if "," in part else [part]:
+            for head_piece in _split_heads(piece):
+                pieces.extend(split_conjunction(head_piece))
     if free_text:
         pieces = [p for p in pieces if len(p.split()) <= 12]
     return pieces
 
 
+def split_conjunction(text: str) -> list[str]:
+    """Split "UNICEF and WFP" / "UNFPA & UNICEF" when both sides are organisations by themselves."""
+    parts = _split_outside_parens(text, r"\s+(?:and|&|y|et)\s+")
+    if len(parts) == 2 and all(_ACRONYM.fullmatch(p) or _has_org_keyword(p) and looks_like_name(p) for p in parts):
+        if all(_ACRONYM.fullmatch(p) for p in parts) or all(_HEAD_START.match(p) for p in parts):
+            return parts
+    return [text]
+
+
+def _split_outside_parens(text: str, separator: str) -> list[str]:
+    """Split ``text`` on ``separator`` where it is not inside parentheses."""
+    masked = _PARENS.sub(lambda m: "\0" * len(m.group(0)), text)
+    pieces, start = [], 0
+    for match in re.finditer(separator, masked):
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    return [p.strip() for p in pieces]
+
+
+def _split_heads(text: str) -> list[str]:
+    """Cut names run together without separators before a head word ("... Agriculture Ministry of Justice").
+
+    A cut is made before a head word (Ministry, Ministerio, Secretariat, ...)
+    followed by "of"/"de", when what comes before is a name of its own (it has an
+    organisation keyword) or a generic label ("Government Agencies").
+    """
+    cuts = [m.start() for m in _HEAD.finditer(text) if m.start() > 0]
+    pieces, start = [], 0
+    for cut in cuts:
+        before = text[start:cut].strip()
+        if before and (_has_org_keyword(before) or _is_generic(before)) and not before.endswith(_JOINERS):
+            pieces.append(before)
+            start = cut
+    pieces.append(text[start:].strip())
+    return [p for p in pieces if not _is_generic(p)] or pieces[-1:]
+
+
+def _has_org_keyword(text: str) -> bool:
+    from kg.ner import looks_like_organisation
+
+    return looks_like_organisation(text)
+
+
+def _is_generic(text: str) -> bool:
+    """A collective rather than an organisation: "Commercial Banks", "NGOs (in youth)", "Farmers"."""
+    bare = _PARENS.sub(" ", text)
+    words = [w for w in re.split(r"[\s/]+", fold(bare).strip(" .,;:")) if w]
+    if not words or " ".join(words) in _GENERIC:
+        return True
+    head = words[0]
+    for i, word in enumerate(words):
+        if word in _HEAD_BREAK and i > 0:
+            break
+        head = word
+    head = head.strip("'’")
+    return head in _GENERIC_HEADS or bool(re.fullmatch(r"[a-z]{2,5}s", head) and bare.strip()[:1].isupper()
+                                          and re.search(r"\b[A-Z]{2,5}s\b", bare))
+
+
 def _split_commas(text: str) -> list[str]:
     """Split a comma list of names, but keep "Ministry of Youth, Sports and ..." whole."""
-    outside = _PARENS.sub(lambda m: m.group(0).replace(",", "\0"), text)
-    parts = [p.replace("\0", ",").strip() for p in outside.split(",")]
+    parts = _split_outside_parens(text, ",")
     if len(parts) < 2:
         return parts
     if _is_enumerated_name(parts):
         return [text]
     parts = [re.sub(r"^(?:and|y|et|e|&)\s+", "", p) for p in parts]
     parts = [re.sub(r"\s+(?:among others|etc\.?|and others|entre otros|entre autres)$", "", p) for p in parts]
+    parts = [_named_in(p) for p in parts if p]
     names = [p for p in parts if looks_like_name(p) or _ACRONYM.fullmatch(p)]
     if not names:
         return [text]
     return names
+
+
+def _named_in(text: str) -> str:
+    """The organisation a described item names: "mentors associated from Codeando México" -> "Codeando México"."""
+    bare = re.sub(r"^(?:the|la|el|le|les|los|las)\s+", "", text.strip(), flags=re.I)
+    if looks_like_name(bare) or not bare[:1].islower():
+        return bare
+    match = _NAMED_AFTER.search(bare)
+    return match.group(1).strip() if match else text
 
 
 def _is_enumerated_name(parts: list[str]) -> bool:
@@ -220,7 +320,19 @@ def _parse_segment(segment: str, line: int, action: int | None, free_text: bool)
         text, acronym = acronym, ""
     if not looks_like_name(text) and not _acceptable_acronym(text):
         return None
-    return PartnerName(text, line, surface, role, acronym, description, action)
+    if _is_place(text):
+        return None
+    stated_sector = ""
+    if role and (sector_from_label(role) or _is_sector_word(role)):
+        role, stated_sector = "", sector_from_label(role) or ""
+    return PartnerName(text, line, surface, role, acronym, description, action, stated_sector)
+
+
+def _is_place(text: str) -> bool:
+    """A bare country or province name ("Catamarca", "Kenya") is a place, not a partner."""
+    from kg.countries import resolve_country
+
+    return len(text.split()) <= 3 and not _has_org_keyword(text) and resolve_country(text) is not None
 
 
 def _acceptable_acronym(text: str) -> bool:
@@ -231,13 +343,19 @@ def _acceptable_acronym(text: str) -> bool:
         and not is_no_partner(text)
         and fold(text) not in _GENERIC
         and not _is_sector_word(text)
+        and not _is_generic(text)
     )
 
 
 def _split_description(text: str) -> tuple[str, str]:
+    """Split "NAME - description"; a label before an organisation ("Flowers in the air: X Office") gives X."""
     parts = _DESC_SPLIT.split(text, maxsplit=1)
     if len(parts) == 2 and parts[0].strip():
-        return parts[0].strip(), parts[1].strip()
+        head, tail = parts[0].strip(), parts[1].strip()
+        tail_name = _PARENS.sub(" ", tail).strip()
+        if not _has_org_keyword(head) and _has_org_keyword(tail_name) and looks_like_name(tail_name):
+            return tail, head
+        return head, tail
     return text, ""
 
 

@@ -245,7 +245,7 @@ def _prefixes(media: str) -> dict[str, str] | None:
 def _negotiate(accept: str, offered: dict, default: str) -> str:
     """The offered media type the Accept header prefers (highest q, then first listed)."""
     best, best_q = default, 0.0
-    for index, part in enumerate(accept.split(",")):
+    for part in accept.split(","):
         media, _, rest = part.strip().partition(";")
         media = media.strip().lower()
         q = 1.0
@@ -256,10 +256,9 @@ def _negotiate(accept: str, offered: dict, default: str) -> str:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        if media in offered and q > best_q:
-            best, best_q = media, q
-        elif media in ("*/*", "application/*", "text/*") and q > best_q and default.startswith(media[:-1]):
-            best, best_q = default, q
+        wildcard = media == "*/*" or (media.endswith("/*") and default.startswith(media[:-1]))
+        if (media in offered or wildcard) and q > best_q:
+            best, best_q = (default if wildcard else media), q
     return best
 
 

@@ -60,13 +60,46 @@ def sector_from_label(label: str) -> str | None:
 
 
 def infer_sector(name: str) -> tuple[str, str] | None:
-    """Infer a sector from an organisation's name: ``(sector, rule id)`` or None."""
-    folded = fold(name)
+    """Infer a sector from an organisation's name: ``(sector, rule id)`` or None.
+
+    A misspelt keyword ("Secreatariat", "Minstry") is corrected first, so a typo
+    does not cost the sector.
+    """
+    found = _match_rules(name, fold(name))
+    if found is None:
+        corrected = _correct_keywords(fold(name))
+        if corrected != fold(name):
+            found = _match_rules(name, corrected)
+            return (found[0], f"{found[1]}~typo") if found else None
+    return found
+
+
+def _match_rules(name: str, folded: str) -> tuple[str, str] | None:
     for rule in _rules():
         target = name if rule.pattern.flags & re.IGNORECASE == 0 else folded
         if rule.pattern.search(target):
             return rule.sector, rule.id
     return None
+
+
+_TYPO_KEYWORDS = (
+    "ministry", "ministerio", "secretariat", "secretaria", "municipality", "municipalidad", "university",
+    "universidad", "foundation", "fundacion", "association", "asociacion", "department", "institute", "cooperative",
+    "corporation", "company", "council", "commission", "authority", "directorate", "organization", "organisation",
+    "government", "agency",
+)
+
+
+def _correct_keywords(folded: str) -> str:
+    from rapidfuzz import fuzz, process
+
+    words = []
+    for word in folded.split():
+        if len(word) >= 6 and word not in _TYPO_KEYWORDS:
+            match = process.extractOne(word, _TYPO_KEYWORDS, scorer=fuzz.ratio, score_cutoff=85)
+            word = match[0] if match else word
+        words.append(word)
+    return " ".join(words)
 
 
 def sector_labels() -> dict[str, str]:
