@@ -4,7 +4,9 @@
 and extracts them (in worker processes with ``jobs`` > 1), resolves
 organisations over the whole set, builds the RDF dataset and writes
 ``graph.ttl`` (every triple), ``graph.trig`` (one named graph per form plus
-the reference graph) and ``manifest.json`` (every input file with its
+the reference graph and the analytics graph that :mod:`kg.analyse` computes
+from the store), ``analysis.json``, ``ecosystem.html``, ``report.md``,
+``report.html`` and ``manifest.json`` (every input file with its
 status, messages, triple count and sha256). It raises only for unusable
 arguments; a bad form is recorded in the manifest and the build goes on.
 """
@@ -23,13 +25,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kg import __version__
+from kg.analyse import Analysis, analyse_build, analytics_quads, write_analysis
 from kg.errors import InputError
 from kg.extract import Extraction, extract
 from kg.forms import Message, read_form
 from kg.graph import REFERENCE_GRAPH, document_iri, named_graphs
 from kg.privacy import Pseudonymiser
 from kg.resolve import resolve
-from kg.store import to_ox_quads, write_graph_files, write_store
+from kg.store import extend_store, to_ox_quads, write_graph_files, write_store
 
 __all__ = ["FileRecord", "BuildResult", "build", "collect_inputs", "FORM_SUFFIXES"]
 
@@ -126,11 +129,20 @@ def build(
     timings["graph"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    n_triples = write_graph_files(quads, out_dir)
-    timings["serialise"] = time.perf_counter() - mark
-    mark = time.perf_counter()
     write_store(quads, out_dir)
     timings["store"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    analysis = analyse_build(out_dir)
+    analytics = analytics_quads(analysis)
+    extend_store(analytics, out_dir)
+    timings["analytics"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    n_triples = write_graph_files(quads + analytics, out_dir)
+    timings["serialise"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    _write_insights(analysis, out_dir)
+    timings["html_report"] = time.perf_counter() - mark
     result = BuildResult(
         out_dir,
         records,
@@ -142,6 +154,16 @@ def build(
     timings["total"] = time.perf_counter() - start
     _write_manifest(result, out_dir)
     return result
+
+
+def _write_insights(analysis: Analysis, out_dir: Path) -> None:
+    """Write analysis.json, ecosystem.html (whole portfolio) and report.md/report.html."""
+    from kg.report import write_report
+    from kg.visualise import portfolio_view, write_html
+
+    write_analysis(analysis, out_dir / "analysis.json")
+    write_html(portfolio_view(analysis), out_dir / "ecosystem.html")
+    write_report(out_dir, analysis=analysis)
 
 
 def _walk(source: Path) -> Iterator[tuple[Path, str]]:

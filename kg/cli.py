@@ -106,6 +106,9 @@ def query(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="name=value, bound safely.")] = None,
+    timeout: Annotated[
+        Optional[float], typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS (exit 2).")
+    ] = None,
 ) -> None:
     """Run a canned query, a query file or a query string over a build."""
     from kg.query import format_result, load_query, parse_param, run_query
@@ -114,7 +117,7 @@ def query(
         raise typer.BadParameter("give either NAME (a canned query or .rq file) or --sparql TEXT")
     text = sparql if sparql is not None else load_query(name)
     params = dict(parse_param(p) for p in param or [])
-    result = run_query(graph, text, params)
+    result = run_query(graph, text, params, timeout=timeout)
     if fmt is Format.table and result.kind == "select":
         _out.print(_table(result))
     else:
@@ -128,6 +131,49 @@ def queries() -> None:
 
     for canned in canned_queries().values():
         sys.stdout.write(f"{canned.name}\t{canned.description}\n")
+
+
+@app.command()
+def serve(
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
+    host: Annotated[str, typer.Option(help="Address to listen on (keep 127.0.0.1 unless you mean it).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 7878,
+) -> None:
+    """Serve a build as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
+    from kg.serve import make_server
+
+    def log(line: str) -> None:
+        _err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    server = make_server(graph, host, port, log=log)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _err.print(f"[yellow]warning:[/yellow] listening on {host}: other machines may reach this endpoint")
+    log(f"SPARQL endpoint {server.url}sparql (query page {server.url}); Ctrl-C stops")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option(help="Graph Store Protocol URL, e.g. http://localhost:7878/store.")],
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
+    timeout: Annotated[float, typer.Option(min=0.001, help="Seconds to wait for each response.")] = 60.0,
+) -> None:
+    """Load a build into a triple store: one PUT per named graph, replacing graphs of the same name."""
+    from kg.push import push as run_push
+
+    with _progress() as progress:
+        task = progress.add_task("pushing graphs", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = run_push(graph, endpoint, timeout, advance)
+    _err.print(f"pushed {len(result.graphs)} graphs, {result.triples} triples to {endpoint}", highlight=False)
 
 
 @app.command(name="eval")
@@ -159,6 +205,44 @@ def evaluate(
                                  ("sector", form.wrong_sectors)):
                 for name in names:
                     _out.print(f"{form.file}: {label}: {name}", highlight=False, markup=False)
+
+
+@app.command()
+def viz(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
+    country: Annotated[Optional[str], typer.Option(help="Draw one country's ecosystem (ISO3 code or name).")] = None,
+    partner: Annotated[Optional[str], typer.Option(help="Draw one partner's ego network (its name).")] = None,
+) -> None:
+    """Draw the whole portfolio, one country's ecosystem or one partner's ego network as an offline HTML page."""
+    from kg.analyse import analyse_build
+    from kg.visualise import country_view, partner_view, portfolio_view, write_html
+
+    if country and partner:
+        raise typer.BadParameter("give --country or --partner, not both")
+    analysis = analyse_build(graph)
+    if country:
+        view = country_view(analysis, country)
+    elif partner:
+        view = partner_view(analysis, partner)
+    else:
+        view = portfolio_view(analysis)
+    write_html(view, output)
+    _err.print(f"{view.title}: {len(view.nodes)} nodes, {len(view.edges)} links -> {output}", highlight=False, markup=False)
+
+
+@app.command()
+def report(
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Folder for report.md and report.html (default: the build's).")
+    ] = None,
+) -> None:
+    """Regenerate the portfolio insights report (report.md and a self-contained report.html)."""
+    from kg.report import write_report
+
+    md_path, html_path = write_report(graph, out)
+    _err.print(f"wrote {md_path} and {html_path}", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from kg.partners import (
     parse_action_header,
     parse_partner_lines,
     split_conjunction,
+    split_heads,
 )
 from kg.vocab import fold, infer_sector, sector_from_label
 
@@ -170,6 +171,14 @@ _UNUSUAL_GROUP_Q = re.compile(r"is this a new and unusual partner")
 _UNUSUAL_TEXT_Q = re.compile(r"new and unusual partners for undp")
 _INSIGHT_Q = re.compile(r"key insights")
 _HANDOVER_Q = re.compile(r"best describe(s)? the handover")
+_LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)\s+[-–—:]\s")
+_LEADING_CLAUSE = re.compile(
+    r"^\s*([A-ZÀ-Ý0-9][^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|quien|quienes|"
+    r"donde|they|we|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
+    r"worked|to help)\b"
+)
+_SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[A-Z])")
+_LABEL_PREFIX = re.compile(r"^(?:in process|in progress|ongoing|planned|potential|en cours|en proceso)\s*:\s*", re.I)
 _MENTION_Q = re.compile(
     r"handover|brief description of the (collaboration|partnership)|early leads|background|new and unusual partners|"
     r"benefit from the results|planned to scale|with whom|institutional affiliation|types of data, why|"
@@ -394,12 +403,32 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
         elif match := _FREE_SECTOR_Q.search(question):
             sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
             for line in item.content_lines():
-                names = [] if len(line.text.split()) > 20 else parse_partner_lines([line], free_text=True)
+                names = _free_text_names(line)
                 if not names and _is_prose(line):
                     prose.append((item, line, sector))
                 for name in names:
                     doc.partnerships.append(_partnership(name, item, sector, None, doc))
     return prose
+
+
+def _free_text_names(line: AnswerLine) -> list[PartnerName]:
+    """Partners listed in a free-text answer line, before any prose around them.
+
+    The line is cut into sentences and at "Label:" prefixes; a sentence that is
+    a list gives its names, and a sentence that opens with a name followed by a
+    clause ("Viamo which uses...", "Acme Ltd – we worked on...") gives that name.
+    """
+    names: list[PartnerName] = []
+    for sentence in _SENTENCE.split(line.text):
+        sentence = _LABEL_PREFIX.sub("", sentence.strip())
+        if not sentence:
+            continue
+        lead = _LEADING_NAME.match(sentence) or _LEADING_CLAUSE.match(sentence)
+        text = lead.group(1) if lead else sentence
+        if not lead and len(text.split()) > 20:
+            continue
+        names.extend(parse_partner_lines([AnswerLine("text", text, line.line)], free_text=True))
+    return names
 
 
 def _is_prose(line: AnswerLine) -> bool:
@@ -423,9 +452,9 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> No
     found = find_organisations(texts)
     for (item, line, sector), spans in zip(prose, found[: len(prose)], strict=True):
         for span in spans:
-            if span.source != "rule" and len(span.text.split()) == 1 and not looks_like_organisation(span.text):
-                continue
-            for text in split_conjunction(span.text):
+            if span.source == "ner" and len(span.text.split()) == 1:
+                continue  # a lone capitalised word or acronym in prose is too often not an organisation
+            for text in (t for piece in split_heads(span.text) for t in split_conjunction(piece)):
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
                     doc.partnerships.append(_partnership(name, item, sector, None, doc))

@@ -41,7 +41,7 @@ class OrgSpan:
 
 def find_organisations(texts: list[str], use_model: bool = True) -> list[list[OrgSpan]]:
     """The organisations named in each of ``texts`` (batched through spaCy)."""
-    rule_spans = [_rule_spans(text) for text in texts]
+    rule_spans = [_rule_spans(text) + gazetteer_spans(text) for text in texts]
     nlp = _load_model() if use_model else None
     if nlp is None:
         return [_merge(spans, text) for spans, text in zip(rule_spans, texts, strict=True)]
@@ -52,6 +52,18 @@ def find_organisations(texts: list[str], use_model: bool = True) -> list[list[Or
         _merge(rules + [s for s in ner if _plausible_ner(s.text) and not _is_person_context(text, s)], text)
         for rules, ner, text in zip(rule_spans, model_spans, texts, strict=True)
     ]
+
+
+def gazetteer_spans(text: str) -> list[OrgSpan]:
+    """Known international organisations named in ``text`` ("UNICEF", "ONU Mujeres", "World Bank")."""
+    insensitive, sensitive = _gazetteer_patterns()
+    spans = []
+    for pattern in (insensitive, sensitive):
+        if pattern is None:
+            continue
+        for match in pattern.finditer(text):
+            spans.append(OrgSpan(match.group(0), match.start(), match.end(), "gazetteer"))
+    return spans
 
 
 def looks_like_organisation(text: str) -> bool:
@@ -87,6 +99,7 @@ _CAP_WORD = r"(?:[A-ZÀ-ÝĀ-Ž][\w’'.\-]*|[0-9][\w\-]*[A-Za-z][\w\-]*)"
 _RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_CONNECTOR}\s+){{0,2}}{_CAP_WORD})*")
 _ACRONYM_AFTER = re.compile(r"^\s*\(([A-Z][A-Za-z0-9&.\-]{1,11})\)")
 _LEADING = re.compile(r"^(?:The|La|El|Le|Les|Los|Las|L['’])\s+")
+_TRAILING_FILLER = re.compile(r"(?:\s+(?:All|They|We|It|This|These|Our|The|In|On|At|And|With|Both|Each))+$")
 _SENTENCE_END = re.compile(r"(?<![A-Z]\.[A-Z])(?<![A-Z]\.[A-Z]\.[A-Z])\.\s+")
 _AND = re.compile(r"\s+(?:and|y|et|&)\s+(the\s+|la\s+|el\s+|le\s+)?")
 _GENERIC_WORDS = {
@@ -149,7 +162,7 @@ def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
     lead = _LEADING.match(value)
     if lead:
         start, value = start + lead.end(), value[lead.end() :]
-    value = value.rstrip(",;:")
+    value = _TRAILING_FILLER.sub("", value.rstrip(",;:"))
     if value.endswith(".") and not re.search(r"\w\.\w+\.$", value):
         value = value.rstrip(".")
     if value.isupper() and len(value.split()) > 3:
@@ -195,13 +208,34 @@ def _plausible_ner(text: str) -> bool:
 
 
 def _merge(spans: list[OrgSpan], text: str) -> list[OrgSpan]:
-    """Keep the longest of overlapping spans, in text order; rules win ties."""
-    ordered = sorted(spans, key=lambda s: (-(s.end - s.start), s.source != "rule", s.start))
+    """Keep the longest of overlapping spans, in text order; gazetteer, then rules, win ties."""
+    rank = {"gazetteer": 0, "rule": 1, "ner": 2}
+    ordered = sorted(spans, key=lambda s: (-(s.end - s.start), rank[s.source], s.start))
     kept: list[OrgSpan] = []
     for span in ordered:
         if all(span.end <= k.start or span.start >= k.end for k in kept):
             kept.append(span)
     return sorted(kept, key=lambda s: s.start)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_patterns() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """One regex for long aliases (any case) and one for acronyms (exact case)."""
+    from kg.vocab import gazetteer
+
+    loose, exact = set(), set()
+    for entry in gazetteer():
+        for alias in entry.aliases:
+            (exact if len(alias) <= 6 and " " not in alias else loose).add(alias)
+        exact.update(entry.case_sensitive_aliases)
+
+    def build(aliases: set[str], flags: int) -> re.Pattern[str] | None:
+        if not aliases:
+            return None
+        alternatives = "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
+        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", flags)
+
+    return build(loose, re.IGNORECASE), build(exact, 0)
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ __all__ = [
     "looks_like_name",
     "is_no_partner",
     "split_conjunction",
+    "split_heads",
 ]
 
 
@@ -108,6 +109,11 @@ def looks_like_name(text: str) -> bool:
         return False
     if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or _is_generic(text):
         return False
+    if text.isupper() and len(words) >= 2 and not _has_org_keyword(text):
+        return False  # an all-caps heading ("DEPOPULATION PORTFOLIO")
+    keywords = [w for w in re.findall(r"[\w'-]+", text) if _KEYWORD_WORD.fullmatch(w.lower())]
+    if keywords and all(w[0].islower() for w in keywords):
+        return False  # "IT agency", "local university": a description, not a name
     lower = [w for w in words if w[:1].islower() and fold(w).strip(",.()") not in _CONNECTORS]
     if len(words) > 3 and any(re.search(r"(ed|ing)$", w) for w in lower):
         return False
@@ -118,8 +124,8 @@ _ACTION = re.compile(r"^\s*(?:action|acci[óo]n|acao|ação)\s*(?:n[°ºo.]\s*)?
 _ACTION_NAME_END = re.compile(r",|\.\s|\s(?:was|is|were|has|will|which|that|fue|est|a été)\s", re.I)
 _MARKER = re.compile(r"^\s*(?:[-*•·▪●+]+|\(?\d{1,2}\s*[.)\-–]|\(?[a-h][.)])\s*")
 _INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=[A-Z])")
-_PARENS = re.compile(r"\(([^()]*)\)")
-_DESC_SPLIT = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$")
+_PARENS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+_DESC_SPLIT = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9&.\-]*$")
 _LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
 _CONNECTORS = {
@@ -135,7 +141,9 @@ _NO_PARTNER = re.compile(
 _NO_PARTNER_COMPACT = {"na", "nil", "none", "no", "non", "tbd", "tbc", "nd", "ne", "nap", "noneyet", "notyet"}
 _NOT_A_NAME = re.compile(
     r"^(?:other|others|otros|autres|etc|please|what|who|how|why|which|describe the|list the|list of|state the|"
-    r"if applicable|top \d|partners?\b|socios?\b|partenaires?\b|action \d|this|these|we |our |the partners)\b"
+    r"if applicable|top \d|partners?\b|socios?\b|partenaires?\b|action \d|this|these|those|we|our|they|their|it|its|"
+    r"he|she|through|also|during|after|before|since|thanks|all|both|each|many|some|nous|nos|ils|elles|nosotros|"
+    r"the partners)\b"
 )
 _SECTOR_WORDS = (
     "government", "goverment", "governments", "public sector", "private sector", "academia", "academic",
@@ -145,20 +153,36 @@ _GENERIC = {
     "government", "governments", "private sector", "academia", "civil society", "ngo", "ngos", "un agencies",
     "local government", "local governments", "universities", "local universities", "schools", "communities",
     "community", "citizens", "youth", "women", "private companies", "startups", "municipalities", "ministries",
-    "donors", "media", "experts", "students", "public sector", "un", "undp", "innovators", "ngo", "ngos",
+    "donors", "media", "experts", "students", "public sector", "undp", "innovators", "ngo", "ngos",
     "undp co", "undp country office", "country office", "the government", "local authorities", "private sector actors",
     "academic institutions", "civil society organizations", "civil society organisations", "cso", "csos",
 }
+_KEYWORD_WORDS = (
+    r"ministry|agency|university|municipality|foundation|association|company|department|institute|organi[sz]ation|"
+    r"council|office|bank|network|cooperative|secretariat|authority|commission"
+)
+_KEYWORD_WORD = re.compile(rf"(?:{_KEYWORD_WORDS})s?")
+_LABELLED_LIST = re.compile(r"^(.*?)\s*[\[(]([^\])]*[;,][^\])]*)[\])]\s*$")
+_NOT_ORG_TAIL = re.compile(
+    r"\b(?:project|projects|proyecto|projet|campaign|campaña|campagne|challenge|strategy|estrategia|forum|conference|"
+    r"summit|workshop|event|festival|fair|hackathon|meeting|webinar)$",
+    re.I,
+)
 _INLINE_LABEL = re.compile(
     r"(?:^|\s)(?:NGOs?|CSOs?|INGOs?|Government|Gov't|Private sector|Academia|Academic|UN|Civil society|Donors?)\s*:\s+"
 )
 _HEAD = re.compile(
     r"\b(?:Ministry|Ministries|Ministerio|Ministère|Ministério|Secretariat|Secretaría|Municipality|Embassy|"
-    r"Mairie|Alcaldía|Gobierno)\s+(?:of|for|de|du|des|del|da|do)\b"
+    r"Mairie|Alcaldía|Gobierno)\s+(?:of|for|de|du|des|del|da|do)\b|\b(?:State|National|Federal)\s+(?=[A-Z])"
 )
 _HEAD_START = re.compile(r"^(?:Ministry|Ministerio|Ministère|University|Universidad|Université|Municipality|Embassy)\b")
 _JOINERS = (" and", " of", " for", " de", " del", " y", " et", " &", " the")
 _HEAD_BREAK = {"of", "for", "in", "on", "at", "de", "del", "des", "du", "en", "and", "y", "et", "connected", "working"}
+_PERSON_AT = re.compile(
+    r"^(?:[\w-]+\s+){0,2}(?:intern|volunteer|student|professor|researcher|expert|consultant|specialist|staff|team|"
+    r"mentors?|officials?|representatives?)\s+(?:\w+\s+)?(?:at|from|of)\s+(?:the\s+)?([A-ZÀ-Ý].+)$",
+    re.I,
+)
 _NAMED_AFTER = re.compile(r"\b(?:from|of|at|with|by|de|del|du)\s+((?:[A-ZÀ-Ý][\w’'.&\-]*\s*)+)$")
 _GENERIC_HEADS = {
     "banks", "companies", "entrepreneurs", "farmers", "associations", "institutes", "universities", "agencies",
@@ -168,7 +192,9 @@ _GENERIC_HEADS = {
     "leaders", "women", "youth", "students", "teachers", "experts", "citizens", "families", "households",
     "producers", "artisans", "vendors", "traders", "fishers", "fishermen", "members", "officials", "institutions",
     "actors", "stakeholders", "platforms", "sectors", "sponsors", "investors", "innovators", "researchers",
-    "volunteers", "journalists", "activists",
+    "volunteers", "journalists", "activists", "specialist", "specialists", "consultant", "consultants", "expert",
+    "coordinator", "officer", "advisor", "adviser", "manager", "director", "facilitator", "researcher",
+    "minister", "president", "mayor", "governor", "ambassador", "intern", "volunteer",
 }
 _KEEP_FINAL_DOT = re.compile(r"(?:\b\w\.\w+|\b(?:Inc|Ltd|Co|Corp|Bhd|Pvt|Cía|Cia|Jr|Ltda|Sdn))\.$")
 
@@ -206,8 +232,12 @@ def _segments(text: str, free_text: bool) -> list[str]:
         part = _strip_marker(part)
         if not part:
             continue
+        listed = _LABELLED_LIST.match(part)
+        if listed and (_is_generic(listed.group(1)) or sector_from_label(listed.group(1))):
+            pieces.extend(p for p in re.split(r"[;,]", listed.group(2)) if p.strip())
+            continue
         for piece in _split_commas(part) if "," in part else [part]:
-            for head_piece in _split_heads(piece):
+            for head_piece in split_heads(piece):
                 pieces.extend(split_conjunction(head_piece))
     if free_text:
         pieces = [p for p in pieces if len(p.split()) <= 12]
@@ -234,7 +264,7 @@ def _split_outside_parens(text: str, separator: str) -> list[str]:
     return [p.strip() for p in pieces]
 
 
-def _split_heads(text: str) -> list[str]:
+def split_heads(text: str) -> list[str]:
     """Cut names run together without separators before a head word ("... Agriculture Ministry of Justice").
 
     A cut is made before a head word (Ministry, Ministerio, Secretariat, ...)
@@ -293,6 +323,9 @@ def _split_commas(text: str) -> list[str]:
 def _named_in(text: str) -> str:
     """The organisation a described item names: "mentors associated from Codeando México" -> "Codeando México"."""
     bare = re.sub(r"^(?:the|la|el|le|les|los|las)\s+", "", text.strip(), flags=re.I)
+    person = _PERSON_AT.match(bare)
+    if person:
+        return person.group(1)
     if looks_like_name(bare) or not bare[:1].islower():
         return bare
     match = _NAMED_AFTER.search(bare)
@@ -320,7 +353,7 @@ def _parse_segment(segment: str, line: int, action: int | None, free_text: bool)
         text, acronym = acronym, ""
     if not looks_like_name(text) and not _acceptable_acronym(text):
         return None
-    if _is_place(text):
+    if _is_place(text) or _NOT_ORG_TAIL.search(text):
         return None
     stated_sector = ""
     if role and (sector_from_label(role) or _is_sector_word(role)):
@@ -349,7 +382,9 @@ def _acceptable_acronym(text: str) -> bool:
 
 def _split_description(text: str) -> tuple[str, str]:
     """Split "NAME - description"; a label before an organisation ("Flowers in the air: X Office") gives X."""
-    parts = _DESC_SPLIT.split(text, maxsplit=1)
+    masked = _PARENS.sub(lambda m: "\0" * len(m.group(0)), text)
+    match = _DESC_SPLIT.search(masked)
+    parts = [text[: match.start()], text[match.end() :]] if match else [text]
     if len(parts) == 2 and parts[0].strip():
         head, tail = parts[0].strip(), parts[1].strip()
         tail_name = _PARENS.sub(" ", tail).strip()

@@ -14,7 +14,6 @@ the standard library's ``urllib`` is used.
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ import pyoxigraph as ox
 from kg.errors import InputError
 from kg.store import open_store
 
-__all__ = ["PushResult", "push", "graph_url"]
+__all__ = ["PushResult", "graph_url", "push"]
 
 CONTENT_TYPE = "application/n-triples"
 
@@ -73,7 +72,7 @@ def push(graph_dir: Path, endpoint: str, timeout: float = 60.0, progress: Progre
     for done, graph in enumerate(graphs, start=1):
         triples = sorted((quad.triple for quad in store.quads_for_pattern(None, None, None, graph)), key=str)
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        _put(opener, graph_url(endpoint, graph), body, timeout, graph)
+        _put(opener, endpoint, graph, body, timeout)
         result.graphs["" if isinstance(graph, ox.DefaultGraph) else graph.value] = len(triples)
         if progress:
             progress(done, len(graphs))
@@ -106,16 +105,18 @@ def _opener(endpoint: str):
     return build_opener(ProxyHandler({})) if loopback else build_opener()
 
 
-def _put(opener, url: str, body: bytes, timeout: float, graph) -> None:
-    request = Request(url, data=body, method="PUT", headers={"Content-Type": CONTENT_TYPE})
+def _put(opener, endpoint: str, graph, body: bytes, timeout: float) -> None:
+    request = Request(graph_url(endpoint, graph), data=body, method="PUT", headers={"Content-Type": CONTENT_TYPE})
     name = "the default graph" if isinstance(graph, ox.DefaultGraph) else f"graph <{graph.value}>"
     try:
         with opener.open(request, timeout=timeout) as response:
             response.read()
     except HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace").strip()
-        detail = f": {detail}" if detail else ""
-        raise InputError(f"{url} refused {name}: HTTP {exc.code} {exc.reason}{detail}") from exc
-    except (URLError, socket.timeout, ConnectionError) as exc:
+        detail = f" ({detail})" if detail else ""
+        raise InputError(
+            f"the triple store at {endpoint} refused {name}: HTTP {exc.code} {exc.reason}{detail}"
+        ) from exc
+    except (TimeoutError, URLError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise InputError(f"cannot reach the triple store at {url}: {reason}") from exc
+        raise InputError(f"cannot reach the triple store at {endpoint}: {reason}") from exc

@@ -33,18 +33,18 @@ from kg.namespaces import PREFIXES
 from kg.store import open_store
 
 __all__ = [
+    "QUERY_PREFIXES",
     "CannedQuery",
     "QueryResult",
-    "QUERY_PREFIXES",
+    "bind_params",
     "canned_queries",
+    "execute",
+    "format_result",
     "load_query",
     "parse_param",
-    "run_query",
-    "execute",
-    "bind_params",
-    "refuse_service",
-    "format_result",
     "plain",
+    "refuse_service",
+    "run_query",
 ]
 
 QUERY_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
@@ -58,7 +58,8 @@ _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _UNAMBIGUOUS_IRI = re.compile(r'<[A-Za-z][A-Za-z0-9+.\-]*://[^<>"{}|^`\\\x00-\x20]*>')
 _LONG_STRING = {q: re.compile(rf"{q}{q}{q}(?:(?:{q}|{q}{q})?(?:[^{q}\\]|\\[\s\S]))*{q}{q}{q}") for q in "\"'"}
 _SHORT_STRING = {q: re.compile(rf"{q}(?:[^{q}\\\n\r]|\\.)*{q}") for q in "\"'"}
-_SERVICE = re.compile(r"service", re.I)
+_NEWLINE = re.compile(r"[\n\r]")
+_SERVICE = re.compile(r"service", re.IGNORECASE)
 _NAME_CHAR = re.compile(r"[\w\u00B7\u0300-\u036F\u203F-\u2040]")
 _STARTUP_SECONDS = 120
 
@@ -198,7 +199,7 @@ def bind_params(query: str, params: dict[str, ox.NamedNode | ox.Literal]) -> str
     for name in params:
         if not _PARAM_NAME.fullmatch(name) or not re.search(rf"[?$]{name}_param\b", code):
             raise QueryError(f"this query takes no parameter {name!r}")
-    wheres = list(re.finditer(r"\bWHERE\s*\{", code, re.I)) or list(re.finditer(r"\{", code))[:1]
+    wheres = list(re.finditer(r"\bWHERE\s*\{", code, re.IGNORECASE)) or list(re.finditer(r"\{", code))[:1]
     if not wheres:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
     names = " ".join(f"?{name}_param" for name in params)
@@ -277,7 +278,7 @@ def _step(query: str, position: int, code: list[bool], starts: list[int]) -> int
     """Read one token-ish piece at ``position``; return where reading goes on."""
     char = query[position]
     if char == "#":
-        newline = re.compile(r"[\n\r]").search(query, position)
+        newline = _NEWLINE.search(query, position)
         return newline.start() if newline else len(query)
     if char in "\"'":
         found = _LONG_STRING[char].match(query, position) or _SHORT_STRING[char].match(query, position)

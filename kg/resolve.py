@@ -35,7 +35,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from kg.extract import Extraction
-from kg.vocab import fold, infer_sector, ontology_dir
+from kg.vocab import GazetteerEntry, fold, gazetteer, infer_sector, ontology_dir
 
 __all__ = [
     "Organisation",
@@ -73,18 +73,6 @@ class Organisation:
     merges: list[Merge] = field(default_factory=list)
     wikidata: str = ""
     rule: str = "normalised-name"
-
-
-@dataclass(frozen=True)
-class GazetteerEntry:
-    """A known international organisation with its multilingual names."""
-
-    id: str
-    label: str
-    sector: str
-    wikidata: str
-    aliases: tuple[str, ...]
-    case_sensitive_aliases: tuple[str, ...]
 
 
 @dataclass
@@ -126,29 +114,6 @@ def normalise_name(name: str) -> str:
         words = words[1:]
     words = [w for i, w in enumerate(words) if not (w in _INNER_ARTICLES and i > 0)]
     return " ".join(words)
-
-
-@lru_cache(maxsize=1)
-def gazetteer() -> tuple[GazetteerEntry, ...]:
-    """The organisations of ``ontology/organisations.jsonl`` (empty if the file is missing)."""
-    path = ontology_dir() / "organisations.jsonl"
-    if not path.is_file():
-        return ()
-    entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            data = json.loads(line)
-            entries.append(
-                GazetteerEntry(
-                    data["id"],
-                    data["label"],
-                    data.get("sector", "unknown"),
-                    data.get("wikidata", ""),
-                    tuple(data.get("aliases", [])) + (data["label"],),
-                    tuple(data.get("case_sensitive_aliases", [])),
-                )
-            )
-    return tuple(entries)
 
 
 _SPELLING = {

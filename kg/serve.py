@@ -86,7 +86,9 @@ class SparqlServer(ThreadingHTTPServer):
         return f"http://{host}:{port}/"
 
 
-def make_server(graph_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log: Log | None = None) -> SparqlServer:
+def make_server(
+    graph_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log: Log | None = None
+) -> SparqlServer:
     """A server for the build in ``graph_dir``, bound but not yet serving (port 0 picks a free port).
 
     Raises:
@@ -110,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "portfolio-kg"
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path in ("/", "/index.html"):
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.page)
@@ -119,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._error(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         url = urlsplit(self.path)
         if url.path != "/sparql":
             self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: {url.path} (the endpoint is /sparql)")
@@ -141,16 +143,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(params)
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._refuse_method()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._refuse_method()
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._refuse_method()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args) -> None:
         if self.server.log is not None:
             self.server.log(f"{self.address_string()} {format % args}")
 

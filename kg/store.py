@@ -19,7 +19,7 @@ from rdflib import BNode, Literal, URIRef
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
 
-__all__ = ["to_ox_term", "to_ox_quads", "write_graph_files", "write_store", "open_store", "STORE_DIR"]
+__all__ = ["to_ox_term", "to_ox_quads", "write_graph_files", "write_store", "extend_store", "open_store", "STORE_DIR"]
 
 STORE_DIR = "store"
 
@@ -76,6 +76,14 @@ def write_store(quads: list[ox.Quad], out_dir: Path) -> Path:
     store.optimize()
     del store
     return location
+
+
+def extend_store(quads: list[ox.Quad], out_dir: Path) -> None:
+    """Add ``quads`` to the existing ``OUT/store`` (e.g. the analytics graph, computed from the store)."""
+    store = ox.Store(str(out_dir / STORE_DIR))
+    store.bulk_extend(quads)
+    store.flush()
+    del store
 
 
 def open_store(out_dir: Path) -> ox.Store:

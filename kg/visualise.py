@@ -178,8 +178,9 @@ def find_country(analysis: Analysis, text: str) -> str:
     for iri, info in sorted(analysis.projections.countries.items()):
         if wanted in (fold(info["iso3"]), fold(info["label"]), fold(iri)):
             return iri
-    known = ", ".join(sorted(i["iso3"] for i in analysis.projections.countries.values())[:40])
-    raise InputError(f"no country {text!r} in this build (countries: {known}...)")
+    codes = sorted(i["iso3"] for i in analysis.projections.countries.values())
+    known = ", ".join(codes[:40]) + (", ..." if len(codes) > 40 else "")
+    raise InputError(f"no country {text!r} in this build (countries: {known or 'none'})")
 
 
 def find_partner(analysis: Analysis, text: str) -> str:

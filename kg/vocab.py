@@ -20,6 +20,8 @@ from rdflib import Graph
 from rdflib.namespace import SKOS
 
 __all__ = [
+    "GazetteerEntry",
+    "gazetteer",
     "SectorRule",
     "ontology_dir",
     "sector_from_label",
@@ -36,6 +38,47 @@ class SectorRule:
     id: str
     sector: str
     pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    """A known international organisation with its multilingual names."""
+
+    id: str
+    label: str
+    sector: str
+    wikidata: str
+    aliases: tuple[str, ...]
+    case_sensitive_aliases: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[GazetteerEntry, ...]:
+    """The organisations of ``ontology/organisations.jsonl`` (empty if the file is missing).
+
+    Each line holds an id, a label, a sector, a Wikidata id where known,
+    ``aliases`` (matched after normalisation) and ``case_sensitive_aliases``
+    (ambiguous acronyms such as "WHO", matched only as written).
+    """
+    path = ontology_dir() / "organisations.jsonl"
+    if not path.is_file():
+        return ()
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            entries.append(
+                GazetteerEntry(
+                    data["id"],
+                    data["label"],
+                    data.get("sector", "unknown"),
+                    data.get("wikidata", ""),
+                    tuple(data.get("aliases", [])) + (data["label"],),
+                    tuple(data.get("case_sensitive_aliases", [])),
+                )
+            )
+    return tuple(entries)
+
 
 
 def ontology_dir() -> Path:

@@ -1,0 +1,474 @@
+"""The portfolio insights report: ``report.md`` and a self-contained ``report.html``.
+
+Portfolio analysts want the headline findings without writing SPARQL: how
+big the portfolio is by country, year and type; who the top partners and
+the brokers between countries are; the sector mix; the methods and SDGs of
+each country; unusual partners; partners shared across countries; and how
+closed work was handed over. This module gathers those from an
+:class:`~kg.analyse.Analysis` plus two aggregate SPARQL queries (SDGs by
+country, handover outcomes), then writes them as Markdown and as one HTML
+file whose charts (matplotlib, Agg backend) are embedded as base64 PNG.
+
+Both files are deterministic for a given graph: rows are sorted with
+explicit tie-breaks, PNGs carry no software or date metadata, and no build
+time is printed. Text from forms is escaped for Markdown and HTML.
+Placeholder partner names (``NA``, ``none``...) are left out of the
+rankings and listed in a note: they are extraction artefacts, not partners.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.analyse import Analysis, analyse, format_decimal
+from kg.errors import InputError
+from kg.namespaces import PREFIXES
+from kg.store import open_store
+from kg.vocab import fold, sector_labels
+
+__all__ = [
+    "Block",
+    "Report",
+    "collect_report",
+    "render_markdown",
+    "render_html",
+    "write_report",
+    "is_placeholder",
+    "md_escape",
+]
+
+_TOP = 20
+_PLACEHOLDERS = frozenset(
+    {"na", "n a", "n.a", "n/a", "none", "nil", "null", "tbd", "tbc", "not applicable", "no", "yes", "other",
+     "others", "unknown", "various", "etc", "-", "x"}
+)
+_Q_SDGS = """
+SELECT ?country ?sdg (COUNT(DISTINCT ?doc) AS ?n) WHERE {
+  ?doc pkg:sdg ?sdg ; dcterms:spatial ?country .
+} GROUP BY ?country ?sdg"""
+_Q_HANDOVER = """
+SELECT ?outcome (MIN(?l) AS ?label) (COUNT(DISTINCT ?doc) AS ?n) WHERE {
+  ?doc pkg:handoverOutcome ?outcome .
+  OPTIONAL { ?outcome skos:prefLabel ?l }
+} GROUP BY ?outcome"""
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
+
+
+@dataclass
+class Block:
+    """One piece of the report: a heading, a paragraph, a table or a chart."""
+
+    kind: str
+    text: str = ""
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    png: bytes = b""
+
+
+@dataclass
+class Report:
+    """The report as an ordered list of blocks, rendered to Markdown or HTML."""
+
+    title: str
+    blocks: list[Block]
+
+
+def write_report(
+    graph_dir: Path, out_dir: Path | None = None, analysis: Analysis | None = None, charts: bool = True
+) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` for the build in ``graph_dir`` (into ``out_dir``, default the same).
+
+    Args:
+        graph_dir: a build's output folder (its store, or its graph.trig).
+        out_dir: where to write; defaults to ``graph_dir``.
+        analysis: the build's analysis when the caller already has it.
+        charts: draw the charts (matplotlib) into the HTML.
+
+    Raises:
+        InputError: if ``graph_dir`` holds no build.
+    """
+    if not graph_dir.is_dir():
+        raise InputError(f"no such build folder: {graph_dir}")
+    out_dir = out_dir or graph_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(graph_dir)
+    try:
+        report = collect_report(store, analysis or analyse(store), charts=charts)
+    finally:
+        del store
+    md_path, html_path = out_dir / "report.md", out_dir / "report.html"
+    md_path.write_text(render_markdown(report), encoding="utf-8")
+    html_path.write_text(render_html(report), encoding="utf-8")
+    return md_path, html_path
+
+
+def collect_report(store: ox.Store, analysis: Analysis, charts: bool = True) -> Report:
+    """Gather every section of the report from ``analysis`` and ``store``."""
+    iso = {iri: info["iso3"] for iri, info in analysis.projections.countries.items()}
+    sdgs = _sdgs_by_country(store, iso)
+    handover = _handover(store)
+    blocks: list[Block] = [Block("p", _headline(analysis))]
+    for section in (
+        _size_section(analysis, charts),
+        _partner_section(analysis, charts),
+        _sector_section(analysis, charts),
+        _methods_section(analysis, sdgs),
+        _unusual_section(analysis),
+        _shared_section(analysis),
+        _structure_section(analysis),
+        _handover_section(handover, charts),
+        _notes_section(analysis),
+    ):
+        blocks.extend(section)
+    return Report("Portfolio insights", blocks)
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown (charts are in the HTML only)."""
+    lines = [f"# {md_escape(report.title)}", ""]
+    for block in report.blocks:
+        if block.kind == "h2":
+            lines += [f"## {md_escape(block.text)}", ""]
+        elif block.kind == "h3":
+            lines += [f"### {md_escape(block.text)}", ""]
+        elif block.kind == "p":
+            lines += [md_escape(block.text), ""]
+        elif block.kind == "table":
+            lines += _md_table(block) + [""]
+        elif block.kind == "chart":
+            lines += [f"*Chart in report.html: {md_escape(block.text)}.*", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_html(report: Report) -> str:
+    """The report as one HTML page with its charts inlined as base64 PNG (no external resource)."""
+    body = []
+    for block in report.blocks:
+        if block.kind in ("h2", "h3", "p"):
+            body.append(f"<{block.kind}>{html.escape(block.text)}</{block.kind}>")
+        elif block.kind == "table":
+            body.append(_html_table(block))
+        elif block.kind == "chart":
+            data = base64.b64encode(block.png).decode("ascii")
+            body.append(f'<figure><img alt="{html.escape(block.text)}" src="data:image/png;base64,{data}">'
+                        f"<figcaption>{html.escape(block.text)}</figcaption></figure>")
+    title = html.escape(report.title)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def is_placeholder(label: str) -> bool:
+    """True for partner names that are form filler rather than organisations (``NA``, ``none``, ``-``...)."""
+    folded = fold(label).strip(" .:;,-_/()")
+    return folded in _PLACEHOLDERS or sum(ch.isalpha() for ch in folded) < 2
+
+
+def md_escape(text: str) -> str:
+    """``text`` on one line with Markdown's active characters (and HTML's ``<``, ``&``) backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+# --------------------------------------------------------------------------
+# sections
+
+
+def _headline(analysis: Analysis) -> str:
+    proj = analysis.projections
+    types = Counter(d["type"] for d in proj.documents.values())
+    kinds = ", ".join(f"{n} {_type_name(t, n)}" for t, n in sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (
+        f"{len(proj.documents)} forms ({kinds}) from {sum(1 for c in analysis.countries.values() if c['documents'])} "
+        f"countries name {len(proj.partnerships)} partnerships with {len(proj.organisations)} partner organisations; "
+        f"{len(analysis.shared_partners)} partners work in more than one country."
+    )
+
+
+def _size_section(analysis: Analysis, charts: bool) -> list[Block]:
+    proj = analysis.projections
+    by_country = sorted(
+        ((c["label"], c["iso3"], c["documents"], c["partners"]) for c in analysis.countries.values() if c["documents"]),
+        key=lambda r: (-r[2], r[0]),
+    )
+    years: dict[str, Counter] = defaultdict(Counter)
+    for doc in proj.documents.values():
+        years[str(doc["year"]) or "no year"][doc["type"]] += 1
+    types = sorted({d["type"] for d in proj.documents.values()})
+    blocks = [Block("h2", "Portfolio size"), Block("h3", f"By country (top {_TOP} of {len(by_country)})")]
+    blocks.append(Block("table", headers=["country", "ISO3", "forms", "partners"],
+                        rows=[[a, b, str(c), str(d)] for a, b, c, d in by_country[:_TOP]]))
+    if charts and by_country:
+        top = by_country[:_TOP][::-1]
+        blocks.append(Block("chart", "Forms by country (top 20)", png=_barh([r[0] for r in top], [r[2] for r in top])))
+    blocks.append(Block("h3", "By year and type"))
+    year_rows = [[y] + [str(years[y][t]) for t in types] + [str(sum(years[y].values()))] for y in sorted(years)]
+    blocks.append(Block("table", headers=["year"] + types + ["total"], rows=year_rows))
+    if charts and years:
+        blocks.append(Block("chart", "Forms by year and type", png=_stacked(sorted(years), types, years)))
+    return blocks
+
+
+def _partner_section(analysis: Analysis, charts: bool) -> list[Block]:
+    labels = sector_labels()
+    ranked = [p for p in analysis.top_partners(len(analysis.partners)) if not is_placeholder(p["label"])][:_TOP]
+    brokers = [p for p in analysis.brokers(len(analysis.partners)) if not is_placeholder(p["label"])][:_TOP]
+    blocks = [Block("h2", "Top partners"), Block("p", "Partners named in the most forms (ties: more countries and actions first).")]
+    blocks.append(Block("table", headers=["partner", "sector", "forms", "countries", "degree"], rows=[
+        [p["label"], labels.get(p["sector"], p["sector"]), str(p["documents"]), " ".join(p["countries"]), str(p["degree"])]
+        for p in ranked
+    ]))
+    if charts and ranked:
+        top = ranked[::-1]
+        blocks.append(Block("chart", "Top partners by forms", png=_barh([p["label"] for p in top], [p["documents"] for p in top])))
+    blocks += [
+        Block("h2", "Brokers"),
+        Block("p", "Partners with the highest betweenness centrality in the ecosystem graph (countries, actions and "
+                   f"partners; {analysis.betweenness_method}): they connect countries and actions that share no other partner."),
+        Block("table", headers=["partner", "betweenness", "countries", "community"], rows=[
+            [p["label"], format_decimal(p["betweenness"]), " ".join(p["countries"]), str(p["community"])] for p in brokers
+        ]),
+    ]
+    if charts and brokers:
+        top = brokers[::-1]
+        blocks.append(Block("chart", "Brokers by betweenness", png=_barh([p["label"] for p in top], [p["betweenness"] for p in top])))
+    return blocks
+
+
+def _sector_section(analysis: Analysis, charts: bool) -> list[Block]:
+    labels = sector_labels()
+    total = sum(analysis.sector_mix.values()) or 1
+    mix = sorted(analysis.sector_mix.items(), key=lambda kv: (-kv[1], kv[0]))
+    blocks = [Block("h2", "Sector mix"), Block("p", "Partnerships by the partner's sector, as the form gives it or a rule infers it.")]
+    blocks.append(Block("table", headers=["sector", "partnerships", "share"], rows=[
+        [labels.get(s, s), str(n), f"{100 * n / total:.1f}%"] for s, n in mix
+    ]))
+    if charts and mix:
+        blocks.append(Block("chart", "Partnerships by sector", png=_barh([labels.get(s, s) for s, _n in mix][::-1], [n for _s, n in mix][::-1])))
+    countries = sorted((c for c in analysis.countries.values() if c["partnerships"]), key=lambda c: (-c["partnerships"], c["label"]))
+    sectors = sorted({s for c in countries for s in c["sector_mix"]})
+    blocks.append(Block("h3", f"By country (top {_TOP} by partnerships)"))
+    blocks.append(Block("table", headers=["country", "partnerships"] + [labels.get(s, s) for s in sectors], rows=[
+        [c["label"], str(c["partnerships"])] + [str(c["sector_mix"].get(s, 0)) for s in sectors] for c in countries[:_TOP]
+    ]))
+    return blocks
+
+
+def _methods_section(analysis: Analysis, sdgs: dict[str, Counter]) -> list[Block]:
+    countries = sorted((c for c in analysis.countries.values() if c["documents"]), key=lambda c: (-c["documents"], c["label"]))
+    rows = []
+    for country in countries[:_TOP]:
+        methods = sorted(country["methods"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        goals = sorted(sdgs.get(country["iso3"], Counter()).items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        rows.append([
+            country["label"],
+            "; ".join(f"{m} ({n})" for m, n in methods) or "-",
+            "; ".join(f"SDG {g} ({n})" for g, n in goals) or "-",
+        ])
+    blocks = [Block("h2", "Methods and SDGs by country"),
+              Block("p", f"The three most used methods and SDGs of the {min(_TOP, len(countries))} countries with the most forms "
+                         "(forms per method or goal in brackets).")]
+    blocks.append(Block("table", headers=["country", "top methods", "top SDGs"], rows=rows))
+    if analysis.method_co_use:
+        blocks.append(Block("h3", "Methods used together"))
+        blocks.append(Block("table", headers=["method", "with method", "forms"], rows=[
+            [r["a"], r["b"], str(r["documents"])] for r in analysis.method_co_use[:10]
+        ]))
+    return blocks
+
+
+def _unusual_section(analysis: Analysis) -> list[Block]:
+    rows = [[r["label"], r["name"], " ".join(r["countries"]), r["source"]] for r in analysis.unusual_partners]
+    blocks = [Block("h2", "Unusual partners"),
+              Block("p", f"{len(rows)} partnerships the forms call new and unusual for UNDP.")]
+    if rows:
+        blocks.append(Block("table", headers=["partner", "as named", "countries", "form"], rows=rows))
+    return blocks
+
+
+def _shared_section(analysis: Analysis) -> list[Block]:
+    shared = [p for p in analysis.shared_partners if not is_placeholder(p["label"])]
+    blocks = [Block("h2", "Partners shared across countries"),
+              Block("p", f"{len(shared)} partners are named by forms of more than one country.")]
+    if shared:
+        blocks.append(Block("table", headers=["partner", "countries", "which"], rows=[
+            [p["label"], str(len(p["countries"])), " ".join(p["countries"])] for p in shared[: 2 * _TOP]
+        ]))
+    similar = [r for r in analysis.country_similarity.get("partners", []) if r["shared"] > 0][:10]
+    if similar:
+        blocks.append(Block("h3", "Countries with the most alike partners (Jaccard)"))
+        blocks.append(Block("table", headers=["country", "country", "Jaccard", "shared partners"], rows=[
+            [r["a"], r["b"], f"{r['jaccard']:.3f}", str(r["shared"])] for r in similar
+        ]))
+    return blocks
+
+
+def _structure_section(analysis: Analysis) -> list[Block]:
+    eco = analysis.components.get("ecosystem", {})
+    co = analysis.components.get("cooccurrence", {})
+    blocks = [
+        Block("h2", "Ecosystem structure"),
+        Block("p", f"The ecosystem graph has {analysis.ecosystem.number_of_nodes()} nodes and "
+                   f"{analysis.ecosystem.number_of_edges()} links in {eco.get('count', 0)} connected components "
+                   f"(the largest holds {eco.get('largest', 0)} nodes); the partner co-occurrence graph has "
+                   f"{co.get('count', 0)} components, the largest of {co.get('largest', 0)} partners. "
+                   f"Louvain (seed {analysis.seed}) finds {len(analysis.communities)} communities of two or more nodes."),
+    ]
+    if analysis.communities:
+        blocks.append(Block("table", headers=["community", "nodes", "countries", "most central partners"], rows=[
+            [str(c["community"]), str(c["size"]), " ".join(c["countries"][:8]) + (" ..." if len(c["countries"]) > 8 else ""),
+             "; ".join(x for x in c["top_partners"] if not is_placeholder(x))]
+            for c in analysis.communities[:10]
+        ]))
+    methods = analysis.country_similarity.get("methods", [])[:10]
+    if methods:
+        blocks.append(Block("h3", "Countries with the most alike methods (Jaccard)"))
+        blocks.append(Block("table", headers=["country", "country", "Jaccard", "shared methods"], rows=[
+            [r["a"], r["b"], f"{r['jaccard']:.3f}", str(r["shared"])] for r in methods
+        ]))
+    return blocks
+
+
+def _handover_section(handover: list[tuple[str, int]], charts: bool) -> list[Block]:
+    blocks = [Block("h2", "Handover outcomes"),
+              Block("p", "How closed learning plans say their work was handed over (forms per outcome).")]
+    if not handover:
+        blocks.append(Block("p", "No form in this build states a handover outcome."))
+        return blocks
+    blocks.append(Block("table", headers=["outcome", "forms"], rows=[[label, str(n)] for label, n in handover]))
+    if charts:
+        blocks.append(Block("chart", "Handover outcomes", png=_barh([_wrap(l) for l, _n in handover][::-1], [n for _l, n in handover][::-1])))
+    return blocks
+
+
+def _notes_section(analysis: Analysis) -> list[Block]:
+    left_out = sorted(
+        (p for p in analysis.partners.values() if is_placeholder(p["label"])), key=lambda p: (-p["documents"], p["label"])
+    )
+    text = (f"Analyses are seeded (seed {analysis.seed}); betweenness is {analysis.betweenness_method}. "
+            "Per-partner figures are in analysis.json and, for SPARQL, in the analytics named graph.")
+    blocks = [Block("h2", "Notes"), Block("p", text)]
+    if left_out:
+        names = ", ".join(f"{p['label']} ({p['documents']} forms)" for p in left_out[:10])
+        blocks.append(Block("p", f"Left out of the rankings as placeholder names rather than organisations: {names}."))
+    return blocks
+
+
+# --------------------------------------------------------------------------
+# queries
+
+
+def _sdgs_by_country(store: ox.Store, iso: dict[str, str]) -> dict[str, Counter]:
+    found: dict[str, Counter] = defaultdict(Counter)
+    for solution in _query(store, _Q_SDGS):
+        country = solution["country"].value
+        goal = solution["sdg"].value.rstrip("/").rsplit("/", 1)[-1]
+        if goal.isdigit():
+            found[iso.get(country, country)][int(goal)] += int(solution["n"].value)
+    return found
+
+
+def _handover(store: ox.Store) -> list[tuple[str, int]]:
+    rows = []
+    for solution in _query(store, _Q_HANDOVER):
+        label = solution["label"].value if solution["label"] is not None else solution["outcome"].value
+        rows.append((label, int(solution["n"].value)))
+    return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+
+def _query(store: ox.Store, query: str):
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    return list(store.query(query, use_default_graph_as_union=True, prefixes=prefixes))
+
+
+# --------------------------------------------------------------------------
+# rendering helpers
+
+
+def _type_name(kind: str, n: int) -> str:
+    names = {"LearningPlan": "learning plan", "ClosingForm": "closing form", "Experiment": "experiment",
+             "Solution": "solution", "Document": "untyped form"}
+    name = names.get(kind, kind)
+    return name if n == 1 else name + "s"
+
+
+def _md_table(block: Block) -> list[str]:
+    lines = ["| " + " | ".join(md_escape(h) for h in block.headers) + " |",
+             "|" + "|".join("---" for _h in block.headers) + "|"]
+    lines += ["| " + " | ".join(md_escape(cell) for cell in row) + " |" for row in block.rows]
+    return lines
+
+
+def _html_table(block: Block) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in block.headers)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>\n" for row in block.rows)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>"
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _barh(labels: list[str], values: list[float]) -> bytes:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(labels) + 1.0))
+    ax.barh(range(len(labels)), values, color="#1f77b4")
+    ax.set_yticks(range(len(labels)), [_wrap(label, 50) for label in labels], fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def _stacked(years: list[str], types: list[str], counts: dict[str, Counter]) -> bytes:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    bottom = [0] * len(years)
+    for kind in types:
+        heights = [counts[y][kind] for y in years]
+        ax.bar(years, heights, bottom=bottom, label=kind)
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    ax.legend(fontsize=8, frameon=False)
+    ax.tick_params(labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def _png(fig) -> bytes:
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing glyphs in some partner names
+        fig.tight_layout()
+        fig.savefig(buffer, format="png", dpi=90, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px auto; max-width: 1000px; color: #212121; padding: 0 16px; }
+h1 { font-size: 26px; } h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #e0e0e0; } h3 { font-size: 16px; }
+table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
+th, td { border: 1px solid #e0e0e0; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f5f5f5; }
+figure { margin: 8px 0 16px 0; } figure img { max-width: 100%; } figcaption { color: #616161; font-size: 12px; }
+"""
