@@ -389,8 +389,7 @@ def similarities(sets: dict[str, set], top: int | None = None) -> list[dict]:
     for keys in holders.values():
         shared.update(combinations(keys, 2))
     rows = [
-        {"a": a, "b": b, "jaccard": round(n / len(sets[a] | sets[b]), 6), "shared": n}
-        for (a, b), n in shared.items()
+        {"a": a, "b": b, "jaccard": round(n / len(sets[a] | sets[b]), 6), "shared": n} for (a, b), n in shared.items()
     ]
     rows.sort(key=lambda r: (-r["jaccard"], -r["shared"], r["a"], r["b"]))
     return rows if top is None else rows[:top]
@@ -458,7 +457,9 @@ def _default_info(role: str, iri: str) -> dict:
 def _organisations(store: ox.Store) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for row in sorted(_select(store, _Q_ORGANISATIONS), key=_row_key):
-        found.setdefault(row["org"], {"label": row["label"] or _tail(row["org"]), "sector": _tail(row["sector"] or "unknown")})
+        found.setdefault(
+            row["org"], {"label": row["label"] or _tail(row["org"]), "sector": _tail(row["sector"] or "unknown")}
+        )
     return found
 
 
@@ -723,8 +724,11 @@ def _unusual(proj: Projections) -> list[dict]:
         if partnership["unusual"] is not True:
             continue
         doc = partnership["document"]
-        countries = sorted(proj.countries[c]["iso3"] for c in proj.document_country.neighbors(doc)) \
-            if doc in proj.document_country else []
+        countries = (
+            sorted(proj.countries[c]["iso3"] for c in proj.document_country.neighbors(doc))
+            if doc in proj.document_country
+            else []
+        )
         rows.append(
             {
                 "org": partnership["org"],
@@ -740,8 +744,11 @@ def _unusual(proj: Projections) -> list[dict]:
 
 def _method_co_use(proj: Projections) -> list[dict]:
     dm = proj.document_method
-    methods_of = {d: {proj.methods[m]["label"] for m in dm.neighbors(d)}
-                  for d, data in dm.nodes(data=True) if data["kind"] == "document"}
+    methods_of = {
+        d: {proj.methods[m]["label"] for m in dm.neighbors(d)}
+        for d, data in dm.nodes(data=True)
+        if data["kind"] == "document"
+    }
     pairs: Counter = Counter()
     for labels in methods_of.values():
         pairs.update(combinations(sorted(labels), 2))

@@ -228,7 +228,8 @@ def viz(
     else:
         view = portfolio_view(analysis)
     write_html(view, output)
-    _err.print(f"{view.title}: {len(view.nodes)} nodes, {len(view.edges)} links -> {output}", highlight=False, markup=False)
+    summary = f"{view.title}: {len(view.nodes)} nodes, {len(view.edges)} links -> {output}"
+    _err.print(summary, highlight=False, markup=False)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from kg.countries import resolve_country
+from kg.privacy import is_personal_question
 from kg.forms import AnswerLine, Form, Item, Message
 from kg.ner import find_organisations, looks_like_organisation
 from kg.partners import (
@@ -22,6 +23,7 @@ from kg.partners import (
     looks_like_name,
     parse_action_header,
     parse_partner_lines,
+    is_self,
     split_conjunction,
     split_heads,
 )
@@ -171,6 +173,13 @@ _UNUSUAL_GROUP_Q = re.compile(r"is this a new and unusual partner")
 _UNUSUAL_TEXT_Q = re.compile(r"new and unusual partners for undp")
 _INSIGHT_Q = re.compile(r"key insights")
 _HANDOVER_Q = re.compile(r"best describe(s)? the handover")
+_DESCRIPTION_Q = re.compile(r"brief description of the (collaboration|partnership)")
+_SECTOR_OPENING = re.compile(r"^\s*([A-Za-z][\w /]{2,30}?)\s*(?:sector)?\s*[-–—:]\s")
+_HONORIFIC = re.compile(r"^\s*(?:mr|mrs|ms|miss|dr|prof|sr|sra|srta|mme|mlle|m|ing|lic|h\.?e)\.?\s+[A-ZÀ-Ý]", re.I)
+_PERSON_ROLE = re.compile(
+    r"(?:project |program |programme )?(?:coordinator|director|manager|expert|consultant|specialist|officer|"
+    r"advisor|adviser|researcher|professor|founder|ceo|president|mayor|minister|head|focal point|mentor)"
+)
 _LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)\s+[-–—:]\s")
 _LEADING_CLAUSE = re.compile(
     r"^\s*([A-ZÀ-Ý0-9][^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|quien|quienes|"
@@ -221,6 +230,8 @@ def extract(form: Form, ner: bool = True) -> Extraction:
     prose = _extract_partnerships(form, doc)
     if ner:
         _extract_prose_organisations(form, doc, prose)
+    _drop_people(form, doc)
+    _order_by_position(form, doc)
     _link_actions(doc)
     _mark_unusual_from_text(form, doc)
     _extract_insights_and_handover(form, doc)
@@ -389,7 +400,7 @@ def _is_acronym(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Z0-9&\-]{2,12}", text.strip()))
 
 
-def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, AnswerLine, tuple[str, str]]]:
+def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, AnswerLine, tuple[str, str], str]]:
     """Partners from list-like answers; return the prose lines of partner answers for NER."""
     groups = _group_answers(form)
     prose: list[tuple[Item, AnswerLine, tuple[str, str]]] = []
@@ -403,38 +414,34 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
         elif match := _FREE_SECTOR_Q.search(question):
             sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
             for line in item.content_lines():
-                names = _free_text_names(line)
-                if not names and _is_prose(line):
-                    prose.append((item, line, sector))
+                names, sentences = _free_text_names(line)
+                prose.extend((item, line, sector, sentence) for sentence in sentences)
                 for name in names:
                     doc.partnerships.append(_partnership(name, item, sector, None, doc))
     return prose
 
 
-def _free_text_names(line: AnswerLine) -> list[PartnerName]:
-    """Partners listed in a free-text answer line, before any prose around them.
+def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
+    """Partners listed in a free-text answer line, and the prose sentences left for NER.
 
     The line is cut into sentences and at "Label:" prefixes; a sentence that is
     a list gives its names, and a sentence that opens with a name followed by a
     clause ("Viamo which uses...", "Acme Ltd – we worked on...") gives that name.
+    Sentences that give no name this way are returned for the organisation finder.
     """
     names: list[PartnerName] = []
+    prose: list[str] = []
     for sentence in _SENTENCE.split(line.text):
         sentence = _LABEL_PREFIX.sub("", sentence.strip())
-        if not sentence:
+        if not sentence or is_no_partner(sentence):
             continue
         lead = _LEADING_NAME.match(sentence) or _LEADING_CLAUSE.match(sentence)
         text = lead.group(1) if lead else sentence
-        if not lead and len(text.split()) > 20:
-            continue
-        names.extend(parse_partner_lines([AnswerLine("text", text, line.line)], free_text=True))
-    return names
-
-
-def _is_prose(line: AnswerLine) -> bool:
-    """A sentence rather than a list item: long, or with lowercase words beyond a name's."""
-    words = line.text.split()
-    return line.kind == "text" and (len(words) > 12 or not looks_like_name(line.text)) and not is_no_partner(line.text)
+        found = [] if not lead and len(text.split()) > 20 else parse_partner_lines([AnswerLine("text", text, line.line)], True)
+        names.extend(found)
+        if not found and len(sentence.split()) > 3:
+            prose.append(sentence)
+    return names, prose
 
 
 def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> None:
@@ -446,15 +453,17 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> No
         for line in item.content_lines()
         if line.kind == "text" and len(line.text) > 20 and not line.text.isupper() and not parse_action_header(line.text)
     ]
-    texts = [line.text for _, line, _ in prose] + [line.text for _, line in narrative]
+    texts = [sentence for _, _, _, sentence in prose] + [line.text for _, line in narrative]
     if not texts:
         return
     found = find_organisations(texts)
-    for (item, line, sector), spans in zip(prose, found[: len(prose)], strict=True):
+    for (item, line, sector, _sentence), spans in zip(prose, found[: len(prose)], strict=True):
         for span in spans:
             if span.source == "ner" and len(span.text.split()) == 1:
                 continue  # a lone capitalised word or acronym in prose is too often not an organisation
             for text in (t for piece in split_heads(span.text) for t in split_conjunction(piece)):
+                if not looks_like_name(text) and span.source != "gazetteer" or is_self(text):
+                    continue
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
                     doc.partnerships.append(_partnership(name, item, sector, None, doc))
@@ -469,6 +478,45 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> No
             if key not in partners and key not in seen:
                 seen.add(key)
                 doc.mentions.append(Mention(span.text, line.line, item.question, span.acronym, span.source))
+
+
+def _order_by_position(form: Form, doc: Extraction) -> None:
+    """List partnerships in the order the form names them (line, then place in the line)."""
+    texts = {ln.line: ln.text for item in form.items for ln in item.lines}
+
+    def position(fact: Partnership) -> tuple[int, int]:
+        found = texts.get(fact.line, "").find(fact.surface or fact.name)
+        return fact.line, found if found >= 0 else 10**6
+
+    doc.partnerships.sort(key=position)
+
+
+def _drop_people(form: Form, doc: Extraction) -> None:
+    """A person given as a partner is not a partner.
+
+    People are told by an honorific ("Dr. Ana Ruiz"), a person's role in the
+    partner's parentheses ("Juan Pérez (coordinator)"), or because the form
+    names them elsewhere as a person: the focal point's e-mail ("ana.ruiz@..."
+    is Ana Ruiz) or the answer to a personal question (experimenter, innovator,
+    solution holder). spaCy's PERSON label alone is too unreliable on short
+    names ("Codeando México", "Demos Helsinki") to drop a partner.
+    """
+    people = _people_named(form)
+    for fact in list(doc.partnerships):
+        if _HONORIFIC.match(fact.surface) or _PERSON_ROLE.fullmatch(fold(fact.role)) or fold(fact.name) in people:
+            doc.partnerships.remove(fact)
+            doc.warn("person-as-partner", f"{fact.name!r} is a person, not an organisation; not kept", fact.line)
+
+
+def _people_named(form: Form) -> set[str]:
+    people = set()
+    focal = form.first_tag("focal_point")
+    if focal and "@" in focal.value:
+        people.add(fold(re.sub(r"[._]+", " ", focal.value.split("@")[0])).strip())
+    for item in form.items:
+        if is_personal_question(item.question):
+            people.update(fold(ln.text).strip(" .") for ln in item.content_lines() if len(ln.text.split()) <= 5)
+    return people
 
 
 def _is_narrative(form: Form, item: Item) -> bool:
@@ -513,17 +561,24 @@ def _group_answers(form: Form) -> dict[tuple[int, int, str], Item]:
             index[(item.section, item.repeat, "sector")] = item
         elif _UNUSUAL_GROUP_Q.search(question):
             index[(item.section, item.repeat, "unusual")] = item
+        elif _DESCRIPTION_Q.search(question):
+            index[(item.section, item.repeat, "description")] = item
     return index
 
 
 def _group_sector(groups: dict, item: Item) -> tuple[str, str] | None:
+    """The sector the partner's group states: its sector answer, else a "Sector - ..." description opening."""
     answer = groups.get((item.section, item.repeat, "sector"))
-    if answer is None:
-        return None
-    for text in answer.options + [answer.text]:
+    for text in answer.options + [answer.text] if answer is not None else []:
         sector = sector_from_label(text) if text else None
         if sector:
             return sector, "form"
+    description = groups.get((item.section, item.repeat, "description"))
+    if description is not None and not description.is_empty:
+        opening = _SECTOR_OPENING.match(description.text)
+        sector = sector_from_label(opening.group(1)) if opening else None
+        if sector:
+            return sector, "form:description"
     return None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,10 +220,19 @@ def decode_bytes(data: bytes) -> tuple[str | None, str, list[Message]]:
 
 
 def parse_form(text: str, path: str = "<string>") -> Form:
-    """Parse the text of one form into a :class:`Form`."""
+    """Parse the text of one form into a :class:`Form`.
+
+    Text is NFC-normalised (some exports decompose accents: ``e`` + U+0301).
+    Lines end in LF or CRLF; a file with only CRs (old Mac) is split on CR,
+    while a lone CR inside a LF file is a line break within an answer and
+    becomes a space.
+    """
     form = Form(path=path)
     parser = _Parser(form)
-    lines = text.replace("\r\n", "\n").split("\n")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+    lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     form.n_lines = len(lines)

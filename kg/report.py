@@ -48,8 +48,27 @@ __all__ = [
 
 _TOP = 20
 _PLACEHOLDERS = frozenset(
-    {"na", "n a", "n.a", "n/a", "none", "nil", "null", "tbd", "tbc", "not applicable", "no", "yes", "other",
-     "others", "unknown", "various", "etc", "-", "x"}
+    {
+        "na",
+        "n a",
+        "n.a",
+        "n/a",
+        "none",
+        "nil",
+        "null",
+        "tbd",
+        "tbc",
+        "not applicable",
+        "no",
+        "yes",
+        "other",
+        "others",
+        "unknown",
+        "various",
+        "etc",
+        "-",
+        "x",
+    }
 )
 _Q_SDGS = """
 SELECT ?country ?sdg (COUNT(DISTINCT ?doc) AS ?n) WHERE {
@@ -159,11 +178,13 @@ def render_html(report: Report) -> str:
             body.append(_html_table(block))
         elif block.kind == "chart":
             data = base64.b64encode(block.png).decode("ascii")
-            body.append(f'<figure><img alt="{html.escape(block.text)}" src="data:image/png;base64,{data}">'
-                        f"<figcaption>{html.escape(block.text)}</figcaption></figure>")
+            body.append(
+                f'<figure><img alt="{html.escape(block.text)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{html.escape(block.text)}</figcaption></figure>"
+            )
     title = html.escape(report.title)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
@@ -173,7 +194,7 @@ def render_html(report: Report) -> str:
 def is_placeholder(label: str) -> bool:
     """True for partner names that are form filler rather than organisations (``NA``, ``none``, ``-``...)."""
     folded = fold(label).strip(" .:;,-_/()")
-    return folded in _PLACEHOLDERS or sum(ch.isalpha() for ch in folded) < 2
+    return folded in _PLACEHOLDERS or not any(ch.isalpha() for ch in folded)
 
 
 def md_escape(text: str) -> str:
@@ -192,7 +213,7 @@ def _headline(analysis: Analysis) -> str:
     return (
         f"{len(proj.documents)} forms ({kinds}) from {sum(1 for c in analysis.countries.values() if c['documents'])} "
         f"countries name {len(proj.partnerships)} partnerships with {len(proj.organisations)} partner organisations; "
-        f"{len(analysis.shared_partners)} partners work in more than one country."
+        f"{_count(len(analysis.shared_partners), 'partner works', 'partners work')} in more than one country."
     )
 
 
@@ -207,8 +228,13 @@ def _size_section(analysis: Analysis, charts: bool) -> list[Block]:
         years[str(doc["year"]) or "no year"][doc["type"]] += 1
     types = sorted({d["type"] for d in proj.documents.values()})
     blocks = [Block("h2", "Portfolio size"), Block("h3", f"By country (top {_TOP} of {len(by_country)})")]
-    blocks.append(Block("table", headers=["country", "ISO3", "forms", "partners"],
-                        rows=[[a, b, str(c), str(d)] for a, b, c, d in by_country[:_TOP]]))
+    blocks.append(
+        Block(
+            "table",
+            headers=["country", "ISO3", "forms", "partners"],
+            rows=[[a, b, str(c), str(d)] for a, b, c, d in by_country[:_TOP]],
+        )
+    )
     if charts and by_country:
         top = by_country[:_TOP][::-1]
         blocks.append(Block("chart", "Forms by country (top 20)", png=_barh([r[0] for r in top], [r[2] for r in top])))
@@ -224,25 +250,55 @@ def _partner_section(analysis: Analysis, charts: bool) -> list[Block]:
     labels = sector_labels()
     ranked = [p for p in analysis.top_partners(len(analysis.partners)) if not is_placeholder(p["label"])][:_TOP]
     brokers = [p for p in analysis.brokers(len(analysis.partners)) if not is_placeholder(p["label"])][:_TOP]
-    blocks = [Block("h2", "Top partners"), Block("p", "Partners named in the most forms (ties: more countries and actions first).")]
-    blocks.append(Block("table", headers=["partner", "sector", "forms", "countries", "degree"], rows=[
-        [p["label"], labels.get(p["sector"], p["sector"]), str(p["documents"]), " ".join(p["countries"]), str(p["degree"])]
-        for p in ranked
-    ]))
+    blocks = [
+        Block("h2", "Top partners"),
+        Block("p", "Partners named in the most forms (ties: more countries and actions first)."),
+    ]
+    blocks.append(
+        Block(
+            "table",
+            headers=["partner", "sector", "forms", "countries", "degree"],
+            rows=[
+                [
+                    p["label"],
+                    labels.get(p["sector"], p["sector"]),
+                    str(p["documents"]),
+                    " ".join(p["countries"]),
+                    str(p["degree"]),
+                ]
+                for p in ranked
+            ],
+        )
+    )
     if charts and ranked:
         top = ranked[::-1]
-        blocks.append(Block("chart", "Top partners by forms", png=_barh([p["label"] for p in top], [p["documents"] for p in top])))
+        blocks.append(
+            Block("chart", "Top partners by forms", png=_barh([p["label"] for p in top], [p["documents"] for p in top]))
+        )
     blocks += [
         Block("h2", "Brokers"),
-        Block("p", "Partners with the highest betweenness centrality in the ecosystem graph (countries, actions and "
-                   f"partners; {analysis.betweenness_method}): they connect countries and actions that share no other partner."),
-        Block("table", headers=["partner", "betweenness", "countries", "community"], rows=[
-            [p["label"], format_decimal(p["betweenness"]), " ".join(p["countries"]), str(p["community"])] for p in brokers
-        ]),
+        Block(
+            "p",
+            "Partners with the highest betweenness centrality in the ecosystem graph (countries, actions and "
+            f"partners; {analysis.betweenness_method}): they connect countries and actions that share no other "
+            "partner.",
+        ),
+        Block(
+            "table",
+            headers=["partner", "betweenness", "countries", "community"],
+            rows=[
+                [p["label"], format_decimal(p["betweenness"]), " ".join(p["countries"]), str(p["community"])]
+                for p in brokers
+            ],
+        ),
     ]
     if charts and brokers:
         top = brokers[::-1]
-        blocks.append(Block("chart", "Brokers by betweenness", png=_barh([p["label"] for p in top], [p["betweenness"] for p in top])))
+        blocks.append(
+            Block(
+                "chart", "Brokers by betweenness", png=_barh([p["label"] for p in top], [p["betweenness"] for p in top])
+            )
+        )
     return blocks
 
 
@@ -250,48 +306,85 @@ def _sector_section(analysis: Analysis, charts: bool) -> list[Block]:
     labels = sector_labels()
     total = sum(analysis.sector_mix.values()) or 1
     mix = sorted(analysis.sector_mix.items(), key=lambda kv: (-kv[1], kv[0]))
-    blocks = [Block("h2", "Sector mix"), Block("p", "Partnerships by the partner's sector, as the form gives it or a rule infers it.")]
-    blocks.append(Block("table", headers=["sector", "partnerships", "share"], rows=[
-        [labels.get(s, s), str(n), f"{100 * n / total:.1f}%"] for s, n in mix
-    ]))
+    blocks = [
+        Block("h2", "Sector mix"),
+        Block("p", "Partnerships by the partner's sector, as the form gives it or a rule infers it."),
+    ]
+    blocks.append(
+        Block(
+            "table",
+            headers=["sector", "partnerships", "share"],
+            rows=[[labels.get(s, s), str(n), f"{100 * n / total:.1f}%"] for s, n in mix],
+        )
+    )
     if charts and mix:
-        blocks.append(Block("chart", "Partnerships by sector", png=_barh([labels.get(s, s) for s, _n in mix][::-1], [n for _s, n in mix][::-1])))
-    countries = sorted((c for c in analysis.countries.values() if c["partnerships"]), key=lambda c: (-c["partnerships"], c["label"]))
+        blocks.append(
+            Block(
+                "chart",
+                "Partnerships by sector",
+                png=_barh([labels.get(s, s) for s, _n in mix][::-1], [n for _s, n in mix][::-1]),
+            )
+        )
+    countries = sorted(
+        (c for c in analysis.countries.values() if c["partnerships"]), key=lambda c: (-c["partnerships"], c["label"])
+    )
     sectors = sorted({s for c in countries for s in c["sector_mix"]})
     blocks.append(Block("h3", f"By country (top {_TOP} by partnerships)"))
-    blocks.append(Block("table", headers=["country", "partnerships"] + [labels.get(s, s) for s in sectors], rows=[
-        [c["label"], str(c["partnerships"])] + [str(c["sector_mix"].get(s, 0)) for s in sectors] for c in countries[:_TOP]
-    ]))
+    blocks.append(
+        Block(
+            "table",
+            headers=["country", "partnerships"] + [labels.get(s, s) for s in sectors],
+            rows=[
+                [c["label"], str(c["partnerships"])] + [str(c["sector_mix"].get(s, 0)) for s in sectors]
+                for c in countries[:_TOP]
+            ],
+        )
+    )
     return blocks
 
 
 def _methods_section(analysis: Analysis, sdgs: dict[str, Counter]) -> list[Block]:
-    countries = sorted((c for c in analysis.countries.values() if c["documents"]), key=lambda c: (-c["documents"], c["label"]))
+    countries = sorted(
+        (c for c in analysis.countries.values() if c["documents"]), key=lambda c: (-c["documents"], c["label"])
+    )
     rows = []
     for country in countries[:_TOP]:
         methods = sorted(country["methods"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         goals = sorted(sdgs.get(country["iso3"], Counter()).items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        rows.append([
-            country["label"],
-            "; ".join(f"{m} ({n})" for m, n in methods) or "-",
-            "; ".join(f"SDG {g} ({n})" for g, n in goals) or "-",
-        ])
-    blocks = [Block("h2", "Methods and SDGs by country"),
-              Block("p", f"The three most used methods and SDGs of the {min(_TOP, len(countries))} countries with the most forms "
-                         "(forms per method or goal in brackets).")]
+        rows.append(
+            [
+                country["label"],
+                "; ".join(f"{m} ({n})" for m, n in methods) or "-",
+                "; ".join(f"SDG {g} ({n})" for g, n in goals) or "-",
+            ]
+        )
+    blocks = [
+        Block("h2", "Methods and SDGs by country"),
+        Block(
+            "p",
+            f"The three most used methods and SDGs of the {min(_TOP, len(countries))} countries with the most forms "
+            "(forms per method or goal in brackets).",
+        ),
+    ]
     blocks.append(Block("table", headers=["country", "top methods", "top SDGs"], rows=rows))
     if analysis.method_co_use:
         blocks.append(Block("h3", "Methods used together"))
-        blocks.append(Block("table", headers=["method", "with method", "forms"], rows=[
-            [r["a"], r["b"], str(r["documents"])] for r in analysis.method_co_use[:10]
-        ]))
+        blocks.append(
+            Block(
+                "table",
+                headers=["method", "with method", "forms"],
+                rows=[[r["a"], r["b"], str(r["documents"])] for r in analysis.method_co_use[:10]],
+            )
+        )
     return blocks
 
 
 def _unusual_section(analysis: Analysis) -> list[Block]:
     rows = [[r["label"], r["name"], " ".join(r["countries"]), r["source"]] for r in analysis.unusual_partners]
-    blocks = [Block("h2", "Unusual partners"),
-              Block("p", f"{len(rows)} partnerships the forms call new and unusual for UNDP.")]
+    blocks = [
+        Block("h2", "Unusual partners"),
+        Block("p", f"{_count(len(rows), 'partnership', 'partnerships')} the forms call new and unusual for UNDP."),
+    ]
     if rows:
         blocks.append(Block("table", headers=["partner", "as named", "countries", "form"], rows=rows))
     return blocks
@@ -299,18 +392,28 @@ def _unusual_section(analysis: Analysis) -> list[Block]:
 
 def _shared_section(analysis: Analysis) -> list[Block]:
     shared = [p for p in analysis.shared_partners if not is_placeholder(p["label"])]
-    blocks = [Block("h2", "Partners shared across countries"),
-              Block("p", f"{len(shared)} partners are named by forms of more than one country.")]
+    blocks = [
+        Block("h2", "Partners shared across countries"),
+        Block("p", f"{_count(len(shared), 'partner is', 'partners are')} named by forms of more than one country."),
+    ]
     if shared:
-        blocks.append(Block("table", headers=["partner", "countries", "which"], rows=[
-            [p["label"], str(len(p["countries"])), " ".join(p["countries"])] for p in shared[: 2 * _TOP]
-        ]))
+        blocks.append(
+            Block(
+                "table",
+                headers=["partner", "countries", "which"],
+                rows=[[p["label"], str(len(p["countries"])), " ".join(p["countries"])] for p in shared[: 2 * _TOP]],
+            )
+        )
     similar = [r for r in analysis.country_similarity.get("partners", []) if r["shared"] > 0][:10]
     if similar:
         blocks.append(Block("h3", "Countries with the most alike partners (Jaccard)"))
-        blocks.append(Block("table", headers=["country", "country", "Jaccard", "shared partners"], rows=[
-            [r["a"], r["b"], f"{r['jaccard']:.3f}", str(r["shared"])] for r in similar
-        ]))
+        blocks.append(
+            Block(
+                "table",
+                headers=["country", "country", "Jaccard", "shared partners"],
+                rows=[[r["a"], r["b"], f"{r['jaccard']:.3f}", str(r["shared"])] for r in similar],
+            )
+        )
     return blocks
 
 
@@ -319,48 +422,76 @@ def _structure_section(analysis: Analysis) -> list[Block]:
     co = analysis.components.get("cooccurrence", {})
     blocks = [
         Block("h2", "Ecosystem structure"),
-        Block("p", f"The ecosystem graph has {analysis.ecosystem.number_of_nodes()} nodes and "
-                   f"{analysis.ecosystem.number_of_edges()} links in {eco.get('count', 0)} connected components "
-                   f"(the largest holds {eco.get('largest', 0)} nodes); the partner co-occurrence graph has "
-                   f"{co.get('count', 0)} components, the largest of {co.get('largest', 0)} partners. "
-                   f"Louvain (seed {analysis.seed}) finds {len(analysis.communities)} communities of two or more nodes."),
+        Block(
+            "p",
+            f"The ecosystem graph has {analysis.ecosystem.number_of_nodes()} nodes and "
+            f"{analysis.ecosystem.number_of_edges()} links in {eco.get('count', 0)} connected components "
+            f"(the largest holds {eco.get('largest', 0)} nodes); the partner co-occurrence graph has "
+            f"{co.get('count', 0)} components, the largest of {co.get('largest', 0)} partners. "
+            f"Louvain (seed {analysis.seed}) finds {len(analysis.communities)} communities of two or more nodes.",
+        ),
     ]
     if analysis.communities:
-        blocks.append(Block("table", headers=["community", "nodes", "countries", "most central partners"], rows=[
-            [str(c["community"]), str(c["size"]), " ".join(c["countries"][:8]) + (" ..." if len(c["countries"]) > 8 else ""),
-             "; ".join(x for x in c["top_partners"] if not is_placeholder(x))]
-            for c in analysis.communities[:10]
-        ]))
+        blocks.append(
+            Block(
+                "table",
+                headers=["community", "nodes", "countries", "most central partners"],
+                rows=[
+                    [
+                        str(c["community"]),
+                        str(c["size"]),
+                        " ".join(c["countries"][:8]) + (" ..." if len(c["countries"]) > 8 else ""),
+                        "; ".join(x for x in c["top_partners"] if not is_placeholder(x)),
+                    ]
+                    for c in analysis.communities[:10]
+                ],
+            )
+        )
     methods = analysis.country_similarity.get("methods", [])[:10]
     if methods:
         blocks.append(Block("h3", "Countries with the most alike methods (Jaccard)"))
-        blocks.append(Block("table", headers=["country", "country", "Jaccard", "shared methods"], rows=[
-            [r["a"], r["b"], f"{r['jaccard']:.3f}", str(r["shared"])] for r in methods
-        ]))
+        blocks.append(
+            Block(
+                "table",
+                headers=["country", "country", "Jaccard", "shared methods"],
+                rows=[[r["a"], r["b"], f"{r['jaccard']:.3f}", str(r["shared"])] for r in methods],
+            )
+        )
     return blocks
 
 
 def _handover_section(handover: list[tuple[str, int]], charts: bool) -> list[Block]:
-    blocks = [Block("h2", "Handover outcomes"),
-              Block("p", "How closed learning plans say their work was handed over (forms per outcome).")]
+    blocks = [
+        Block("h2", "Handover outcomes"),
+        Block("p", "How closed learning plans say their work was handed over (forms per outcome)."),
+    ]
     if not handover:
         blocks.append(Block("p", "No form in this build states a handover outcome."))
         return blocks
     blocks.append(Block("table", headers=["outcome", "forms"], rows=[[label, str(n)] for label, n in handover]))
     if charts:
-        blocks.append(Block("chart", "Handover outcomes", png=_barh([_wrap(l) for l, _n in handover][::-1], [n for _l, n in handover][::-1])))
+        blocks.append(
+            Block(
+                "chart",
+                "Handover outcomes",
+                png=_barh([_wrap(label) for label, _n in handover][::-1], [n for _label, n in handover][::-1]),
+            )
+        )
     return blocks
 
 
 def _notes_section(analysis: Analysis) -> list[Block]:
     left_out = sorted(
-        (p for p in analysis.partners.values() if is_placeholder(p["label"])), key=lambda p: (-p["documents"], p["label"])
+        (p for p in analysis.partners.values() if is_placeholder(p["label"])),
+        key=lambda p: (-p["documents"], p["label"]),
     )
-    text = (f"Analyses are seeded (seed {analysis.seed}); betweenness is {analysis.betweenness_method}. "
-            "Per-partner figures are in analysis.json and, for SPARQL, in the analytics named graph.")
+    text = (
+        f"Analyses are seeded (seed {analysis.seed}); betweenness is {analysis.betweenness_method}. "
+        "Per-partner figures are in analysis.json and, for SPARQL, in the analytics named graph."
+    )
     blocks = [Block("h2", "Notes"), Block("p", text)]
     if left_out:
-        names = ", ".join(f"{p['label']} ({p['documents']} forms)" for p in left_out[:10])
+        names = ", ".join(f"{p['label']} ({_count(p['documents'], 'form', 'forms')})" for p in left_out[:10])
         blocks.append(Block("p", f"Left out of the rankings as placeholder names rather than organisations: {names}."))
     return blocks
 
@@ -396,16 +527,27 @@ def _query(store: ox.Store, query: str):
 # rendering helpers
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _type_name(kind: str, n: int) -> str:
-    names = {"LearningPlan": "learning plan", "ClosingForm": "closing form", "Experiment": "experiment",
-             "Solution": "solution", "Document": "untyped form"}
+    names = {
+        "LearningPlan": "learning plan",
+        "ClosingForm": "closing form",
+        "Experiment": "experiment",
+        "Solution": "solution",
+        "Document": "untyped form",
+    }
     name = names.get(kind, kind)
     return name if n == 1 else name + "s"
 
 
 def _md_table(block: Block) -> list[str]:
-    lines = ["| " + " | ".join(md_escape(h) for h in block.headers) + " |",
-             "|" + "|".join("---" for _h in block.headers) + "|"]
+    lines = [
+        "| " + " | ".join(md_escape(h) for h in block.headers) + " |",
+        "|" + "|".join("---" for _h in block.headers) + "|",
+    ]
     lines += ["| " + " | ".join(md_escape(cell) for cell in row) + " |" for row in block.rows]
     return lines
 
@@ -465,8 +607,10 @@ def _pyplot():
 
 
 _CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px auto; max-width: 1000px; color: #212121; padding: 0 16px; }
-h1 { font-size: 26px; } h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #e0e0e0; } h3 { font-size: 16px; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px auto; max-width: 1000px;
+       color: #212121; padding: 0 16px; }
+h1 { font-size: 26px; } h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #e0e0e0; }
+h3 { font-size: 16px; }
 table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
 th, td { border: 1px solid #e0e0e0; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f5f5f5; }

@@ -167,6 +167,7 @@ class _Name:
     path: str
     index: int
     is_mention: bool
+    country: str
 
 
 def _collect_names(extractions: list[Extraction]) -> list[_Name]:
@@ -181,9 +182,10 @@ def _collect_names(extractions: list[Extraction]) -> list[_Name]:
 
 def _name(surface: str, acronym: str, sector: str, country: str, path: str, index: int, is_mention: bool) -> _Name:
     norm = normalise_name(surface) or fold(surface) or surface
-    national = sector == "government" or bool(_NATIONAL.search(norm))
+    kind = sector if sector != "unknown" else _inferred_sector(surface)
+    national = kind == "government" or bool(_NATIONAL.search(norm))
     scope = country if national and country else ""
-    return _Name(surface, norm, scope, sector, acronym, path, index, is_mention)
+    return _Name(surface, norm, scope, sector, acronym, path, index, is_mention, country)
 
 
 class _Clusters:
@@ -252,7 +254,7 @@ class _Clusters:
             surface = name.surface.strip()
             if not re.fullmatch(r"[A-Z][A-Za-z0-9&\-]{1,11}", surface) or i in self.gazetteer_id:
                 continue
-            for scope in {name.scope, ""}:
+            for scope in sorted({name.scope, name.country, ""}, reverse=True):
                 target = defined.get((scope, surface.upper()))
                 if target is not None and target != i:
                     self.union(target, i, "acronym", 100.0)
@@ -282,17 +284,25 @@ class _Clusters:
                         self.union(representative[(scope, a)], representative[(scope, b)], "fuzzy", score)
 
     def link_manual(self, decisions: list[tuple[str, str, str]]) -> None:
-        """Merge what a person decided is the same organisation (scope '' = any country)."""
-        by_norm: dict[tuple[str, str], list[int]] = defaultdict(list)
+        """Merge what a person decided is the same organisation.
+
+        A decision limited to a country applies to that country's forms; an
+        unlimited one applies within each country (and across countries only
+        where one side is a global organisation).
+        """
+        by_norm: dict[str, list[int]] = defaultdict(list)
         for i, name in enumerate(self.names):
-            by_norm[(name.scope, name.norm)].append(i)
-            by_norm[("*", name.norm)].append(i)
+            by_norm[name.norm].append(i)
         for a, b, scope in decisions:
-            left = by_norm.get((scope or "*", normalise_name(a)), [])
-            right = by_norm.get((scope or "*", normalise_name(b)), [])
-            for j in right if left else []:
-                self.how[j] = ("manual", 100.0)
-                self.union(left[0], j, "manual", 100.0)
+            left = [i for i in by_norm.get(normalise_name(a), []) if not scope or self.names[i].country == scope]
+            right = [j for j in by_norm.get(normalise_name(b), []) if not scope or self.names[j].country == scope]
+            for j in right:
+                partner = next((i for i in left if self.names[i].country == self.names[j].country), None)
+                if partner is None:
+                    partner = next((i for i in left if not self.names[i].scope or not self.names[j].scope), None)
+                if partner is not None:
+                    self.how[j] = ("manual", 100.0)
+                    self.union(partner, j, "manual", 100.0)
 
     def result(self, names: list[_Name]) -> Resolution:
         members: dict[int, list[int]] = defaultdict(list)
@@ -318,7 +328,8 @@ class _Clusters:
         gid = next((self.gazetteer_id[i] for i in group if i in self.gazetteer_id), "")
         labels = Counter(n.surface for n in names if not n.is_mention) or Counter(n.surface for n in names)
         label = min(labels.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0]
-        scope = "" if gid else min(n.scope for n in names)
+        scopes = {n.scope for n in names if n.scope}
+        scope = "" if gid or len(scopes) != 1 else scopes.pop()
         sectors = Counter(n.sector for n in names if n.sector != "unknown")
         if gid:
             entry = gaz[gid]

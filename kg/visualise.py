@@ -250,7 +250,13 @@ def json_for_script(data) -> str:
     escapes (line terminators in older JavaScript).
     """
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text
 
@@ -271,7 +277,9 @@ def _view(analysis: Analysis, graph: nx.Graph, positions: dict, title: str) -> V
     proj = analysis.projections
     index = {node: number for number, node in enumerate(sorted(graph))}
     sizes = _sizes(analysis, graph)
-    nodes = [_node(analysis, iri, graph.nodes[iri]["kind"], index[iri], positions[iri], sizes[iri]) for iri in sorted(graph)]
+    nodes = [
+        _node(analysis, iri, graph.nodes[iri]["kind"], index[iri], positions[iri], sizes[iri]) for iri in sorted(graph)
+    ]
     methods = sorted({m for n in nodes for m in n["ms"]})
     method_index = {label: i for i, label in enumerate(methods)}
     for node in nodes:
@@ -330,10 +338,20 @@ def _partner_node(analysis: Analysis, iri: str) -> dict:
         f"degree {partner['degree']}, betweenness {partner['betweenness']:.4f}, community {partner['community']}",
         f"Source forms: {_listing(partner['sources'])}",
     ]
-    methods = sorted({proj.methods[m]["label"] for d in _neighbours(proj.document_partner, iri)
-                      for m in _neighbours(proj.document_method, d)})
-    return {"label": partner["label"], "title": "\n".join(lines), "sec": partner["sector"],
-            "cs": partner["countries"], "ms": methods}
+    methods = sorted(
+        {
+            proj.methods[m]["label"]
+            for d in _neighbours(proj.document_partner, iri)
+            for m in _neighbours(proj.document_method, d)
+        }
+    )
+    return {
+        "label": partner["label"],
+        "title": "\n".join(lines),
+        "sec": partner["sector"],
+        "cs": partner["countries"],
+        "ms": methods,
+    }
 
 
 def _country_node(analysis: Analysis, iri: str) -> dict:
