@@ -186,6 +186,9 @@ _LEADING_CLAUSE = re.compile(
     r"donde|they|we|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
     r"worked|to help)\b"
 )
+_STATED_ROLE = re.compile(
+    r"^[^.]{0,20}?\b(?:was|is|were|are|acted as|served as|as)\s+(?:our|the|a|an)\s+((?:[a-z]+\s+){1,3}partner)\b"
+)
 _SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[A-Z])")
 _LABEL_PREFIX = re.compile(r"^(?:in process|in progress|ongoing|planned|potential|en cours|en proceso)\s*:\s*", re.I)
 _MENTION_Q = re.compile(
@@ -438,6 +441,9 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
         lead = _LEADING_NAME.match(sentence) or _LEADING_CLAUSE.match(sentence)
         text = lead.group(1) if lead else sentence
         found = [] if not lead and len(text.split()) > 20 else parse_partner_lines([AnswerLine("text", text, line.line)], True)
+        role = _STATED_ROLE.search(sentence[lead.end(1) :]) if lead and len(found) == 1 else None
+        if role and not sector_from_label(role.group(1).rsplit(" ", 1)[0]):
+            found = [PartnerName(**{**found[0].__dict__, "role": role.group(1)})]
         names.extend(found)
         if not found and len(sentence.split()) > 3:
             prose.append(sentence)

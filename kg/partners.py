@@ -116,7 +116,10 @@ def looks_like_name(text: str) -> bool:
         return False
     if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or is_generic(text):
         return False
-    if text.isupper() and len(words) >= 2 and not _has_org_keyword(text) and any(len(w) >= 6 for w in words):
+    if _NOT_ORG_TAIL.search(text):
+        return False
+    if text.isupper() and len(words) >= 2 and not _has_org_keyword(text) and all(len(w) >= 3 for w in words) \
+            and any(len(w) >= 6 for w in words):
         return False  # an all-caps heading ("DEPOPULATION PORTFOLIO"), not acronyms ("UN SGP")
     keywords = [w for w in re.findall(r"[\w'-]+", text) if _KEYWORD_WORD.fullmatch(w.lower())]
     if keywords and all(w[0].islower() for w in keywords):
@@ -132,7 +135,9 @@ _ACTION_NAME_END = re.compile(r",|\.\s|\s(?:was|is|were|has|will|which|that|fue|
 _MARKER = re.compile(r"^\s*(?:[-*•·▪●+]+|\(?\d{1,2}\s*[.)\-–]|\(?[a-h][.)])\s*")
 _INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=[A-Z])")
 _PARENS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
-_DESC_SPLIT = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])")
+_DESC_SPLIT = re.compile(
+    r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])|\s+(?:within|under|inside)\s+(?=[A-ZÀ-Ý])"
+)
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9&.\-]*$")
 _LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
 _CONNECTORS = {
@@ -170,8 +175,9 @@ _KEYWORD_WORDS = (
 )
 _KEYWORD_WORD = re.compile(rf"(?:{_KEYWORD_WORDS})s?")
 _LABELLED_LIST = re.compile(r"^(.*?)\s*[\[(]([^\])]*[;,][^\])]*)[\])]\s*$")
+_AND_THE = r"\s+(?:and|y|et)\s+(?:the|la|el|le|les|los|las)\s+(?=[A-ZÀ-Ý])"
 _NOT_ORG_TAIL = re.compile(
-    r"\b(?:project|projects|proyecto|projet|campaign|campaña|campagne|challenge|strategy|estrategia|forum|conference|"
+    r"\b(?:project|projects|proyecto|projet|campaign|campaña|campagne|challenge|forum|conference|"
     r"summit|workshop|event|festival|fair|hackathon|meeting|webinar)$",
     re.I,
 )
@@ -247,7 +253,8 @@ def _segments(text: str, free_text: bool) -> list[str]:
             continue
         for piece in _split_commas(part) if "," in part else [part]:
             for head_piece in split_heads(piece):
-                pieces.extend(split_conjunction(head_piece))
+                for joined in _split_outside_parens(head_piece, _AND_THE):
+                    pieces.extend(split_conjunction(joined))
     if free_text:
         pieces = [p for p in pieces if len(p.split()) <= 12]
     return pieces
@@ -325,22 +332,30 @@ def _split_commas(text: str) -> list[str]:
     parts = [re.sub(r"^(?:and|y|et|e|&)\s+", "", p) for p in parts]
     parts = [re.sub(r"\s+(?:among others|etc\.?|and others|entre otros|entre autres)$", "", p) for p in parts]
     parts = [_named_in(p) for p in parts if p]
+    roles = {name: role for name, role in parts}
+    parts = [name for name, _ in parts]
     names = [p for p in parts if looks_like_name(p) or _ACRONYM.fullmatch(p)]
     if not names:
         return [text]
-    return names
+    return [f"{n} ({roles[n]})" if roles.get(n) else n for n in names]
 
 
-def _named_in(text: str) -> str:
-    """The organisation a described item names: "mentors associated from Codeando México" -> "Codeando México"."""
+def _named_in(text: str) -> tuple[str, str]:
+    """The organisation a described item names, and the role words before it.
+
+    "mentors associated from Codeando México" gives ("Codeando México", "mentors").
+    """
     bare = re.sub(r"^(?:the|la|el|le|les|los|las)\s+", "", text.strip(), flags=re.I)
     person = _PERSON_AT.match(bare)
     if person:
-        return person.group(1)
+        return person.group(1), ""
     if looks_like_name(bare) or not bare[:1].islower():
-        return bare
+        return bare, ""
     match = _NAMED_AFTER.search(bare)
-    return match.group(1).strip() if match else text
+    if not match:
+        return text, ""
+    role = bare[: match.start()].split()
+    return match.group(1).strip(), role[0] if role and len(role) <= 3 else ""
 
 
 def _is_enumerated_name(parts: list[str]) -> bool:

@@ -223,6 +223,8 @@ class _Clusters:
             if gid is None and name.acronym:
                 gid = index.get(normalise_name(name.acronym))
             if gid is None:
+                gid = _gazetteer_with_country(name.surface, index, sensitive)
+            if gid is None:
                 continue
             name.scope = ""
             self.gazetteer_id[i] = gid
@@ -357,6 +359,17 @@ class _Clusters:
 
 
 _RULE_ORDER = ["manual", "gazetteer", "normalised-name", "acronym", "acronym-initials", "fuzzy"]
+
+
+def _gazetteer_with_country(surface: str, index: dict[str, str], sensitive: dict[str, str]) -> str | None:
+    """ "UNICEF Tanzania", "UNDP in Jordan", "PNUD Bolivia": a known organisation's country office."""
+    from kg.countries import resolve_country
+
+    match = re.match(r"^(.+?)\s+(?:in\s+|en\s+|au\s+|-\s*)?([A-Z][\w' -]+)$", surface.strip())
+    if not match or resolve_country(match.group(2)) is None:
+        return None
+    head = match.group(1).strip(" -,")
+    return index.get(normalise_name(head)) or sensitive.get(head)
 
 
 def _similarity(a: str, b: str) -> float:
