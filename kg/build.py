@@ -30,7 +30,7 @@ from kg.errors import InputError
 from kg.extract import Extraction, extract
 from kg.forms import Message, read_form
 from kg.graph import REFERENCE_GRAPH, document_iri, named_graphs
-from kg.privacy import Pseudonymiser
+from kg.privacy import Protection, Pseudonymiser
 from kg.resolve import resolve
 from kg.store import extend_store, to_ox_quads, write_graph_files, write_store
 
@@ -114,7 +114,7 @@ def build(
     records, extractions = _read_all(inputs, jobs, progress)
     _flag_duplicates(records)
     privacy = pseudonymiser or Pseudonymiser()
-    known = _protect(privacy, extractions, records)
+    protection = _protect(privacy, extractions, records)
     timings["read_extract"] = time.perf_counter() - start
 
     mark = time.perf_counter()
@@ -123,7 +123,8 @@ def build(
 
     mark = time.perf_counter()
     graphs = named_graphs(extractions, resolution, privacy)
-    graphs = privacy.scrub_graphs(graphs, {document_iri(path): values for path, values in known.items()})
+    known = {document_iri(path): values for path, values in protection.known.items()}
+    graphs = privacy.scrub_graphs(graphs, known, protection.names)
     _count_triples(graphs, records)
     quads = to_ox_quads(graphs)
     timings["graph"] = time.perf_counter() - mark
@@ -247,22 +248,23 @@ def _flag_duplicates(records: list[FileRecord]) -> None:
             first[record.sha256] = record.path
 
 
-def _protect(privacy: Pseudonymiser, extractions: list[Extraction], records: list[FileRecord]) -> dict:
-    """Pseudonymise names in file names and messages; return each document path's personal values.
+def _protect(privacy: Pseudonymiser, extractions: list[Extraction], records: list[FileRecord]) -> Protection:
+    """Find personal values, pseudonymise names in file names and in the records' messages.
 
     Records keep the input path (the manifest names files as they are on
     disk); their document IRI follows the extraction's pseudonymised path.
     """
     originals = [doc.path for doc in extractions]
-    known = privacy.protect(extractions)
+    protection = privacy.protect(extractions)
     renamed = {old: doc.path for old, doc in zip(originals, extractions, strict=True)}
     for record in records:
-        values = known.get(renamed.get(record.path, record.path), ())
+        path = renamed.get(record.path, record.path)
         if record.document:
-            record.document = str(document_iri(renamed.get(record.path, record.path)))
+            record.document = str(document_iri(path))
         for message in record.messages:
-            message["text"] = privacy.text(message["text"], values)
-    return known
+            text = privacy.text(message["text"], protection.known.get(path, ()))
+            message["text"] = privacy.text(text, protection.names)
+    return protection
 
 
 def _count_triples(graphs: dict, records: list[FileRecord]) -> None:

@@ -52,7 +52,7 @@ def build(
         Optional[str], typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms (keep it secret).")
     ] = None,
 ) -> None:
-    """Build OUT/graph.ttl, OUT/graph.trig, OUT/store and OUT/manifest.json from forms."""
+    """Build OUT/graph.ttl, graph.trig, store, manifest.json, analysis.json, ecosystem.html and report.md/.html."""
     from kg.build import build as run_build
     from kg.privacy import Pseudonymiser
 

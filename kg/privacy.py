@@ -33,14 +33,16 @@ import hmac
 import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from kg.namespaces import ID
 from kg.vocab import fold, sector_from_label
 
-__all__ = ["Pseudonymiser", "DEFAULT_KEY", "PSEUDONYM_PREFIX", "is_personal_question"]
+__all__ = ["Pseudonymiser", "Protection", "DEFAULT_KEY", "PSEUDONYM_PREFIX", "is_personal_question"]
 
 DEFAULT_KEY = "portfolio-kg"
 PSEUDONYM_PREFIX = "person-"
@@ -55,6 +57,13 @@ _PERSONAL_QUESTION = re.compile(
     r"|\b(full|last|first|sur) ?name\b|reviewer'?s name|\bauthor\b|\bautor\b|\bauteur\b"
     r"|nombre (de la persona|del? (creador|autor|innovador|responsable|contacto)|completo)|persona creadora"
     r"|\bnom (du|de la|de l') ?(porteur|innovateur|responsable|auteur|createur)|porteur de (la )?solution"
+)
+_NAME_QUESTION = re.compile(
+    r"name of the (experimenter|innovator|solution holder|focal point|applicant|participant|team lead|reviewer)"
+    r"|\b(prepared|reported|submitted|filled in|filled out|completed) by\b|innovator'?s name|^innovator$"
+    r"|contact person|\b(full|last|first|sur) ?name\b|reviewer'?s name|^author\b|persona creadora"
+    r"|nombre (de la persona|del? (creador|autor|innovador|responsable|contacto)|completo)"
+    r"|\bnom (du|de la|de l') ?(porteur|innovateur|responsable|auteur|createur)"
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _INTL_PHONE = re.compile(r"(?<![\w+])\+\d[\d \t().\-]{6,}\d(?!\w)")
@@ -87,6 +96,17 @@ _NOT_NAME_WORDS = _CATEGORY_WORDS | frozenset(
     founder founders co ceo president presidents director manager coordinator officer member members lead
     leader head chairman fundador fundadora presidente directora director gerente coordinador""".split()
 )
+
+
+ID_BASE = str(ID)
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What :meth:`Pseudonymiser.protect` found: per-document personal values and names hunted everywhere."""
+
+    known: dict[str, tuple[str, ...]]
+    names: tuple[str, ...]
 
 
 @lru_cache(maxsize=4096)
@@ -154,54 +174,108 @@ class Pseudonymiser:
             values.update(url for url in item.urls if len(_WORD.findall(url)) >= 4)
         return tuple(sorted(values, key=lambda v: (-len(v), v)))
 
-    def protect(self, extractions: Iterable) -> dict[str, tuple[str, ...]]:
-        """Pseudonymise names in the extractions' file names; return each new path's known values.
+    def person_names(self, items: Iterable) -> tuple[str, ...]:
+        """The people's names (two to four words) that a form's name questions give.
 
-        An extraction whose ``path`` spells one of its personal values
-        (``jane_doe_solar.md``) gets the pseudonymised path
+        These are hunted in every form, not only their own (see :meth:`protect`).
+        """
+        if not self.enabled:
+            return ()
+        names = {
+            part
+            for item in items
+            if _NAME_QUESTION.search(fold(item.question))
+            for line in item.content_lines()
+            if line.kind in ("text", "option")
+            for part in _identifiers(line.text)
+            if _is_name_like(part) and len(_NAME_WORD.findall(part)) <= 4
+        }
+        return tuple(sorted(names, key=lambda v: (-len(v), v)))
+
+    def protect(self, extractions: Iterable) -> Protection:
+        """Find the build's personal values and pseudonymise names in the extractions' file names.
+
+        Returns each (new) document path's personal values and the people's
+        names to hunt in every form: names from name questions whose every
+        word is a proper noun in the build's other text (mostly capitalised
+        where it occurs), so "Practical Action" or "Fab Lab" given as an
+        innovator's name are not struck from other forms.
+
+        An extraction whose ``path`` spells a personal value
+        (``jane_doe_solar.md``) gets a pseudonymised path
         (``person-…_solar.md``); IRIs and ``dcterms:source`` follow from it.
         Call this before organisations are resolved: they are keyed by path.
         """
-        known_by_path: dict[str, tuple[str, ...]] = {}
         docs = list(extractions)
+        if not self.enabled:
+            return Protection({doc.path: () for doc in docs}, ())
+        candidates = {name for doc in docs for name in self.person_names(doc.items)}
+        names = _proper_names(candidates, docs)
+        hunter = _NameHunter(names)
+        known_by_path: dict[str, tuple[str, ...]] = {}
         taken = {doc.path for doc in docs}
         for doc in docs:
             known = self.personal_values(doc.items)
-            public = self.text(doc.path, known)
+            public = hunter.sub(self.text(doc.path, known), self.person)
             if public != doc.path:
                 if public in taken:
                     public = f"{self.person(doc.path)}.md"
                 taken.add(public)
                 doc.path = public
             known_by_path[doc.path] = known
-        return known_by_path
+        return Protection(known_by_path, names)
 
     def scrub_graphs(
-        self, graphs: Mapping[URIRef, list[tuple]], known_by_graph: Mapping[URIRef, tuple[str, ...]]
+        self,
+        graphs: Mapping[URIRef, list[tuple]],
+        known_by_graph: Mapping[URIRef, tuple[str, ...]],
+        names: tuple[str, ...] = (),
     ) -> dict[URIRef, list[tuple]]:
-        """Every graph with e-mails, phones and its form's ``known`` values pseudonymised in every string literal.
+        """Every graph with personal values pseudonymised in every string literal and minted IRI.
 
-        The last line of defence: whatever field a value reached (title,
-        partner description, insight, metafield, link), it leaves here.
+        Literals lose e-mails, phones, their form's ``known`` values and the
+        ``names`` hunted everywhere; IRIs minted from text (organisations
+        named after a person) lose the ``names``, the same way in every
+        graph so links hold. The last line of defence: whatever field a
+        value reached (title, partner, insight, metafield, link), it leaves here.
         """
         if not self.enabled:
             return dict(graphs)
+        hunter = _NameHunter(names)
+        everywhere: dict = {}
         scrubbed = {}
-        for iri, triples in graphs.items():
-            known = known_by_graph.get(iri, ())
-            cache: dict[Literal, Literal] = {}
-            scrubbed[iri] = [(s, p, self._literal(o, known, cache)) for s, p, o in triples]
+        for graph, triples in graphs.items():
+            known = known_by_graph.get(graph, ())
+            cache: dict = {}
+            scrubbed[self._iri(graph, hunter, everywhere)] = [
+                (
+                    self._iri(s, hunter, everywhere),
+                    p,
+                    self._literal(o, known, hunter, cache) if isinstance(o, Literal) else self._iri(o, hunter, everywhere),
+                )
+                for s, p, o in triples
+            ]
         return scrubbed
 
-    def _literal(self, term, known: tuple[str, ...], cache: dict):
-        if not isinstance(term, Literal) or term.datatype not in (None, XSD.string, XSD.anyURI):
+    def _literal(self, term: Literal, known: tuple[str, ...], hunter: _NameHunter, cache: dict) -> Literal:
+        if term.datatype not in (None, XSD.string, XSD.anyURI):
             return term
         found = cache.get(term)
         if found is None:
             value = str(term)
-            new = self.text(value, known)
+            new = hunter.sub(self.text(value, known), self.person)
             found = term if new == value else Literal(new, lang=term.language, datatype=term.datatype)
             cache[term] = found
+        return found
+
+    def _iri(self, term, hunter: _NameHunter, cache: dict):
+        if not hunter or not isinstance(term, URIRef) or not term.startswith(ID_BASE):
+            return term
+        found = cache.get(term)
+        if found is None:
+            local = term[len(ID_BASE) :]
+            new = hunter.sub(local, self.person)
+            found = cache[term] = term if new == local else URIRef(ID_BASE + new)
         return found
 
     def _phone(self, match: re.Match) -> str:
@@ -240,15 +314,13 @@ def _identifiers(text: str) -> set[str]:
 
 
 def _is_name_like(text: str) -> bool:
-    """Two to six words, no digits, no function or role words, one capitalised word at least."""
+    """Two to six words, no digits, no function, role or category words."""
     if not text or len(text) > 60 or any(ch.isdigit() for ch in text) or "@" in text:
         return False
     words = _NAME_WORD.findall(text)
     if not 2 <= len(words) <= 6 or _is_public(text):
         return False
-    if any(fold(word) in _NOT_NAME_WORDS for word in words):
-        return False
-    return any(word[0].isupper() for word in words)
+    return not any(fold(word) in _NOT_NAME_WORDS for word in words)
 
 
 def _key(text: str) -> str:
@@ -271,3 +343,64 @@ def _known_pattern(known: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str,
     if not pieces:
         return None, canonical
     return re.compile(r"(?<![^\W_])(?:" + "|".join(pieces) + r")(?![^\W_])", re.I), canonical
+
+
+class _NameHunter:
+    """Finds the hunted names in any text cheaply: a word-set test first, a regex only on a hit."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.by_first: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for name in names:
+            words = _key(name).split()
+            if words:
+                self.by_first.setdefault(words[0], []).append((name, frozenset(words)))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_first)
+
+    def sub(self, value: str, person) -> str:
+        """``value`` with every hunted name replaced by ``person(name)``."""
+        if not self.by_first or not value:
+            return value
+        words = set(_WORD.findall(value.casefold()))
+        firsts = words.intersection(self.by_first)
+        if not firsts:
+            return value
+        found = tuple(
+            sorted(
+                (name for first in firsts for name, needed in self.by_first[first] if needed <= words),
+                key=lambda v: (-len(v), v),
+            )
+        )
+        if not found:
+            return value
+        pattern, canonical = _known_pattern(found)
+        return pattern.sub(lambda m: person(canonical.get(_key(m.group(0)), m.group(0))), value)
+
+
+def _proper_names(candidates: set[str], docs: list) -> tuple[str, ...]:
+    """The candidate names whose every word is mostly capitalised where the build's other text uses it."""
+    wanted = {word for name in candidates for word in _key(name).split()}
+    total: dict[str, int] = dict.fromkeys(wanted, 0)
+    lower: dict[str, int] = dict.fromkeys(wanted, 0)
+    for text in _public_texts(docs):
+        if not wanted.intersection(_WORD.findall(text.casefold())):
+            continue
+        for word in _WORD.findall(text):
+            folded = word.casefold()
+            if folded in wanted:
+                total[folded] += 1
+                lower[folded] += word == folded
+    proper = {word for word in wanted if lower[word] * 4 <= total[word]}
+    names = [name for name in candidates if all(word in proper for word in _key(name).split())]
+    return tuple(sorted(names, key=lambda v: (-len(v), v)))
+
+
+def _public_texts(docs: list) -> Iterable[str]:
+    """Every title and non-personal answer line of ``docs``."""
+    for doc in docs:
+        yield doc.title
+        for item in doc.items:
+            if not is_personal_question(item.question):
+                for line in item.content_lines():
+                    yield line.text

@@ -563,18 +563,23 @@ def _wrap(text: str, width: int = 60) -> str:
 
 
 def _barh(labels: list[str], values: list[float]) -> bytes:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 0.32 * len(labels) + 1.0))
+    shown = [_wrap(label, 50) for label in labels]
+    fig, ax = _figure(8.0, 0.3 * len(labels) + 0.8)
+    # Fixed margins (no tight_layout: it costs a second draw): room for the longest label at 8 pt.
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=min(0.55, 0.03 + 0.0082 * max(map(len, shown), default=1)), right=0.97,
+                        bottom=0.45 / height, top=1 - 0.2 / height)
     ax.barh(range(len(labels)), values, color="#1f77b4")
-    ax.set_yticks(range(len(labels)), [_wrap(label, 50) for label in labels], fontsize=8)
+    ax.set_yticks(range(len(labels)), shown, fontsize=8)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.tick_params(axis="x", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
 
 
 def _stacked(years: list[str], types: list[str], counts: dict[str, Counter]) -> bytes:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = _figure(8.0, 3.5)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.96)
     bottom = [0] * len(years)
     for kind in types:
         heights = [counts[y][kind] for y in years]
@@ -586,24 +591,23 @@ def _stacked(years: list[str], types: list[str], counts: dict[str, Counter]) -> 
     return _png(fig)
 
 
+def _figure(width: float, height: float):
+    """A matplotlib figure drawn by the Agg backend (no pyplot state, nothing to close)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
+
+
 def _png(fig) -> bytes:
-    plt = _pyplot()
+    """The figure as PNG bytes with no software or date metadata (deterministic)."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # missing glyphs in some partner names
-        fig.tight_layout()
         fig.savefig(buffer, format="png", dpi=90, metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 _CSS = """
@@ -611,7 +615,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
        color: #212121; padding: 0 16px; }
 h1 { font-size: 26px; } h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #e0e0e0; }
 h3 { font-size: 16px; }
-table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
+table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; display: block; overflow-x: auto; }
 th, td { border: 1px solid #e0e0e0; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f5f5f5; }
 figure { margin: 8px 0 16px 0; } figure img { max-width: 100%; } figcaption { color: #616161; font-size: 12px; }

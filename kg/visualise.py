@@ -506,7 +506,7 @@ def _country_centres(graph: nx.Graph, countries: list[str], radius: dict, seed: 
     return {c: (float(x), float(y)) for c, (x, y) in zip(countries, xy, strict=True)}
 
 
-def _separate(xy: np.ndarray, radii: np.ndarray, rounds: int = 200) -> np.ndarray:
+def _separate(xy: np.ndarray, radii: np.ndarray, rounds: int = 60) -> np.ndarray:
     """Push overlapping discs apart (deterministic; coincident centres split along a fixed angle)."""
     n = len(xy)
     if n < 2:
