@@ -72,6 +72,7 @@ _LABELLED_PHONE = re.compile(
     r"([^\d\n+]{0,12})(\+?\d[\d \t().\-]{5,}\d)",
     re.I,
 )
+_PHONE_LABELS = ("tel", "tél", "phone", "mobile", "cel", "whats", "móvil", "movil", "contact")
 _PHONE_ONLY = re.compile(r"^\+?\d[\d \t().\-]{5,}\d$")
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[^\W_]+")
@@ -138,7 +139,9 @@ class Pseudonymiser:
             value = _EMAIL.sub(lambda m: self.person(m.group(0)), value)
         if "+" in value:
             value = _INTL_PHONE.sub(self._phone, value)
-        value = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + self._phone_text(m.group(3)), value)
+        lowered = value.lower()
+        if any(label in lowered for label in _PHONE_LABELS):
+            value = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + self._phone_text(m.group(3)), value)
         if known:
             pattern, canonical = _known_pattern(known)
             if pattern is not None:
@@ -242,31 +245,39 @@ class Pseudonymiser:
         if not self.enabled:
             return dict(graphs)
         hunter = _NameHunter(names)
-        everywhere: dict = {}
+        iris: dict = {}
+        texts: dict = {}
         scrubbed = {}
         for graph, triples in graphs.items():
-            known = known_by_graph.get(graph, ())
+            pattern, canonical = _known_pattern(known_by_graph.get(graph, ()))
             cache: dict = {}
-            scrubbed[self._iri(graph, hunter, everywhere)] = [
+
+            def literal(term: Literal) -> Literal:
+                found = cache.get(term)
+                if found is None:
+                    found = cache[term] = self._literal(term, hunter, texts, pattern, canonical)
+                return found
+
+            scrubbed[self._iri(graph, hunter, iris)] = [
                 (
-                    self._iri(s, hunter, everywhere),
+                    self._iri(s, hunter, iris),
                     p,
-                    self._literal(o, known, hunter, cache) if isinstance(o, Literal) else self._iri(o, hunter, everywhere),
+                    literal(o) if isinstance(o, Literal) else self._iri(o, hunter, iris),
                 )
                 for s, p, o in triples
             ]
         return scrubbed
 
-    def _literal(self, term: Literal, known: tuple[str, ...], hunter: _NameHunter, cache: dict) -> Literal:
+    def _literal(self, term: Literal, hunter: _NameHunter, texts: dict, pattern, canonical: dict) -> Literal:
         if term.datatype not in (None, XSD.string, XSD.anyURI):
             return term
-        found = cache.get(term)
-        if found is None:
-            value = str(term)
-            new = hunter.sub(self.text(value, known), self.person)
-            found = term if new == value else Literal(new, lang=term.language, datatype=term.datatype)
-            cache[term] = found
-        return found
+        value = str(term)
+        new = texts.get(value)
+        if new is None:
+            new = texts[value] = hunter.sub(self.text(value), self.person)
+        if pattern is not None:
+            new = pattern.sub(lambda m: self.person(canonical.get(_key(m.group(0)), m.group(0))), new)
+        return term if new == value else Literal(new, lang=term.language, datatype=term.datatype)
 
     def _iri(self, term, hunter: _NameHunter, cache: dict):
         if not hunter or not isinstance(term, URIRef) or not term.startswith(ID_BASE):

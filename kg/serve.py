@@ -17,6 +17,7 @@ serialisers.
 from __future__ import annotations
 
 import html
+import ipaddress
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -114,6 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
+        if not self._host_allowed():
+            return
         if url.path in ("/", "/index.html"):
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.page)
         elif url.path == "/sparql":
@@ -123,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
+        if not self._host_allowed():
+            return
         if url.path != "/sparql":
             self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: {url.path} (the endpoint is /sparql)")
             return
@@ -155,6 +160,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:
         if self.server.log is not None:
             self.server.log(f"{self.address_string()} {format % args}")
+
+    def _host_allowed(self) -> bool:
+        """On a loopback address, refuse requests for other host names (DNS rebinding); answer 403."""
+        bound = self.server.server_address[0]
+        if not _is_loopback(bound):
+            return True
+        host = urlsplit("//" + self.headers.get("Host", "")).hostname or ""
+        if host in ("", "localhost", bound) or _is_loopback(host):
+            return True
+        self._error(HTTPStatus.FORBIDDEN, f"host {host!r} is not this local endpoint")
+        return False
 
     def _answer(self, params: dict[str, list[str]]) -> None:
         if "update" in params:
@@ -212,6 +228,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _dataset_options(params: dict[str, list[str]]) -> dict:

@@ -8,10 +8,11 @@ import pycountry
 import pytest
 
 from kg.countries import Country, known_aliases, resolve_country
-from kg.countries import _normalise, _ontology_dir  # noqa: PLC2701 - audit helpers
+from kg.countries import _normalise  # noqa: PLC2701 - audit helper
+from kg.vocab import ontology_dir
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-ALIAS_TSV = _ontology_dir() / "country_aliases.tsv"
+ALIAS_TSV = ontology_dir() / "country_aliases.tsv"
 _COUNTRY_TAG = re.compile(r"^\[\[country:(.*?)\]\]", re.MULTILINE)
 
 
