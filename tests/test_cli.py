@@ -44,7 +44,7 @@ def test_trig_has_one_named_graph_per_form_plus_reference(built):
     manifest = json.loads((built / "manifest.json").read_text())
     documents = {entry["document"] for entry in manifest["files"]}
     assert documents <= set(named)
-    assert len(named) == len(documents) + 1  # + the reference graph
+    assert len(named) == len(documents) + 2  # + the reference graph and the analytics graph
 
 
 def test_count_query_matches_graph_ttl(built):
