@@ -27,7 +27,7 @@ from kg.partners import (
     split_conjunction,
     split_heads,
 )
-from kg.vocab import fold, infer_sector, sector_from_label
+from kg.vocab import fold, gazetteer_entry, infer_sector, sector_from_label
 
 __all__ = [
     "CountryRef",
@@ -551,6 +551,8 @@ def _partnership(
         fact.sector, fact.sector_source = sector
     elif name.sector:
         fact.sector, fact.sector_source = name.sector, "form"
+    elif entry := gazetteer_entry(name.name) or (gazetteer_entry(name.acronym) if name.acronym else None):
+        fact.sector, fact.sector_source = entry.sector, "rule:gazetteer"
     else:
         inferred = infer_sector(f"{name.name} {name.acronym}".strip())
         if inferred:

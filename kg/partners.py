@@ -154,7 +154,7 @@ _NO_PARTNER_COMPACT = {"na", "nil", "none", "no", "non", "tbd", "tbc", "nd", "ne
 _NOT_A_NAME = re.compile(
     r"^(?:other|others|otros|autres|etc|please|what|who|how|why|which|describe the|list the|list of|state the|"
     r"if applicable|top \d|partners?\b|socios?\b|partenaires?\b|action \d|this|these|those|we|our|they|their|it|its|"
-    r"he|she|through|also|during|after|before|since|thanks|all|both|each|many|some|nous|nos|ils|elles|nosotros|"
+    r"he|she|through|also|during|after|before|since|thanks|all|both|each|many|some|nous|nos|ils|elles|nosotros|a|an|"
     r"the partners)\b"
 )
 _SECTOR_WORDS = (
@@ -175,6 +175,7 @@ _KEYWORD_WORDS = (
 )
 _KEYWORD_WORD = re.compile(rf"(?:{_KEYWORD_WORDS})s?")
 _LABELLED_LIST = re.compile(r"^(.*?)\s*[\[(]([^\])]*[;,][^\])]*)[\])]\s*$")
+_SLASH = r"\s+/\s+"
 _AND_THE = r"\s+(?:and|y|et)\s+(?:the|la|el|le|les|los|las)\s+(?=[A-ZÀ-Ý])"
 _NOT_ORG_TAIL = re.compile(
     r"\b(?:project|projects|proyecto|projet|campaign|campaña|campagne|challenge|forum|conference|"
@@ -205,11 +206,12 @@ _GENERIC_HEADS = {
     "leaders", "women", "youth", "students", "teachers", "experts", "citizens", "families", "households",
     "producers", "artisans", "vendors", "traders", "fishers", "fishermen", "members", "officials", "institutions",
     "actors", "stakeholders", "platforms", "sectors", "sponsors", "investors", "innovators", "researchers",
-    "volunteers", "journalists", "activists", "specialists", "consultants",
+    "volunteers", "journalists", "activists", "specialists", "consultants", "ecosystem", "ecosystems",
 }
 _PERSON_HEADS = {
     "specialist", "consultant", "expert", "coordinator", "officer", "advisor", "adviser", "manager", "director",
     "facilitator", "researcher", "minister", "president", "mayor", "governor", "ambassador", "intern", "volunteer",
+    "scientist", "academician", "professor", "teacher", "doctor", "engineer", "lawyer", "architect", "designer",
 }
 _KEEP_FINAL_DOT = re.compile(r"(?:\b\w\.\w+|\b(?:Inc|Ltd|Co|Corp|Bhd|Pvt|Cía|Cia|Jr|Ltda|Sdn))\.$")
 
@@ -254,7 +256,11 @@ def _segments(text: str, free_text: bool) -> list[str]:
         for piece in _split_commas(part) if "," in part else [part]:
             for head_piece in split_heads(piece):
                 for joined in _split_outside_parens(head_piece, _AND_THE):
-                    pieces.extend(split_conjunction(joined))
+                    slashed = _split_outside_parens(joined, _SLASH)
+                    if len(slashed) > 1 and not all(looks_like_name(p) for p in slashed):
+                        slashed = [joined]
+                    for piece_ in slashed:
+                        pieces.extend(split_conjunction(piece_))
     if free_text:
         pieces = [p for p in pieces if len(p.split()) <= 12]
     return pieces
@@ -369,7 +375,7 @@ def _is_enumerated_name(parts: list[str]) -> bool:
 
 def _parse_segment(segment: str, line: int, action: int | None, free_text: bool) -> PartnerName | None:
     surface = segment.strip()
-    text = surface.strip(" ;,")
+    text = re.sub(r"[:;,]?\s+(?:The|A|An|La|Le|El|Les|Los|Las|Our)$", "", surface).strip(" ;,")
     if text.endswith(".") and not _KEEP_FINAL_DOT.search(text):
         text = text.rstrip(". ")
     text, description = _split_description(text)

@@ -100,6 +100,8 @@ _NOT_NAME_WORDS = _CATEGORY_WORDS | frozenset(
 
 
 ID_BASE = str(ID)
+_NAMED_IRIS = (ID_BASE + "org/", ID_BASE + "merge/")  # minted from names, not from (protected) file paths
+_TEXT_TYPES = (XSD.string, XSD.anyURI)
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ class Pseudonymiser:
         return scrubbed
 
     def _literal(self, term: Literal, hunter: _NameHunter, texts: dict, pattern, canonical: dict) -> Literal:
-        if term.datatype not in (None, XSD.string, XSD.anyURI):
+        if term.datatype is not None and term.datatype not in _TEXT_TYPES:
             return term
         value = str(term)
         new = texts.get(value)
@@ -280,7 +282,7 @@ class Pseudonymiser:
         return term if new == value else Literal(new, lang=term.language, datatype=term.datatype)
 
     def _iri(self, term, hunter: _NameHunter, cache: dict):
-        if not hunter or not isinstance(term, URIRef) or not term.startswith(ID_BASE):
+        if not hunter or not isinstance(term, URIRef) or not str.startswith(term, _NAMED_IRIS):
             return term
         found = cache.get(term)
         if found is None:
@@ -365,6 +367,7 @@ class _NameHunter:
             words = _key(name).split()
             if words:
                 self.by_first.setdefault(words[0], []).append((name, frozenset(words)))
+        self.firsts = frozenset(self.by_first)
 
     def __bool__(self) -> bool:
         return bool(self.by_first)
@@ -374,7 +377,7 @@ class _NameHunter:
         if not self.by_first or not value:
             return value
         words = set(_WORD.findall(value.casefold()))
-        firsts = words.intersection(self.by_first)
+        firsts = words & self.firsts
         if not firsts:
             return value
         found = tuple(
@@ -390,19 +393,24 @@ class _NameHunter:
 
 
 def _proper_names(candidates: set[str], docs: list) -> tuple[str, ...]:
-    """The candidate names whose every word is mostly capitalised where the build's other text uses it."""
+    """The candidate names whose every word is a proper noun in the build's other text.
+
+    A word is taken for a common noun when it is written in lower case
+    three times or more and in more than a quarter of its uses.
+    """
     wanted = {word for name in candidates for word in _key(name).split()}
     total: dict[str, int] = dict.fromkeys(wanted, 0)
     lower: dict[str, int] = dict.fromkeys(wanted, 0)
     for text in _public_texts(docs):
         if not wanted.intersection(_WORD.findall(text.casefold())):
             continue
+        text = _EMAIL.sub(" ", _URL.sub(" ", text))  # addresses are lower case whatever they spell
         for word in _WORD.findall(text):
             folded = word.casefold()
             if folded in wanted:
                 total[folded] += 1
                 lower[folded] += word == folded
-    proper = {word for word in wanted if lower[word] * 4 <= total[word]}
+    proper = {word for word in wanted if lower[word] < 3 or lower[word] * 4 <= total[word]}
     names = [name for name in candidates if all(word in proper for word in _key(name).split())]
     return tuple(sorted(names, key=lambda v: (-len(v), v)))
 

@@ -35,7 +35,16 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from kg.extract import Extraction
-from kg.vocab import GazetteerEntry, fold, gazetteer, infer_sector, ontology_dir
+from kg.vocab import (
+    GazetteerEntry,
+    fold,
+    gazetteer,
+    gazetteer_case_index,
+    gazetteer_index,
+    infer_sector,
+    normalise_name,
+    ontology_dir,
+)
 
 __all__ = [
     "Organisation",
@@ -105,42 +114,6 @@ def resolve(extractions: list[Extraction]) -> Resolution:
     return clusters.result(names)
 
 
-def normalise_name(name: str) -> str:
-    """The comparison form of a name: folded, no punctuation or articles, one spelling."""
-    text = fold(name).replace("&", " and ")
-    text = re.sub(r"[^\w\s]", " ", text)
-    words = [_SPELLING.get(w, w) for w in text.split()]
-    while words and words[0] in _ARTICLES:
-        words = words[1:]
-    words = [w for i, w in enumerate(words) if not (w in _INNER_ARTICLES and i > 0)]
-    return " ".join(words)
-
-
-_SPELLING = {
-    "labour": "labor",
-    "organisation": "organization",
-    "organisations": "organizations",
-    "centre": "center",
-    "centres": "centers",
-    "programme": "program",
-    "programmes": "programs",
-    "defence": "defense",
-    "secretary": "secretariat",
-    "ministere": "ministry",
-    "ministerio": "ministry",
-    "ministerie": "ministry",
-    "ministries": "ministry",
-    "universidad": "university",
-    "universite": "university",
-    "universidade": "university",
-    "fundacion": "foundation",
-    "fondation": "foundation",
-    "asociacion": "association",
-    "municipalidad": "municipality",
-    "municipio": "municipality",
-}
-_ARTICLES = {"the", "la", "el", "le", "les", "los", "las", "l", "a", "an"}
-_INNER_ARTICLES = {"the"}
 _NATIONAL = re.compile(
     r"\b(national|nacional|nationale|ministry|ministerio|ministere|municipal\w*|municipio|city|ciudad|ville|county|"
     r"district|province|provincial|state|estado|local|regional|region|governorate|prefecture|department|ombudsman|"
@@ -384,18 +357,8 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in words).upper() if len(words) >= 3 else ""
 
 
-@lru_cache(maxsize=1)
-def _gazetteer_index() -> dict[str, str]:
-    index = {}
-    for entry in gazetteer():
-        for alias in entry.aliases:
-            index.setdefault(normalise_name(alias), entry.id)
-    return index
-
-
-@lru_cache(maxsize=1)
-def _gazetteer_case_index() -> dict[str, str]:
-    return {alias: entry.id for entry in gazetteer() for alias in entry.case_sensitive_aliases}
+_gazetteer_index = gazetteer_index
+_gazetteer_case_index = gazetteer_case_index
 
 
 def _decisions() -> list[tuple[str, str, str, str]]:

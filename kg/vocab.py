@@ -28,6 +28,10 @@ __all__ = [
     "infer_sector",
     "sector_labels",
     "fold",
+    "normalise_name",
+    "gazetteer_entry",
+    "gazetteer_index",
+    "gazetteer_case_index",
 ]
 
 
@@ -79,6 +83,68 @@ def gazetteer() -> tuple[GazetteerEntry, ...]:
             )
     return tuple(entries)
 
+
+
+def normalise_name(name: str) -> str:
+    """The comparison form of a name: folded, no punctuation or articles, one spelling."""
+    text = fold(name).replace("&", " and ")
+    text = re.sub(r"[^\w\s]", " ", text)
+    words = [_SPELLING.get(w, w) for w in text.split()]
+    while words and words[0] in _ARTICLES:
+        words = words[1:]
+    words = [w for i, w in enumerate(words) if not (w in _INNER_ARTICLES and i > 0)]
+    return " ".join(words)
+
+
+def gazetteer_entry(name: str) -> GazetteerEntry | None:
+    """The gazetteer organisation ``name`` is an alias of ("PNUD" -> UNDP), or None."""
+    gid = gazetteer_index().get(normalise_name(name)) or gazetteer_case_index().get(name.strip())
+    return {entry.id: entry for entry in gazetteer()}.get(gid) if gid else None
+
+
+@lru_cache(maxsize=1)
+def gazetteer_index() -> dict[str, str]:
+    """Normalised alias -> gazetteer id, for the aliases matched in any case."""
+    index: dict[str, str] = {}
+    for entry in gazetteer():
+        for alias in entry.aliases:
+            index.setdefault(normalise_name(alias), entry.id)
+    return index
+
+
+@lru_cache(maxsize=1)
+def gazetteer_case_index() -> dict[str, str]:
+    """Exact alias -> gazetteer id, for ambiguous acronyms ("WHO", "CARE")."""
+    return {alias: entry.id for entry in gazetteer() for alias in entry.case_sensitive_aliases}
+
+
+_SPELLING = {
+    "labour": "labor",
+    "organisation": "organization",
+    "organisations": "organizations",
+    "centre": "center",
+    "centres": "centers",
+    "programme": "program",
+    "programmes": "programs",
+    "defence": "defense",
+    "secretary": "secretariat",
+    "ministere": "ministry",
+    "ministerio": "ministry",
+    "ministerie": "ministry",
+    "ministries": "ministry",
+    "universidad": "university",
+    "universite": "university",
+    "universidade": "university",
+    "fundacion": "foundation",
+    "fondation": "foundation",
+    "asociacion": "association",
+    "municipalidad": "municipality",
+    "municipio": "municipality",
+}
+_ARTICLES = {"the", "la", "el", "le", "les", "los", "las", "l", "a", "an"}
+_INNER_ARTICLES = {"the"}
+_ARTICLES = {"the", "la", "el", "le", "les", "los", "las", "l", "a", "an"}
+_INNER_ARTICLES = {"the"}
 
 
 def ontology_dir() -> Path:
