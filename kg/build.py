@@ -172,7 +172,8 @@ def _walk(source: Path) -> Iterator[tuple[Path, str]]:
         yield source, source.name
         return
     for path in sorted(source.rglob("*")):
-        if path.suffix.lower() in FORM_SUFFIXES and path.is_file():
+        # A file named just ".md" has no suffix in pathlib's eyes, yet it is a form (the archive has one).
+        if (path.suffix.lower() in FORM_SUFFIXES or path.name.lower() in FORM_SUFFIXES) and path.is_file():
             yield path, path.relative_to(source).as_posix()
 
 
