@@ -189,6 +189,7 @@ _LEADING_CLAUSE = re.compile(
 _STATED_ROLE = re.compile(
     r"^[^.]{0,20}?\b(?:was|is|were|are|acted as|served as|as)\s+(?:our|the|a|an)\s+((?:[a-z]+\s+){1,3}partner)\b"
 )
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
 _SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[A-Z])")
 _LABEL_PREFIX = re.compile(r"^(?:in process|in progress|ongoing|planned|potential|en cours|en proceso)\s*:\s*", re.I)
 _MENTION_Q = re.compile(
@@ -414,6 +415,11 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
             unusual = _group_unusual(groups, item)
             for name in parse_partner_lines(item.content_lines()):
                 doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
+            named_lines = {p.line for p in doc.partnerships}
+            for line in item.content_lines():
+                text = _PARENTHETICAL.sub(" ", line.text)  # asides such as "(so we selected UN)" name no partner
+                if line.line not in named_lines and line.kind == "text" and len(text.split()) > 8:
+                    prose.extend((item, line, sector, s) for s in _SENTENCE.split(text) if len(s.split()) > 3)
         elif match := _FREE_SECTOR_Q.search(question):
             sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
             for line in item.content_lines():
@@ -464,6 +470,7 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> No
         return
     found = find_organisations(texts)
     for (item, line, sector, _sentence), spans in zip(prose, found[: len(prose)], strict=True):
+        unusual = None
         for span in spans:
             if span.source == "ner" and len(span.text.split()) == 1:
                 continue  # a lone capitalised word or acronym in prose is too often not an organisation
@@ -472,7 +479,7 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list) -> No
                     continue
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
-                    doc.partnerships.append(_partnership(name, item, sector, None, doc))
+                    doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
     partners = {fold(p.name) for p in doc.partnerships} | {fold(p.acronym) for p in doc.partnerships if p.acronym}
     partners |= {fold(n) for a in doc.actions for n in [a.name, *a.aliases]}
     seen: set[str] = set()

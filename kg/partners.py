@@ -123,7 +123,9 @@ def looks_like_name(text: str) -> bool:
         return False  # an all-caps heading ("DEPOPULATION PORTFOLIO"), not acronyms ("UN SGP")
     keywords = [w for w in re.findall(r"[\w'-]+", text) if _KEYWORD_WORD.fullmatch(w.lower())]
     if keywords and all(w[0].islower() for w in keywords):
-        return False  # "IT agency", "local university": a description, not a name
+        before = text[: text.find(keywords[0])].split()
+        if not before or _ACRONYM.fullmatch(before[-1]) and len(before) == 1 or any(w[0].islower() for w in before):
+            return False  # "IT agency", "promotion agency": a description, not a name ("Legal Bar association" is one)
     lower = [w for w in words if w[:1].islower() and fold(w).strip(",.()") not in _CONNECTORS]
     if len(words) > 3 and any(re.search(r"(ed|ing)$", w) for w in lower):
         return False
@@ -379,6 +381,9 @@ def _parse_segment(segment: str, line: int, action: int | None, free_text: bool)
     if text.endswith(".") and not _KEEP_FINAL_DOT.search(text):
         text = text.rstrip(". ")
     text, description = _split_description(text)
+    label_sector = sector_from_label(text) if description else None
+    if label_sector or description and _is_sector_word(text):
+        text, description = description, ""  # "Private Sector- RM enterprise": a sector label, then the name
     text, acronym, role = _split_parentheses(text)
     text = re.sub(r"^(?:the|la|el|le|les|los|las)\s+(?=[A-Z])", "", text, flags=re.I).strip(" ;,:-")
     if acronym and not text:
@@ -387,7 +392,7 @@ def _parse_segment(segment: str, line: int, action: int | None, free_text: bool)
         return None
     if _is_place(text) or _NOT_ORG_TAIL.search(text):
         return None
-    stated_sector = ""
+    stated_sector = label_sector or ""
     if role and (sector_from_label(role) or _is_sector_word(role)):
         role, stated_sector = "", sector_from_label(role) or ""
     return PartnerName(text, line, surface, role, acronym, description, action, stated_sector)
