@@ -13,32 +13,54 @@ arguments; a bad form is recorded in the manifest and the build goes on.
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import json
 import os
+import pickle
 import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from kg import __version__
-from kg.analyse import Analysis, analyse_build, analytics_quads, write_analysis
+from kg import ner
+from kg.analyse import ANALYTICS_GRAPH, Analysis, analyse_build, analytics_quads, write_analysis
+from kg.cache import BuildCache, GraphEntry, changes, file_sha256
 from kg.errors import InputError
-from kg.extract import Extraction, extract
-from kg.forms import Message, read_form
-from kg.graph import REFERENCE_GRAPH, document_iri, named_graphs
+from kg.extract import Extraction, extract, extract_many
+from kg.forms import Form, Message, read_form
+from kg.graph import REFERENCE_GRAPH, GraphPart, document_iri, document_parts, reference_part
 from kg.privacy import Protection, Pseudonymiser
-from kg.resolve import resolve
-from kg.store import extend_store, to_ox_quads, write_graph_files, write_store
+from kg.resolve import Resolution, resolve
+from kg.store import (
+    Fragment,
+    FragmentError,
+    StoreWriter,
+    extend_store,
+    fragment,
+    update_store,
+    write_fragments,
+    write_graph_files,
+)
 
 __all__ = ["FileRecord", "BuildResult", "build", "collect_inputs", "FORM_SUFFIXES"]
 
 FORM_SUFFIXES = (".md", ".txt")
 
 Progress = Callable[[int, int], None]
+
+_CHUNK = 32  # forms per worker task: one spaCy batch
+_BATCH = 100_000  # quads per N-Quads batch for the store writer
+_PARTNER = "<https://w3id.org/portfolio-kg/ontology#partner>"
+_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
+_PREF_LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
 
 
 @dataclass
@@ -65,6 +87,8 @@ class BuildResult:
     organisations: int
     partnerships: int
     seconds: dict[str, float]
+    changes: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -103,58 +127,334 @@ def build(
     jobs: int | None = None,
     pseudonymiser: Pseudonymiser | None = None,
     progress: Progress | None = None,
+    cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
-    """Build the knowledge graph of every form under ``sources`` into ``out_dir``."""
+    """Build the knowledge graph of every form under ``sources`` into ``out_dir``.
+
+    With ``cache`` (the default) a cache keeps what every form gave
+    (:mod:`kg.cache`; in ``cache_dir``, by default ``.kg-cache/<OUT name>``
+    beside ``out_dir``): a rebuild reads and extracts only new and changed
+    forms, serialises only their graphs and updates the store in place; with
+    nothing changed it rewrites the manifest alone. Outputs are byte-identical
+    to a cold build's. The result and the manifest say what changed since the
+    last build of ``out_dir``.
+    """
     timings: dict[str, float] = {}
     start = time.perf_counter()
     inputs = collect_inputs(sources)
     if not inputs:
         raise InputError("no *.md or *.txt forms found in " + ", ".join(map(str, sources)))
     out_dir.mkdir(parents=True, exist_ok=True)
-    records, extractions = _read_all(inputs, jobs, progress)
-    _flag_duplicates(records)
     privacy = pseudonymiser or Pseudonymiser()
-    protection = _protect(privacy, extractions, records)
-    timings["read_extract"] = time.perf_counter() - start
+    with _paused_gc():
+        store = BuildCache(out_dir, _settings(privacy), enabled=cache, root=cache_dir)
+        hashes = [file_sha256(path) for path, _ in inputs]
+        timings["hash"] = time.perf_counter() - start
+        if store.outputs_untouched() and _same_inputs(store.previous, inputs, hashes):
+            return _unchanged(store, out_dir, timings, start)
+        records, extractions, origins, figures = _read_all(inputs, hashes, jobs, progress, store)
+        timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
+        _flag_duplicates(records)
+        protection = _protect(privacy, extractions, records)
+        timings["read_extract"] = time.perf_counter() - start - timings["hash"]
 
-    mark = time.perf_counter()
-    resolution = resolve(extractions)
-    timings["resolve"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        resolution = resolve(extractions)
+        timings["resolve"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
-    graphs = named_graphs(extractions, resolution, privacy)
-    known = {document_iri(path): values for path, values in protection.known.items()}
-    graphs = privacy.scrub_graphs(graphs, known, protection.names)
-    _count_triples(graphs, records)
-    quads = to_ox_quads(graphs)
-    timings["graph"] = time.perf_counter() - mark
+        store.forget()
+        outputs = _Outputs(out_dir, store, origins, extractions, resolution, privacy, protection)
+        n_triples = outputs.write(timings)
+        _count_triples(outputs.entries, records)
+        mark = time.perf_counter()
+        _write_insights(outputs.analysis, out_dir)
+        timings["html_report"] = time.perf_counter() - mark
+        index = outputs.index(records, hashes)
+        figures["cache"] = {
+            "forms_extracted": store.extracted,
+            "forms_reused": store.reused,
+            "graphs_made": store.graphs_made,
+            "graphs_reused": store.graphs_reused,
+            "store": outputs.store_mode,
+        }
+        result = BuildResult(
+            out_dir,
+            records,
+            n_triples,
+            len(resolution.organisations),
+            sum(len(d.partnerships) for d in extractions),
+            timings,
+            changes(store.previous, index),
+            figures,
+        )
+        timings["total"] = time.perf_counter() - start
+        _write_manifest(result, out_dir)
+        store.save(index)
+    return result
 
-    mark = time.perf_counter()
-    write_store(quads, out_dir)
-    timings["store"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    analysis = analyse_build(out_dir)
-    analytics = analytics_quads(analysis)
-    extend_store(analytics, out_dir)
-    timings["analytics"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
-    n_triples = write_graph_files(quads + analytics, out_dir)
-    timings["serialise"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    _write_insights(analysis, out_dir)
-    timings["html_report"] = time.perf_counter() - mark
+class _Outputs:
+    """The graph, store, analytics and serialisation stages, redoing only the forms whose graph changed.
+
+    A form's graph is remade when its key (:meth:`BuildCache.graph_key`)
+    has no cached entry or differs from what the store holds; with more than
+    half to remake, or no usable store, the store is written anew (in a
+    thread, while the graphs are made), else updated in place.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        cache: BuildCache,
+        origins: dict[int, tuple[str, str | None]],
+        extractions: list[Extraction],
+        resolution: Resolution,
+        privacy: Pseudonymiser,
+        protection: Protection,
+    ) -> None:
+        self.out_dir = out_dir
+        self.cache = cache
+        self.origins = origins
+        self.docs = sorted(extractions, key=lambda d: d.path)
+        self.resolution = resolution
+        self.privacy = privacy
+        self.protection = protection
+        self.known = {document_iri(path): values for path, values in protection.known.items()}
+        self.names_digest = _digest("\0".join(protection.names))
+        self.entries: dict[str, GraphEntry] = {}
+        self.keys: dict[str, str | None] = {}
+        self.store_mode = "full"
+        self.analysis: Analysis | None = None
+        self.reference: GraphPart | None = None
+
+    def write(self, timings: dict[str, float]) -> int:
+        """Make the graphs, write the store, analyse, serialise; return the number of triples."""
+        mark = time.perf_counter()
+        in_store = self.cache.store_graphs()
+        todo = self._plan(in_store)
+        writer = StoreWriter(self.out_dir) if self.store_mode == "full" else None
+        batches = _Batches(writer)
+        made = self._make(todo, batches)
+        self.reference = reference_part(self.docs, self.resolution, self.privacy, self.protection.names)
+        reference = _nquads(self.reference.keys)
+        timings["graph"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        if writer is not None:
+            batches.add_lines(reference)
+            batches.flush()
+            writer.close()
+        else:
+            current = {entry.graph for entry in self.entries.values()}
+            graphs = (set(in_store) - current) | made | {str(ANALYTICS_GRAPH)}
+            before = self.cache.cached_reference()
+            if before is None:
+                graphs.add(str(REFERENCE_GRAPH))
+                before = set()
+            now = set(reference)
+            gone = "".join(sorted(before - now)).encode("utf-8")
+            new = batches.data() + "".join(sorted(now - before)).encode("utf-8")
+            update_store(self.out_dir, sorted(graphs), gone, new)
+        self.cache.remember_reference(reference)
+        timings["store"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        self.analysis = analyse_build(self.out_dir)
+        analytics = analytics_quads(self.analysis)
+        extend_store(analytics, self.out_dir)
+        timings["analytics"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        try:
+            fragments = [entry.fragment for entry in self.entries.values()]
+            fragments.append(_shared_fragment(self.reference, analytics))
+            n_triples = write_fragments(fragments, self.out_dir, analytics)
+        except FragmentError:
+            parts = list(self._parts(self.docs)) + [self.reference]
+            quads = sorted((q for part in parts for q in part.quads), key=str)
+            n_triples = write_graph_files(quads + analytics, self.out_dir)
+        timings["serialise"] = time.perf_counter() - mark
+        return n_triples
+
+    def index(self, records: list[FileRecord], hashes: list[str | None]) -> dict:
+        """What the cache index keeps of this build: entries per input file, store, organisations, partnerships."""
+        forms = {
+            record.path: {"sha256": sha, "entry": self.cache.form_key(record.path, sha), "graph_key": None}
+            for record, sha in zip(records, hashes, strict=True)
+        }
+        shown = {str(document_iri(doc.path)): self.origins[id(doc)][0] for doc in self.docs}
+        for doc in self.docs:
+            iri = str(document_iri(doc.path))
+            forms[shown[iri]].update(graph_key=self.keys[iri], published=doc.path)
+        partners = {doc.path: self.entries[str(document_iri(doc.path))].partners for doc in self.docs}
+        pairs = sorted({(path, org) for path, orgs in partners.items() for org in orgs})
+        return {
+            "forms": forms,
+            "store": {entry.graph: self.keys[iri] for iri, entry in self.entries.items()},
+            "organisations": _organisations(self.reference),
+            "partnerships": [list(pair) for pair in pairs],
+        }
+
+    def _plan(self, in_store: dict[str, str] | None) -> list[Extraction]:
+        """Take the cached graphs the store holds; return the forms whose graph must be made."""
+        todo = []
+        for doc in self.docs:
+            iri = str(document_iri(doc.path))
+            key = self.keys[iri] = self.cache.graph_key(self.origins[id(doc)][1], self._graph_inputs(doc))
+            entry = self.cache.cached_graph(key) if in_store is not None else None
+            if entry is None or in_store.get(entry.graph) != key:
+                todo.append(doc)
+            else:
+                self.entries[iri] = entry
+        if in_store is None or len(todo) > len(self.docs) // 2:
+            todo = self.docs
+            self.entries.clear()
+        else:
+            self.store_mode = "incremental"
+        self.cache.graphs_made, self.cache.graphs_reused = len(todo), len(self.docs) - len(todo)
+        return todo
+
+    def _make(self, docs: list[Extraction], batches: _Batches) -> set[str]:
+        """Make the graphs of ``docs``: entries (cached too) and their quads as N-Quads for the store."""
+        made = set()
+        for doc, part in zip(docs, self._parts(docs), strict=True):
+            iri = str(document_iri(doc.path))
+            partners = sorted({key[2][1:-1] for key in part.keys if key[1] == _PARTNER})
+            entry = GraphEntry(part.graph, fragment(part.quads, part.keys), len(part.quads), partners)
+            self.entries[iri] = entry
+            self.cache.remember_graph(self.keys[iri], entry)
+            batches.add(part.keys)
+            made.add(part.graph)
+        self.entries = {iri: self.entries[iri] for iri in (str(document_iri(d.path)) for d in self.docs)}
+        return made
+
+    def _parts(self, docs: list[Extraction]):
+        return document_parts(docs, self.resolution, self.privacy, self.known, self.protection.names)
+
+    def _graph_inputs(self, doc: Extraction) -> list:
+        return [
+            doc.path,
+            list(self.known.get(document_iri(doc.path), ())),
+            self.names_digest,
+            [self.resolution.key_of(doc.path, i) for i in range(len(doc.partnerships))],
+            [self.resolution.mention_key_of(doc.path, i) for i in range(len(doc.mentions))],
+        ]
+
+
+class _Batches:
+    """Quads as N-Quads text, handed to a store writer every :data:`_BATCH` quads (or kept, without one)."""
+
+    def __init__(self, writer: StoreWriter | None) -> None:
+        self.writer = writer
+        self.lines: list[str] = []
+        self.kept: list[bytes] = []
+
+    def add(self, keys: list[tuple[str, str, str, str]]) -> None:
+        self.add_lines(_nquads(keys))
+
+    def add_lines(self, lines: list[str]) -> None:
+        self.lines.extend(lines)
+        if self.writer is not None and len(self.lines) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        data = "".join(self.lines).encode("utf-8")
+        self.lines = []
+        if self.writer is not None:
+            self.writer.add(data)
+        else:
+            self.kept.append(data)
+
+    def data(self) -> bytes:
+        self.flush()
+        return b"".join(self.kept)
+
+
+def _nquads(keys: list[tuple[str, str, str, str]]) -> list[str]:
+    """N-Quads lines of quads given by their terms' ``str`` (N-Triples syntax)."""
+    return [f"{s} {p} {o} {g} .\n" for s, p, o, g in keys]
+
+
+def _shared_fragment(reference: GraphPart, analytics: list) -> Fragment:
+    """The reference graph's TriG runs, and the Turtle of it and the analytics graph together.
+
+    graph.trig holds the analytics graph after everything else, in its own
+    order; in graph.ttl an organisation's analytics triples join the subject's block.
+    """
+    pairs = sorted(
+        list(zip(reference.keys, reference.quads, strict=True))
+        + [((str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)), q) for q in analytics]
+    )
+    unique = [pair for i, pair in enumerate(pairs) if i == 0 or pair[0] != pairs[i - 1][0]]
+    both = fragment([q for _, q in unique], [k for k, _ in unique])
+    alone = fragment(reference.quads, reference.keys)
+    return Fragment(alone.trig, both.ttl, both.triples, (alone.header[0] or both.header[0], both.header[1]))
+
+
+def _organisations(reference: GraphPart) -> dict[str, str]:
+    orgs = {key[0][1:-1] for key in reference.keys if key[1] == _TYPE and key[2] == _ORGANIZATION}
+    labels = {
+        key[0][1:-1]: quad.object.value
+        for key, quad in zip(reference.keys, reference.quads, strict=True)
+        if key[1] == _PREF_LABEL
+    }
+    return {iri: labels.get(iri, "") for iri in sorted(orgs)}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _settings(privacy: Pseudonymiser) -> str:
+    """What of the pseudonymiser outputs depend on, without its key: on or off, and a keyed token."""
+    return f"{privacy.enabled}:{privacy.person('portfolio-kg cache settings')}"
+
+
+def _same_inputs(previous: dict | None, inputs: list[tuple[Path, str]], hashes: list[str | None]) -> bool:
+    if previous is None or None in hashes:
+        return False
+    forms = previous.get("forms", {})
+    return len(forms) == len(inputs) and all(
+        forms.get(shown, {}).get("sha256") == sha for (_, shown), sha in zip(inputs, hashes, strict=True)
+    )
+
+
+def _unchanged(cache: BuildCache, out_dir: Path, timings: dict[str, float], start: float) -> BuildResult:
+    """Nothing changed since the last build: keep its outputs, rewrite the manifest (times, changes)."""
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    records = [FileRecord(**entry) for entry in manifest["files"]]
+    summary = manifest["summary"]
+    figures = {"cache": {"forms_extracted": 0, "forms_reused": len(records), "store": "kept", "outputs": "kept"}}
     result = BuildResult(
         out_dir,
         records,
-        n_triples,
-        len(resolution.organisations),
-        sum(len(d.partnerships) for d in extractions),
+        summary["triples"],
+        summary["organisations"],
+        summary["partnerships"],
         timings,
+        changes(cache.previous, cache.previous),
+        figures,
     )
     timings["total"] = time.perf_counter() - start
     _write_manifest(result, out_dir)
+    cache.save({key: cache.previous[key] for key in ("forms", "store", "organisations", "partnerships")})
     return result
+
+
+@contextmanager
+def _paused_gc():
+    """Pause the cyclic garbage collector: a build makes millions of small objects and no cycles worth a pass.
+
+    Each pass walks every live object (the forms' text, the graph's terms):
+    left on, the collector takes a third of the graph stage.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _write_insights(analysis: Analysis, out_dir: Path) -> None:
@@ -178,53 +478,155 @@ def _walk(source: Path) -> Iterator[tuple[Path, str]]:
 
 
 def _read_all(
-    inputs: list[tuple[Path, str]], jobs: int | None, progress: Progress | None
-) -> tuple[list[FileRecord], list[Extraction]]:
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    records: list[FileRecord] = []
-    extractions: list[Extraction] = []
-    if jobs == 1 or len(inputs) < 64:
-        results: Iterator = map(_read_one, inputs)
-        return _collect(results, len(inputs), progress)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        results = pool.map(_read_one, inputs, chunksize=32)
-        records, extractions = _collect(results, len(inputs), progress)
-    return records, extractions
+    inputs: list[tuple[Path, str]],
+    hashes: list[str | None],
+    jobs: int | None,
+    progress: Progress | None,
+    cache: BuildCache,
+) -> tuple[list[FileRecord], list[Extraction], dict[int, str], dict]:
+    """Every form's record and extraction: from the cache when its bytes are unchanged, else read and extracted.
 
-
-def _collect(results: Iterator, total: int, progress: Progress | None) -> tuple[list[FileRecord], list[Extraction]]:
-    records: list[FileRecord] = []
-    extractions: list[Extraction] = []
-    for done, (record, extraction) in enumerate(results, start=1):
-        records.append(record)
-        if extraction is not None:
-            extractions.append(extraction)
+    Forms to extract go to ``jobs`` worker processes (default: one per core)
+    in chunks of :data:`_CHUNK`, one spaCy batch each; each worker loads the
+    model once and skips texts the cache's NER memo already holds. Returns the
+    records, the extractions, the display path of each extraction (by
+    ``id``) and figures of the work done.
+    """
+    results: list = [None] * len(inputs)
+    todo = []
+    for index, ((_path, shown), sha) in enumerate(zip(inputs, hashes, strict=True)):
+        found = cache.cached_form(cache.form_key(shown, sha))
+        if found is None:
+            todo.append(index)
+        else:
+            results[index] = (FileRecord(**found[0]), found[1])
+    done = len(inputs) - len(todo)
+    if progress:
+        progress(done, len(inputs))
+    cache.extracted, cache.reused = len(todo), len(inputs) - len(todo)
+    memo = cache.ner_memo() if todo else {}
+    cpu = {"read_parse": 0.0, "extract": 0.0, "ner": 0.0}
+    asked = missing = 0
+    additions: dict = {}
+    fresh = []
+    for chunk, (pairs, figure, added) in _extract(
+        [inputs[i] for i in todo], memo, max(1, jobs or os.cpu_count() or 1)
+    ):
+        for index, pair in zip(todo[chunk : chunk + len(pairs)], pairs, strict=True):
+            results[index] = pair
+            fresh.append((index, pickle.dumps((asdict(pair[0]), pair[1]), protocol=pickle.HIGHEST_PROTOCOL)))
+        for key in cpu:
+            cpu[key] += figure["cpu_seconds"][key]
+        asked += figure["ner"]["texts"]
+        missing = max(missing, figure["ner"]["model_missing"])
+        additions.update(added)
+        done += len(pairs)
         if progress:
-            progress(done, total)
-    return records, extractions
+            progress(done, len(inputs))
+    if not missing:
+        cache.remember_ner(memo, additions)
+        for index, data in fresh:
+            cache.remember_form(cache.form_key(inputs[index][1], hashes[index]), data)
+    records = [record for record, _ in results]
+    extractions = [extraction for _, extraction in results if extraction is not None]
+    origins = {
+        id(extraction): (record.path, cache.form_key(record.path, sha))
+        for (record, extraction), sha in zip(results, hashes, strict=True)
+        if extraction is not None
+    }
+    words = sum(len(text.split()) for text in additions)
+    figures = {
+        "cpu": cpu,
+        "ner": {"texts": asked, "texts_read": len(additions), "words_read": words, "model_missing": missing},
+    }
+    return records, extractions, origins, figures
+
+
+def _extract(inputs: list[tuple[Path, str]], memo: dict, jobs: int) -> Iterator[tuple[int, tuple]]:
+    """``(offset, chunk result)`` of every chunk of ``inputs``, in order, in worker processes if worth it."""
+    chunks = [inputs[i : i + _CHUNK] for i in range(0, len(inputs), _CHUNK)]
+    offsets = range(0, len(inputs), _CHUNK)
+    if jobs == 1 or len(inputs) < 2 * _CHUNK:
+        _start_worker(memo)
+        try:
+            yield from zip(offsets, map(_read_chunk, chunks), strict=True)
+        finally:
+            gc.disable()
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(memo,)) as pool:
+        yield from zip(offsets, pool.map(_read_chunk, chunks), strict=True)
+
+
+def _start_worker(memo: dict) -> None:
+    """Give a process reading forms the NER memo, and its garbage collector back (spaCy makes cycles)."""
+    ner.use_memo(memo)
+    gc.enable()
+
+
+def _read_chunk(pairs: list[tuple[Path, str]]) -> tuple[list, dict, dict]:
+    """Read a chunk of forms and extract them in one spaCy batch; a failure falls back to one form at a time.
+
+    Returns the ``(record, extraction)`` pairs, CPU seconds and NER counts, and the texts spaCy read.
+    """
+    ner.ner_stats(reset=True)
+    clock = time.process_time()
+    try:
+        records = [FileRecord(path=shown) for _, shown in pairs]
+        opened = [_open(pair, record) for pair, record in zip(pairs, records, strict=True)]
+        reading = time.process_time() - clock
+        found = iter(extract_many([form for form, _ in opened if form is not None]))
+        results = [
+            _close(record, messages, next(found) if form is not None else None)
+            for record, (form, messages) in zip(records, opened, strict=True)
+        ]
+    except Exception:  # noqa: BLE001 - find the form at fault: the others must still build
+        reading = 0.0
+        results = [_read_one(pair) for pair in pairs]
+    stats = ner.ner_stats(reset=True)
+    spent = time.process_time() - clock
+    figures = {
+        "cpu_seconds": {"read_parse": reading, "extract": spent - reading - stats["seconds"], "ner": stats["seconds"]},
+        "ner": {k: v for k, v in stats.items() if k != "seconds"},
+    }
+    return results, figures, ner.memo_additions()
 
 
 def _read_one(pair: tuple[Path, str]) -> tuple[FileRecord, Extraction | None]:
     """Read and extract one form; any failure becomes an error record."""
-    path, shown = pair
-    record = FileRecord(path=shown)
+    record = FileRecord(path=pair[1])
     try:
-        form = read_form(path, shown)
-        record.sha256, record.encoding = form.sha256, form.encoding
-        messages = list(form.messages)
-        extraction = None
-        if not any(m.level == "error" for m in messages) and form.n_lines and (form.items or form.tags or form.title):
-            extraction = extract(form)
-            messages.extend(extraction.messages)
-            record.family = extraction.family
-            record.document = str(document_iri(shown))
-        elif not any(m.level == "error" for m in messages):
-            messages.append(Message("error", "empty", "no form content: nothing to build"))
+        form, messages = _open(pair, record)
+        extraction = extract(form) if form is not None else None
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the build
         where = traceback.extract_tb(exc.__traceback__)[-1]
         text = f"internal error {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
         messages = [Message("error", "internal", text)]
         extraction = None
+    return _close(record, messages, extraction)
+
+
+def _open(pair: tuple[Path, str], record: FileRecord) -> tuple[Form | None, list[Message]]:
+    """Read one form into ``record``: the form if it has content to extract, and its messages."""
+    path, shown = pair
+    form = read_form(path, shown)
+    record.sha256, record.encoding = form.sha256, form.encoding
+    messages = list(form.messages)
+    if any(m.level == "error" for m in messages):
+        return None, messages
+    if form.n_lines and (form.items or form.tags or form.title):
+        return form, messages
+    messages.append(Message("error", "empty", "no form content: nothing to build"))
+    return None, messages
+
+
+def _close(
+    record: FileRecord, messages: list[Message], extraction: Extraction | None
+) -> tuple[FileRecord, Extraction | None]:
+    """Finish a form's record: its extraction's family, document and messages, and its status."""
+    if extraction is not None:
+        messages = messages + extraction.messages
+        record.family = extraction.family
+        record.document = str(document_iri(record.path))
     record.messages = [asdict(m) for m in sorted(messages, key=lambda m: (m.line, m.level, m.code, m.text))]
     record.status = _status(messages)
     return record, extraction
@@ -263,17 +665,17 @@ def _protect(privacy: Pseudonymiser, extractions: list[Extraction], records: lis
         if record.document:
             record.document = str(document_iri(path))
         for message in record.messages:
-            text = privacy.text(message["text"], protection.known.get(path, ()))
-            message["text"] = privacy.text(text, protection.names)
+            known = protection.known.get(path, ())
+            message["text"] = privacy.message(message["code"], message["text"], known, protection.names)
     return protection
 
 
-def _count_triples(graphs: dict, records: list[FileRecord]) -> None:
+def _count_triples(entries: dict[str, GraphEntry], records: list[FileRecord]) -> None:
     by_doc = {r.document: r for r in records if r.document}
-    for iri, triples in graphs.items():
-        record = by_doc.get(str(iri))
+    for entry in entries.values():
+        record = by_doc.get(entry.graph)
         if record is not None:
-            record.triples = len(set(triples))
+            record.triples = entry.triples
 
 
 def _write_manifest(result: BuildResult, out_dir: Path) -> None:
@@ -293,8 +695,17 @@ def _write_manifest(result: BuildResult, out_dir: Path) -> None:
             "organisations": result.organisations,
             "partnerships": result.partnerships,
             "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+            **_rounded(result.figures),
         },
+        "changes": result.changes,
         "files": [asdict(r) for r in result.records],
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     (out_dir / "manifest.json").write_text(text, encoding="utf-8")
+
+
+def _rounded(figures: dict) -> dict:
+    return {
+        group: {k: round(v, 3) if isinstance(v, float) else v for k, v in values.items()}
+        for group, values in figures.items()
+    }

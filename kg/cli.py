@@ -51,8 +51,19 @@ def build(
     pseudonym_key: Annotated[
         Optional[str], typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms (keep it secret).")
     ] = None,
+    cache: Annotated[
+        bool, typer.Option(help="Reuse the build cache: redo only changed forms (outputs are the same either way).")
+    ] = True,
+    cache_dir: Annotated[
+        Optional[Path], typer.Option(help="The build cache's folder (default: .kg-cache/OUT-NAME beside OUT).")
+    ] = None,
 ) -> None:
-    """Build OUT/graph.ttl, graph.trig, store, manifest.json, analysis.json, ecosystem.html and report.md/.html."""
+    """Build OUT/graph.ttl, graph.trig, store, manifest.json, analysis.json, ecosystem.html and report.md/.html.
+
+    A rebuild into the same OUT reads and extracts only new and changed forms
+    and says what changed since the last build. The cache (.kg-cache/OUT-NAME
+    beside OUT) holds the forms' text before pseudonymisation: never share it.
+    """
     from kg.build import build as run_build
     from kg.privacy import Pseudonymiser
 
@@ -63,7 +74,9 @@ def build(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = run_build(list(sources), out, jobs=jobs, pseudonymiser=privacy, progress=advance)
+        result = run_build(
+            list(sources), out, jobs=jobs, pseudonymiser=privacy, progress=advance, cache=cache, cache_dir=cache_dir
+        )
     for record in result.records:
         for message in record.messages:
             if message["level"] == "error":
@@ -76,6 +89,8 @@ def build(
         f"({result.seconds['total']:.1f} s; details in {out / 'manifest.json'})",
         highlight=False,
     )
+    for line in _change_lines(result.changes, result.figures.get("cache", {})):
+        _err.print(line, highlight=False, markup=False)
     if strict and result.errors:
         raise typer.Exit(1)
 
@@ -253,6 +268,39 @@ def main() -> None:
     except KGError as exc:
         _err.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(exc.exit_code)
+
+
+def _change_lines(changes: dict, cache: dict, shown: int = 3) -> list[str]:
+    """The build's changes since the last build of its output folder, in two or three lines."""
+    if not changes:
+        return []
+    reuse = f"{cache.get('forms_extracted', 0)} forms read and extracted, {cache.get('forms_reused', 0)} from the cache"
+    if not changes.get("previous_build"):
+        return [f"changes: first build of this folder ({reuse})"]
+    forms = changes["forms"]
+    if not any(forms.values()):
+        return [f"changes since the last build: none ({reuse}; outputs {cache.get('outputs', 'rewritten')})"]
+    said = [f"{len(forms[kind])} {kind} ({_some(forms[kind], shown)})" for kind in ("added", "changed", "removed")]
+    lines = [f"changes since the last build: forms {', '.join(said)}; {reuse}"]
+    for kind in ("organisations", "partnerships"):
+        named = {
+            sign: [_change_name(kind, item) for item in changes[kind][side]]
+            for sign, side in (("+", "added"), ("-", "removed"))
+        }
+        said = [f"{sign}{len(items)} ({_some(items, shown)})" for sign, items in named.items()]
+        lines.append(f"  {kind}: " + ", ".join(said))
+    return lines
+
+
+def _change_name(kind: str, item: dict) -> str:
+    return item["label"] if kind == "organisations" else f"{item['form']} -> {item['organisation']}"
+
+
+def _some(names: list[str], shown: int) -> str:
+    if not names:
+        return "none"
+    more = f", +{len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _progress() -> Progress:

@@ -29,7 +29,6 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 import pycountry
 

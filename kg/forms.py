@@ -265,7 +265,8 @@ _LEAD = re.compile(r"^\*\*(.*)\*\*$")
 _OPTION = re.compile(r"^\s*[-*]\s+(.*\S)\s*$")
 _IMAGE = re.compile(r"^\s*!\[([^\]]*)\]\(([^)\s]*)[^)]*\)\s*$")
 _LINK_ONLY = re.compile(r"^\s*(?:\[([^\]]*)\]\((\S+?)\)|<?(https?://\S+?)>?)\s*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x0b-\x0d\x1c-\x1f\x85\u2028\u2029]")  # line and field separators: spaces
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")  # stray controls (PDF soft hyphens as \x02): dropped
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
@@ -284,7 +285,7 @@ class _Parser:
         self.pending_title = False
 
     def feed(self, raw: str, number: int) -> None:
-        line = _CONTROL.sub(" ", raw.replace("\ufeff", "").replace("\xa0", " ")).rstrip()
+        line = _CONTROL.sub(" ", _INVISIBLE.sub("", raw.replace("\ufeff", "").replace("\xa0", " "))).rstrip()
         if self.pending_title and line.strip():
             self.pending_title = False
             if not line.lstrip().startswith(("[[", "#", ">", "<")):

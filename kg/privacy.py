@@ -19,7 +19,11 @@ What is replaced:
 * the names, phone numbers and links such answers give, wherever they recur
   in the same form: its title, its other answers, partner descriptions and
   its file name (the document's IRI and ``dcterms:source`` use a
-  pseudonymised file name, see :meth:`Pseudonymiser.protect`).
+  pseudonymised file name, see :meth:`Pseudonymiser.protect`);
+* people's names from name questions wherever they recur in any form, and
+  in the IRIs and labels of organisations found in text, when each of their
+  words is a proper noun in the build's other text (so an organisation
+  entered as an innovator's name is not struck from every form).
 
 Single-word answers ("Moses") are pseudonymised where they are given but not
 hunted elsewhere: a lone first name is a weak identifier, and the same field
@@ -51,7 +55,8 @@ _PERSONAL_QUESTION = re.compile(
     r"name of the (experimenter|innovator|solution holder|focal point|applicant|participant|team lead|reviewer)"
     r"|\b(prepared|reported|submitted|filled in|filled out|completed) by\b"
     r"|\binnovator\b|who lead the solution|who led the solution"
-    r"|(contact|information about|name of) the solution holder|solution owner|owners? of the (identified )?(local )?solution"
+    r"|(contact|information about|name of) the solution holder|solution owner"
+    r"|owners? of the (identified )?(local )?solution"
     r"|^contact\b|contact (person|details|information|info)\b|(way|how) to contact|\bcontacto\b"
     r"|\be-?mail\b|\bcorreo\b|\bcourriel\b|phone\b|mobile number|\btelefono\b|\bcelular\b|whatsapp"
     r"|\b(full|last|first|sur) ?name\b|reviewer'?s name|\bauthor\b|\bautor\b|\bauteur\b"
@@ -72,6 +77,8 @@ _LABELLED_PHONE = re.compile(
     r"([^\d\n+]{0,12})(\+?\d[\d \t().\-]{5,}\d)",
     re.I,
 )
+_PERSON_MESSAGES = frozenset({"person-as-partner"})  # kg.extract messages that quote a person's name first
+_QUOTED = re.compile(r"""^(['"])(.+?)\1""")
 _PHONE_LABELS = ("tel", "tél", "phone", "mobile", "cel", "whats", "móvil", "movil", "contact")
 _PHONE_ONLY = re.compile(r"^\+?\d[\d \t().\-]{5,}\d$")
 _URL = re.compile(r"https?://\S+")
@@ -161,6 +168,21 @@ class Pseudonymiser:
             return self.person(value)
         return self.text(value, known)
 
+    def message(self, code: str, text: str, known: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> str:
+        """A build message as the manifest may show it.
+
+        Like :meth:`text` with the form's ``known`` values and the ``names``
+        hunted everywhere; a message saying a quoted name is a person's
+        (``person-as-partner``) gets that name pseudonymised too.
+        """
+        if not self.enabled:
+            return text
+        text = _hunter(names).sub(self.text(text, known), self.person)
+        quoted = _QUOTED.match(text) if code in _PERSON_MESSAGES else None
+        if quoted:
+            text = self.person(quoted.group(2)) + text[quoted.end() :]
+        return text
+
     def personal_values(self, items: Iterable) -> tuple[str, ...]:
         """The names, phone numbers and links a form's personal answers give, longest first.
 
@@ -202,9 +224,9 @@ class Pseudonymiser:
 
         Returns each (new) document path's personal values and the people's
         names to hunt in every form: names from name questions whose every
-        word is a proper noun in the build's other text (mostly capitalised
-        where it occurs), so "Practical Action" or "Fab Lab" given as an
-        innovator's name are not struck from other forms.
+        word is a proper noun in the build's other text (see
+        :func:`_proper_names`), so "Practical Action" or "Fab Lab" given as
+        an innovator's name are not struck from other forms.
 
         An extraction whose ``path`` spells a personal value
         (``jane_doe_solar.md``) gets a pseudonymised path
@@ -249,25 +271,26 @@ class Pseudonymiser:
         hunter = _NameHunter(names)
         iris: dict = {}
         texts: dict = {}
-        scrubbed = {}
-        for graph, triples in graphs.items():
-            pattern, canonical = _known_pattern(known_by_graph.get(graph, ()))
-            cache: dict = {}
+        return {
+            self._iri(graph, hunter, iris): self._scrub_graph(
+                triples, known_by_graph.get(graph, ()), hunter, iris, texts
+            )
+            for graph, triples in graphs.items()
+        }
 
-            def literal(term: Literal) -> Literal:
-                found = cache.get(term)
+    def _scrub_graph(self, triples: list[tuple], known: tuple[str, ...], hunter: _NameHunter, iris: dict, texts: dict):
+        pattern, canonical = _known_pattern(known)
+        literals: dict = {}
+        scrubbed = []
+        for s, p, o in triples:
+            if isinstance(o, Literal):
+                found = literals.get(o)
                 if found is None:
-                    found = cache[term] = self._literal(term, hunter, texts, pattern, canonical)
-                return found
-
-            scrubbed[self._iri(graph, hunter, iris)] = [
-                (
-                    self._iri(s, hunter, iris),
-                    p,
-                    literal(o) if isinstance(o, Literal) else self._iri(o, hunter, iris),
-                )
-                for s, p, o in triples
-            ]
+                    found = literals[o] = self._literal(o, hunter, texts, pattern, canonical)
+                o = found
+            else:
+                o = self._iri(o, hunter, iris)
+            scrubbed.append((self._iri(s, hunter, iris), p, o))
         return scrubbed
 
     def _literal(self, term: Literal, hunter: _NameHunter, texts: dict, pattern, canonical: dict) -> Literal:
@@ -390,6 +413,11 @@ class _NameHunter:
             return value
         pattern, canonical = _known_pattern(found)
         return pattern.sub(lambda m: person(canonical.get(_key(m.group(0)), m.group(0))), value)
+
+
+@lru_cache(maxsize=8)
+def _hunter(names: tuple[str, ...]) -> _NameHunter:
+    return _NameHunter(names)
 
 
 def _proper_names(candidates: set[str], docs: list) -> tuple[str, ...]:

@@ -26,11 +26,9 @@ Candidate pairs come only from blocks sharing a token: never all pairs.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 

@@ -1,0 +1,429 @@
+"""Time ``kg build``: cold, rebuilt with no change, with one form changed; per stage; peak memory; growth.
+
+Every build runs as its own ``python -m kg build`` process, watched every
+0.1 s for the resident memory of its whole process tree (the build and its
+workers). Stage times come from the build's manifest. Baselines are measured
+in the same run:
+
+* **naive build**: the pipeline before the cache (spaCy per form, every
+  triple made as rdflib terms then converted to pyoxigraph, the store
+  written before the serialisation, the garbage collector on); its outputs
+  must be byte-identical to the cold build's;
+* **NER over every answer** against the targeted NER: words, and seconds
+  from a timed sample of each;
+* **rdflib's Turtle serialiser** against the pyoxigraph path: a sample of
+  the graph, scaled to its size, against pyoxigraph writing the whole
+  dataset and against the build's spliced serialisation;
+* the cold build against the cached rebuilds.
+
+The growth curve builds synthetic corpora of 2, 5 and 10 times the archive
+(``benchmarks/scale_corpus.py``) cold and gives each stage's time as a
+multiple of its time on the archive. Usage::
+
+    python benchmarks/bench_build.py                       # everything (about 25 minutes on 2 cores)
+    python benchmarks/bench_build.py --scales 2 --no-naive # quicker
+    python benchmarks/bench_build.py --json figures.json   # also keep the figures
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+COMPARED = ("graph.ttl", "graph.trig", "analysis.json", "ecosystem.html", "report.md")
+STAGES = ("hash", "read_extract", "resolve", "graph", "store", "analytics", "serialise", "html_report", "total")
+FOUNDING = "strong_institutions_portfolio___closing_form.md"
+
+
+def main() -> None:
+    """Run the scenarios and print the figures."""
+    args = _arguments()
+    if args.naive_build:
+        _naive_build(Path(args.naive_build[0]), Path(args.naive_build[1]), args.jobs)
+        return
+    work = Path(args.work or tempfile.mkdtemp(prefix="bench-build-"))
+    work.mkdir(parents=True, exist_ok=True)
+    figures: dict = {"machine": _machine(), "jobs": args.jobs}
+    try:
+        _run(args, work, figures)
+    finally:
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
+    corpus = work / "corpus"
+    shutil.copytree(args.corpus, corpus)
+    out = work / "out"
+    print(f"# kg build benchmark ({figures['machine']}; --jobs {args.jobs})\n", flush=True)
+
+    builds = figures["builds"] = {}
+    if not args.no_naive:
+        builds["naive"] = _measure([sys.executable, __file__, "--naive-build", str(corpus), str(work / "naive")], None)
+        builds["naive"]["seconds"] = json.loads((work / "naive" / "naive.json").read_text())
+        _say("naive (pre-cache) build", builds["naive"])
+    builds["cold"] = _build(corpus, out, args.jobs)
+    _say("cold build", builds["cold"])
+    if not args.no_naive:
+        figures["naive_outputs_identical"] = _identical(work / "naive", out)
+        print(f"  naive and cold outputs byte-identical: {figures['naive_outputs_identical']}", flush=True)
+    builds["no_change"] = _build(corpus, out, args.jobs)
+    _say("rebuild, no change", builds["no_change"])
+    os.utime(out / "graph.ttl")
+    builds["from_cache"] = _build(corpus, out, args.jobs)
+    _say("rebuild from the cache, every output rewritten (graph.ttl touched)", builds["from_cache"])
+    _edit_narrative(corpus / FOUNDING)
+    builds["one_change_new_text"] = _build(corpus, out, args.jobs)
+    _say("rebuild, one form changed (a sentence naming an organisation added)", builds["one_change_new_text"])
+    builds["check_cold"] = _build(corpus, work / "check", args.jobs, cache=False)
+    figures["one_change_identical_to_cold"] = _identical(work / "check", out)
+    print(f"  one-change rebuild byte-identical to a cold build: {figures['one_change_identical_to_cold']}", flush=True)
+    _edit_insight(corpus / FOUNDING)
+    builds["one_change_insight"] = _build(corpus, out, args.jobs)
+    _say("rebuild, one form changed (a key insight reworded: no new text for spaCy)", builds["one_change_insight"])
+    _table(builds)
+
+    figures["ner"] = _ner_baseline(args.corpus, builds["cold"], args.jobs)
+    figures["serialiser"] = _serialiser_baseline(out, builds["cold"])
+    figures["growth"] = _growth(args, work, builds["cold"])
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scales", default="2,5,10", help="growth curve sizes, times the archive ('' for none)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive (pre-cache) build")
+    parser.add_argument("--work", help="keep the corpora and builds in this folder")
+    parser.add_argument("--json", help="write every figure to this file too")
+    parser.add_argument("--naive-build", nargs=2, metavar=("SOURCE", "OUT"), help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+# -- measuring a build -----------------------------------------------------
+
+
+def _build(source: Path, out: Path, jobs: int, cache: bool = True) -> dict:
+    command = [sys.executable, "-m", "kg", "build", str(source), "-o", str(out), "--jobs", str(jobs)]
+    return _measure(command + ([] if cache else ["--no-cache"]), out / "manifest.json")
+
+
+def _measure(command: list[str], manifest: Path | None) -> dict:
+    """Run ``command``, sampling its process tree's memory; its wall time, peaks and manifest figures."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peaks = {"tree": 0, "process": 0}
+    watcher = threading.Thread(target=_watch, args=(process.pid, peaks), daemon=True)
+    watcher.start()
+    stdout, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    watcher.join()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
+    figures = {"wall": wall, "rss_tree_mb": peaks["tree"] / 2**20, "rss_process_mb": peaks["process"] / 2**20}
+    if manifest is not None:
+        summary = json.loads(manifest.read_text(encoding="utf-8"))["summary"]
+        figures.update(
+            files=summary["files"],
+            triples=summary["triples"],
+            seconds=summary["seconds"],
+            cpu_seconds={k[4:]: v for k, v in summary["seconds"].items() if k.startswith("cpu_")},
+            ner=summary.get("ner", {}),
+            cache=summary.get("cache", {}),
+        )
+    figures["stderr"] = stderr.strip().splitlines()[-4:]
+    return figures
+
+
+def _watch(pid: int, peaks: dict) -> None:
+    try:
+        import psutil
+    except ImportError:  # no psutil: no memory figures
+        return
+    try:
+        root = psutil.Process(pid)
+        while root.is_running() and root.status() != psutil.STATUS_ZOMBIE:
+            sizes = []
+            for process in [root, *root.children(recursive=True)]:
+                try:
+                    sizes.append(process.memory_info().rss)
+                except psutil.Error:
+                    pass
+            peaks["tree"] = max(peaks["tree"], sum(sizes))
+            peaks["process"] = max(peaks["process"], max(sizes, default=0))
+            time.sleep(0.1)
+    except psutil.Error:
+        return
+
+
+def _say(what: str, figures: dict) -> None:
+    seconds = figures.get("seconds", {})
+    files = figures.get("files")
+    rate = f", {files / figures['wall']:.0f} forms/s" if files else ""
+    print(
+        f"{what}: {figures['wall']:.1f} s wall (build {seconds.get('total', float('nan')):.1f} s){rate}; "
+        f"peak RSS {figures['rss_process_mb']:.0f} MB largest process, {figures['rss_tree_mb']:.0f} MB whole tree",
+        flush=True,
+    )
+    if figures.get("cache"):
+        print(f"  cache: {figures['cache']}", flush=True)
+
+
+def _table(builds: dict) -> None:
+    names = [name for name in builds if builds[name].get("seconds")]
+    print("\nseconds per stage (build's own clock; wall includes Python start-up)\n")
+    print("stage".ljust(14) + "".join(name[:19].rjust(20) for name in names))
+    for stage in ("wall", *STAGES):
+        row = [builds[n]["wall"] if stage == "wall" else builds[n]["seconds"].get(stage) for n in names]
+        print(stage.ljust(14) + "".join((f"{v:.2f}" if v is not None else "-").rjust(20) for v in row))
+    cold = builds["cold"]["wall"]
+    print("\nratios: " + "; ".join(f"cold / {n} = {cold / builds[n]['wall']:.1f}x" for n in names if n != "cold"))
+    cpu = builds["cold"].get("cpu_seconds", {})
+    if cpu:
+        print(f"cold build CPU seconds in the workers: {cpu} (read+parse, extraction rules, spaCy)")
+        print(f"cold build NER: {builds['cold'].get('ner')}")
+    print(flush=True)
+
+
+def _identical(a: Path, b: Path) -> bool:
+    return all((a / name).read_bytes() == (b / name).read_bytes() for name in COMPARED)
+
+
+# -- edits -------------------------------------------------------------------
+
+
+def _edit_narrative(path: Path) -> None:
+    """Add a sentence naming an organisation to the form's handover answer (a narrative, read by spaCy)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("> Can you provide more detail on your handover"))
+    at = next(i for i in range(at + 1, len(lines)) if len(lines[i]) > 200)
+    lines[at] += " The lab also trained the staff of the Ministerio de Telecomunicaciones in 2023."
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _edit_insight(path: Path) -> None:
+    """Reword the form's first key insight (not a text spaCy reads)."""
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("CULTIVATE A CULTURE OF COLLABORATION", "CULTIVATE A LASTING CULTURE OF COLLABORATION", 1)
+    assert edited != text, "the key insight to edit is not in the form"
+    path.write_text(edited, encoding="utf-8")
+
+
+# -- baselines ---------------------------------------------------------------
+
+
+def _naive_build(source: Path, out: Path, jobs: int) -> None:
+    """The build as it was before the cache: its stage times go to OUT/naive.json."""
+    import gc
+    from concurrent.futures import ProcessPoolExecutor
+
+    from kg import build as b
+    from kg.analyse import analyse_build, analytics_quads
+    from kg.graph import document_iri, named_graphs
+    from kg.privacy import Pseudonymiser
+    from kg.resolve import resolve
+    from kg.store import extend_store, to_ox_quads, write_graph_files, write_store
+
+    gc.enable()
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    inputs = b.collect_inputs([source])
+    out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pairs = list(pool.map(_naive_read_one, inputs, chunksize=32))
+    records = [record for record, _ in pairs]
+    extractions = [extraction for _, extraction in pairs if extraction is not None]
+    b._flag_duplicates(records)
+    privacy = Pseudonymiser()
+    protection = b._protect(privacy, extractions, records)
+    seconds["read_extract"] = time.perf_counter() - start
+    mark = time.perf_counter()
+    resolution = resolve(extractions)
+    seconds["resolve"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    graphs = named_graphs(extractions, resolution, privacy)
+    known = {document_iri(path): values for path, values in protection.known.items()}
+    quads = to_ox_quads(privacy.scrub_graphs(graphs, known, protection.names))
+    seconds["graph"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    write_store(quads, out)
+    seconds["store"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    analysis = analyse_build(out)
+    analytics = analytics_quads(analysis)
+    extend_store(analytics, out)
+    seconds["analytics"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    write_graph_files(quads + analytics, out)
+    seconds["serialise"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    b._write_insights(analysis, out)
+    seconds["html_report"] = time.perf_counter() - mark
+    seconds["total"] = time.perf_counter() - start
+    (out / "naive.json").write_text(json.dumps(seconds), encoding="utf-8")
+
+
+def _naive_read_one(pair):
+    """One form read and extracted alone, spaCy remembering nothing between forms (as before the memo)."""
+    from kg import build as b
+    from kg import ner
+
+    ner.use_memo({})
+    return b._read_one(pair)
+
+
+def _ner_baseline(corpus: Path, cold: dict, jobs: int) -> dict:
+    """Words spaCy would read over every answer, against the targeted NER; seconds from timed samples."""
+    from kg import ner
+    from kg.build import collect_inputs
+    from kg.forms import read_form
+
+    answers = []
+    for path, shown in collect_inputs([corpus]):
+        answers.extend(item.text for item in read_form(path, shown).items if item.text.strip())
+    every = sum(len(text.split()) for text in answers)
+    targeted = cold["ner"].get("words_read", 0)
+    nlp = ner._load_model()
+    rng = random.Random(7)
+    sample = rng.sample(answers, min(len(answers), 3000))
+    sample_words = sum(len(text.split()) for text in sample)
+    started = time.process_time()
+    for _doc in nlp.pipe(sample, batch_size=64):
+        pass
+    rate = sample_words / (time.process_time() - started)
+    figures = {
+        "answers": len(answers),
+        "words_every_answer": every,
+        "words_targeted": targeted,
+        "texts_targeted": cold["ner"].get("texts"),
+        "texts_read": cold["ner"].get("texts_read"),
+        "words_per_cpu_second_sample": rate,
+        "cpu_seconds_every_answer_estimated": every / rate,
+        "cpu_seconds_targeted_measured": cold.get("cpu_seconds", {}).get("ner"),
+    }
+    print("NER: spaCy (tok2vec + ner) over every answer against the targeted NER")
+    print(f"  every answer: {len(answers)} texts, {every} words; at {rate:.0f} words per CPU second (a sample of "
+          f"{sample_words} words) that is {every / rate:.0f} CPU s, {every / rate / jobs:.0f} s on {jobs} cores")
+    print(f"  targeted: {figures['texts_targeted']} texts asked for, {figures['texts_read']} read (repeats once), "
+          f"{targeted} words, {figures['cpu_seconds_targeted_measured']} CPU s measured")
+    if targeted:
+        cpu = figures["cpu_seconds_targeted_measured"]
+        print(f"  ratio: {every / targeted:.1f}x the words, {every / rate / cpu:.1f}x the CPU time\n", flush=True)
+    return figures
+
+
+def _serialiser_baseline(out: Path, cold: dict) -> dict:
+    """rdflib's Turtle serialiser on a sample, scaled up, against pyoxigraph on the whole dataset."""
+    import gc
+
+    import pyoxigraph as ox
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    from kg.store import write_graph_files
+
+    gc.disable()
+    quads = list(ox.parse(path=str(out / "graph.trig"), format=ox.RdfFormat.TRIG))
+    folder = out.parent / "serialise"
+    folder.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    quads.sort(key=str)
+    triples = write_graph_files(quads, folder)
+    whole = time.perf_counter() - started
+
+    def term(t):
+        if isinstance(t, ox.NamedNode):
+            return URIRef(t.value)
+        if isinstance(t, ox.BlankNode):
+            return BNode(t.value)
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        if t.datatype.value.endswith("#string"):
+            return Literal(t.value)
+        return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+    size = min(100_000, len(quads))
+    graph = Graph()
+    for quad in random.Random(7).sample(quads, size):
+        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    started = time.perf_counter()
+    graph.serialize(format="turtle")
+    sample = time.perf_counter() - started
+    gc.enable()
+    figures = {
+        "triples": triples,
+        "rdflib_sample_triples": size,
+        "rdflib_sample_seconds": sample,
+        "rdflib_estimated_seconds": sample * triples / size,
+        "pyoxigraph_whole_dataset_seconds": whole,
+        "build_serialise_seconds": cold["seconds"].get("serialise"),
+    }
+    print("serialisation: rdflib Turtle against pyoxigraph")
+    print(f"  rdflib: {size} triples in {sample:.1f} s, so about {figures['rdflib_estimated_seconds']:.0f} s for "
+          f"{triples} (Turtle only)")
+    print(f"  pyoxigraph, whole dataset sorted and written as TriG and Turtle: {whole:.1f} s "
+          f"({figures['rdflib_estimated_seconds'] / whole:.0f}x faster)")
+    print(f"  the build's spliced serialisation (both files): {figures['build_serialise_seconds']:.1f} s "
+          f"({figures['rdflib_estimated_seconds'] / figures['build_serialise_seconds']:.0f}x faster than rdflib)\n",
+          flush=True)
+    return figures
+
+
+# -- growth --------------------------------------------------------------------
+
+
+def _growth(args: argparse.Namespace, work: Path, cold: dict) -> dict:
+    from benchmarks.scale_corpus import scale
+
+    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    rows = {1: cold}
+    for times in scales:
+        source = work / f"corpus{times}x"
+        started = time.perf_counter()
+        files, size = scale(args.corpus, source, times)
+        print(f"{times}x corpus: {files} forms, {size / 1e6:.0f} MB written in {time.perf_counter() - started:.0f} s",
+              flush=True)
+        rows[times] = _build(source, work / f"out{times}x", args.jobs, cache=False)
+        _say(f"{times}x cold build", rows[times])
+        shutil.rmtree(work / f"out{times}x", ignore_errors=True)
+        shutil.rmtree(source, ignore_errors=True)
+    print("\ngrowth: seconds per stage, and as a multiple of the archive's (1x)\n")
+    print("stage".ljust(14) + "".join(f"{t}x".rjust(18) for t in rows))
+    for stage in ("wall", *STAGES):
+        base = cold["wall"] if stage == "wall" else cold["seconds"].get(stage) or float("nan")
+        cells = []
+        for row in rows.values():
+            value = row["wall"] if stage == "wall" else row["seconds"].get(stage, float("nan"))
+            cells.append(f"{value:.1f} ({value / base:.1f}x)" if base else f"{value:.1f}")
+        print(stage.ljust(14) + "".join(c.rjust(18) for c in cells))
+    for label, key in (("spaCy words", "words_read"), ("forms", None), ("triples", "triples"), ("peak RSS MB", "rss")):
+        cells = []
+        for row in rows.values():
+            value = (row["files"] if key is None else row["rss_process_mb"] if key == "rss"
+                     else row["triples"] if key == "triples" else row["ner"].get(key))
+            cells.append(f"{value:.0f}" if isinstance(value, float) else str(value))
+        print(label.ljust(14) + "".join(c.rjust(18) for c in cells))
+    print(flush=True)
+    return {str(times): row for times, row in rows.items()}
+
+
+def _machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    main()
