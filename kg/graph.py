@@ -25,7 +25,7 @@ from rdflib import Dataset, Literal, URIRef
 from kg import namespaces as ns
 from kg.extract import Extraction
 from kg.namespaces import PREFIXES, mint, sdg_iri
-from kg.privacy import Pseudonymiser
+from kg.privacy import Protection, Pseudonymiser
 from kg.resolve import Resolution
 from kg.vocab import fold, sector_labels
 
@@ -120,13 +120,30 @@ def named_graphs(
 
 
 def build_dataset(
-    extractions: list[Extraction], resolution: Resolution, pseudonymiser: Pseudonymiser
+    extractions: list[Extraction],
+    resolution: Resolution,
+    pseudonymiser: Pseudonymiser,
+    protection: Protection | None = None,
 ) -> Dataset:
-    """The same graphs as :func:`named_graphs`, as an rdflib Dataset (the Python API)."""
+    """The same graphs as :func:`named_graphs`, scrubbed as ``kg build`` scrubs them, as an rdflib Dataset.
+
+    This is the Python API's graph, so it gets the build's privacy pass too:
+    each form's personal values (``protection.known``) and the people's names
+    hunted in every form (``protection.names``) are pseudonymised in every
+    literal and minted IRI. Pass the :class:`~kg.privacy.Protection` that
+    :meth:`Pseudonymiser.protect` returned for these extractions (called
+    before resolution); without one, each form's own personal values are
+    found here, no names are hunted across forms and file names are kept
+    (``protect`` renames paths, so it must run before resolution).
+    """
+    if protection is None:
+        protection = Protection({doc.path: pseudonymiser.personal_values(doc.items) for doc in extractions}, ())
+    known = {document_iri(path): values for path, values in protection.known.items()}
+    graphs = pseudonymiser.scrub_graphs(named_graphs(extractions, resolution, pseudonymiser), known, protection.names)
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
-    for iri, triples in named_graphs(extractions, resolution, pseudonymiser).items():
+    for iri, triples in graphs.items():
         graph = dataset.graph(iri)
         for triple in triples:
             graph.add(triple)

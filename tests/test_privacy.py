@@ -491,3 +491,47 @@ def test_real_forms_values_were_read_correctly(corpus_dir):
 def test_no_real_name_email_or_phone_survives_in_any_output(corpus_build):
     values = sorted({value for values in CORPUS_FORMS.values() for value in values})
     assert leaks(corpus_build, values) == []
+
+
+# ---------------------------------------------------------------------------
+# The Python API's dataset gets the same privacy pass as kg build
+# ---------------------------------------------------------------------------
+
+
+def api_dataset(protect: bool):
+    """The four synthetic forms through extract -> (protect) -> resolve -> build_dataset."""
+    from kg.extract import extract
+    from kg.graph import build_dataset
+    from kg.resolve import resolve
+
+    names = {
+        "nudges_experiment.md": EXPERIMENT.format(who="reminder"),
+        "zuberi_mwakalinga_solar_dryer.md": INNOVATION,
+        "biogas_for_schools.md": MAPPING,
+        "closing_form.md": CLOSING,
+    }
+    extractions = [extract(parse_form(text, name)) for name, text in names.items()]
+    privacy = Pseudonymiser(key="api-test")
+    protection = privacy.protect(extractions) if protect else None
+    return build_dataset(extractions, resolve(extractions), privacy, protection)
+
+
+def dataset_text(dataset) -> str:
+    return "\n".join(str(term) for quad in dataset.quads((None, None, None, None)) for term in quad)
+
+
+def test_build_dataset_with_protection_leaves_no_secret():
+    text = dataset_text(api_dataset(protect=True))
+    assert [secret for secret in SECRETS if secret in text] == []
+    assert PSEUDONYM.search(text)
+
+
+def test_build_dataset_without_protection_still_scrubs_each_forms_own_values():
+    text = dataset_text(api_dataset(protect=False))
+    # Each form's own people, e-mails and phones go; the closing form, which names
+    # the others' people without a name question of its own, keeps them, and so
+    # does the file name (paths are pseudonymised by protect, before resolution).
+    leaked = {secret for secret in SECRETS if secret in text}
+    assert leaked == {"Wanjiru Kamau-Otieno", "Zuberi Mwakalinga"}
+    assert "doc/zuberi_mwakalinga_solar_dryer.md" in text
+    assert "zuberi.m@example.com" not in text and "Dr. Itzel Quispe Huamán" not in text
