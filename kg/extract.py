@@ -475,8 +475,8 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
     prose: list[str] = []
     for sentence in _SENTENCE.split(line.text):
         sentence = _LABEL_PREFIX.sub("", sentence.strip())
-        if not sentence or is_no_partner(sentence):
-            continue
+        if not sentence or is_no_partner(sentence) or sentence.endswith("?"):
+            continue  # a question pasted without its "> " marker names no partner
         lead = _LEADING_NAME.match(sentence) or _LEADING_CLAUSE.match(sentence)
         text = lead.group(1) if lead else sentence
         found = [] if not lead and len(text.split()) > 20 else parse_partner_lines([AnswerLine("text", text, line.line)], True)

@@ -243,7 +243,7 @@ def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
         return None
     if all(fold(w) in _GENERIC_WORDS for w in words) or _is_heading(value):
         return None
-    value = _TRAILING_FILLER.sub("", value.rstrip(",;:"))
+    value = _TRAILING_FILLER.sub("", vocab.cut_unbalanced(value).rstrip(",;:"))
     if value.endswith(".") and not re.search(r"\w\.\w+\.$", value):
         value = value.rstrip(".")
     acronym = _ACRONYM_AFTER.match(text[end:])
@@ -254,7 +254,7 @@ def _strip_article(text: str, start: int) -> OrgSpan:
     lead = _LEADING.match(text)
     if lead:
         text, start = text[lead.end() :], start + lead.end()
-    text = re.sub(r"['’]s$", "", text)
+    text = re.sub(r"['’]s$", "", vocab.cut_unbalanced(text))
     return OrgSpan(text, start, start + len(text), "ner")
 
 
@@ -323,7 +323,8 @@ def _gazetteer_patterns() -> tuple[re.Pattern[str] | None, re.Pattern[str] | Non
         if not aliases:
             return None
         alternatives = "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
-        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", flags)
+        # "UN-Habitat" is not "UN", but "UNFPA- we trained..." and "-UNICEF" (a bullet) name their organisation
+        return re.compile(rf"(?<!\w)(?<!\w-)(?:{alternatives})(?!\w|-\w)", flags)
 
     return build(loose, re.IGNORECASE), build(exact, 0)
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from kg.forms import AnswerLine
-from kg.vocab import fold, sector_from_label
+from kg.vocab import cut_unbalanced, fold, sector_from_label
 
 __all__ = [
     "PartnerName",
@@ -138,7 +138,7 @@ _MARKER = re.compile(r"^\s*(?:[-*•·▪●+]+|\(?\d{1,2}\s*[.)\-–]|\(?[a-h][
 _INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=[A-Z])")
 _PARENS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _DESC_SPLIT = re.compile(
-    r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])|\s+(?:within|under|inside)\s+(?=[A-ZÀ-Ý])"
+    r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])|(?<=[A-Z]{2})-\s+(?=[a-z])|\s+(?:within|under|inside)\s+(?=[A-ZÀ-Ý])"
 )
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9&.\-]*$")
 _LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
@@ -264,7 +264,7 @@ def _segments(text: str, free_text: bool) -> list[str]:
                     for piece_ in slashed:
                         pieces.extend(split_conjunction(piece_))
     if free_text:
-        pieces = [p for p in pieces if len(p.split()) <= 12]
+        pieces = [p for p in pieces if len(_PARENS.sub(" ", p).split()) <= 12]  # a remark in brackets may be long
     return pieces
 
 
@@ -377,7 +377,7 @@ def _is_enumerated_name(parts: list[str]) -> bool:
 
 def _parse_segment(segment: str, line: int, action: int | None, free_text: bool) -> PartnerName | None:
     surface = segment.strip()
-    text = re.sub(r"[:;,]?\s+(?:The|A|An|La|Le|El|Les|Los|Las|Our)$", "", surface).strip(" ;,")
+    text = re.sub(r"[:;,]?\s+(?:The|A|An|La|Le|El|Les|Los|Las|Our)$", "", cut_unbalanced(surface)).strip(" ;,")
     if text.endswith(".") and not _KEEP_FINAL_DOT.search(text):
         text = text.rstrip(". ")
     text, description = _split_description(text)

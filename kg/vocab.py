@@ -29,6 +29,7 @@ __all__ = [
     "sector_labels",
     "fold",
     "normalise_name",
+    "cut_unbalanced",
     "gazetteer_entry",
     "gazetteer_index",
     "gazetteer_case_index",
@@ -159,6 +160,27 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+def cut_unbalanced(text: str) -> str:
+    """Cut a span at its first unmatched bracket: "Fiscalía (the first" gives "Fiscalía".
+
+    spaCy sometimes runs an entity into a parenthetical remark that closes
+    sentences later; the name is what comes before the bracket.
+    """
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            if depth == 0:
+                return text[:index].rstrip(" -–,;:")
+            depth -= 1
+    if depth == 0:
+        return text
+    opened = [i for i, char in enumerate(text) if char in "(["]
+    closed = sum(char in ")]" for char in text)
+    return text[: opened[closed]].rstrip(" -–,;:") if closed < len(opened) else text
 
 
 def sector_from_label(label: str) -> str | None:

@@ -872,6 +872,63 @@ def test_corpus_experiment_comma_list_is_split(corpus_form):
     assert not any("," in n for n in got)
 
 
+BULLETED_2021 = """\
+[[type:learningplan]]
+
+[[country:Ecuador]]
+## Partners
+
+> If applicable, what civil society organisations did you actually work with and what did you do with them?
+
+-Casa Luz Verde (Women's shelter- they knew the families; joined the walks, gave local support in hard cases)
+
+-Red Andina de Jóvenes- Youth network revived by this work
+
+> If applicable, what private sector partners did you actually work with and what did you do with them?
+
+Defensoría (the first stop was their office and staff walked with us.
+
+If applicable, which UN internal partners did you actually work with and what did you do with them?
+
+UNFPA- now using the contents in training for journalists.
+"""
+
+
+def test_free_text_bullets_with_long_bracketed_remarks_give_the_name():
+    doc = extract(parse_form(BULLETED_2021, "bulleted.md"))
+    got = [(p.name, p.line) for p in doc.partnerships]
+    assert got[:2] == [("Casa Luz Verde", 8), ("Red Andina de Jóvenes", 10)]
+
+
+def test_an_unclosed_bracket_ends_the_name():
+    doc = extract(parse_form(BULLETED_2021, "bulleted.md"))
+    assert ("Defensoría", 14) in [(p.name, p.line) for p in doc.partnerships]
+    assert not any("(" in p.name for p in doc.partnerships)
+
+
+def test_a_question_pasted_without_its_marker_names_no_partner():
+    doc = extract(parse_form(BULLETED_2021, "bulleted.md"))
+    assert "UN" not in [p.name for p in doc.partnerships]
+    unfpa = partner(doc, "UNFPA")
+    assert (unfpa.line, unfpa.description) == (18, "now using the contents in training for journalists")
+
+
+def test_corpus_2021_civil_society_bullets(corpus_form):
+    """Read by hand: six bullets under the civil-society question (lines 98-108), one private partner (line 112)."""
+    doc = extract(corpus_form("1__creating_conditions_to_produce_positive_effects_in_communities_and_diffe_.md"))
+    got = [(p.name, p.line) for p in doc.partnerships]
+    assert got[:7] == [
+        ("Fundación Aldea", 98),
+        ("Casa María Amor", 100),
+        ("Nuevos Horizontes", 102),
+        ("Red FAVIVE", 104),
+        ("Federación de Mujeres Sucumbíos", 106),
+        ("Spotlight initiative", 108),
+        ("Fiscalía", 112),
+    ]
+    assert "UN" not in [name for name, _ in got]
+
+
 def test_whole_corpus_extracts_without_exception(corpus_dir):
     from collections import Counter
 

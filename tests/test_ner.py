@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.ner import OrgSpan, find_organisations, model_status
+from kg.ner import OrgSpan, find_organisations, gazetteer_spans, model_status
 
 
 def found(text: str, use_model: bool = False) -> list[OrgSpan]:
@@ -147,3 +147,32 @@ def test_model_drops_a_possessive(model):
 
 def test_model_sentence_without_organisations_gives_nothing(model):
     assert names("Farmers shared three pumps and kept a logbook of irrigation hours.", use_model=True) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fiscalía (the first", "Fiscalía"),
+        ("Horizontes (Local", "Horizontes"),
+        ("Universidad Mayor de San Andrés (UMSA)", "Universidad Mayor de San Andrés (UMSA)"),
+        ("Red FAVIVE)", "Red FAVIVE"),
+        ("Fundación Pies (Descalzos) (Bogotá", "Fundación Pies (Descalzos)"),
+    ],
+)
+def test_a_span_is_cut_at_its_first_unmatched_bracket(text, expected):
+    from kg.vocab import cut_unbalanced
+
+    assert cut_unbalanced(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("UNFPA- now training journalists", ["UNFPA"]),
+        ("-UNICEF (lead)", ["UNICEF"]),
+        ("UN-Habitat and the UN", ["UN-Habitat", "UN"]),
+        ("UNDP-led teams and pre-UNICEF work", []),
+    ],
+)
+def test_gazetteer_names_next_to_hyphens(text, expected):
+    assert [span.text for span in gazetteer_spans(text)] == expected
