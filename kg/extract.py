@@ -185,7 +185,7 @@ _PERSON_ROLE = re.compile(
     r"(?:project |program |programme )?(?:coordinator|director|manager|expert|consultant|specialist|officer|"
     r"advisor|adviser|researcher|professor|founder|ceo|president|mayor|minister|head|focal point|mentor)"
 )
-_LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)\s+[-–—:]\s")
+_LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)(?:\s+[-–—:]|(?<=[^\W\d]{2})[-–—])\s")
 _LEADING_CLAUSE = re.compile(
     r"^\s*([A-ZÀ-Ý0-9][^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|quien|quienes|"
     r"donde|they|we|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
@@ -195,6 +195,7 @@ _STATED_ROLE = re.compile(
     r"^[^.]{0,20}?\b(?:was|is|were|are|acted as|served as|as)\s+(?:our|the|a|an)\s+((?:[a-z]+\s+){1,3}partner)\b"
 )
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
+_DANGLING_END = re.compile(r"\s(?:of|for|and|the|de|del|des|du|la|las|los|y|et|&)$", re.I)
 _SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[A-Z])")
 _LABEL_PREFIX = re.compile(r"^(?:in process|in progress|ongoing|planned|potential|en cours|en proceso)\s*:\s*", re.I)
 _MENTION_Q = re.compile(
@@ -446,7 +447,7 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
         if _NAME_Q.search(question) or _LIST_Q.search(question) or _TOP_Q.search(question):
             sector = _group_sector(groups, item) or _experiment_sector(form, item)
             unusual = _group_unusual(groups, item)
-            for name in parse_partner_lines(item.content_lines()):
+            for name in parse_partner_lines(_joined_lines(item)):
                 doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
             named_lines = {p.line for p in doc.partnerships}
             for line in item.content_lines():
@@ -455,12 +456,29 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
                     prose.extend((item, line, sector, s) for s in _SENTENCE.split(text) if len(s.split()) > 3)
         elif match := _FREE_SECTOR_Q.search(question):
             sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
-            for line in item.content_lines():
+            for line in _joined_lines(item):
                 names, sentences = _free_text_names(line)
                 prose.extend((item, line, sector, sentence) for sentence in sentences)
                 for name in names:
                     doc.partnerships.append(_partnership(name, item, sector, None, doc))
     return prose
+
+
+def _joined_lines(item: Item) -> list[AnswerLine]:
+    """The answer's lines, with a line that breaks off after "of", "de", "and"... joined to the next.
+
+    Text pasted from PDFs breaks names across lines ("The Ministry of" /
+    "Environment and Natural Resources"); the joined line keeps the first
+    line's number.
+    """
+    joined: list[AnswerLine] = []
+    for line in item.content_lines():
+        last = joined[-1] if joined else None
+        if last and last.kind == line.kind == "text" and _DANGLING_END.search(last.text):
+            joined[-1] = AnswerLine("text", f"{last.text} {line.text}", last.line)
+        else:
+            joined.append(line)
+    return joined
 
 
 def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
@@ -483,6 +501,9 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
         role = _STATED_ROLE.search(sentence[lead.end(1) :]) if lead and len(found) == 1 else None
         if role and not sector_from_label(role.group(1).rsplit(" ", 1)[0]):
             found = [PartnerName(**{**found[0].__dict__, "role": role.group(1)})]
+        elif lead and lead.re is _LEADING_NAME and len(found) == 1 and not found[0].description:
+            what = sentence[lead.end() :].strip().rstrip(".")  # "UNFPA- now training journalists"
+            found = [PartnerName(**{**found[0].__dict__, "description": what})]
         names.extend(found)
         if not found and len(sentence.split()) > 3:
             prose.append(sentence)

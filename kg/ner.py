@@ -121,7 +121,8 @@ def gazetteer_spans(text: str) -> list[OrgSpan]:
         if pattern is None:
             continue
         for match in pattern.finditer(text):
-            spans.append(OrgSpan(match.group(0), match.start(), match.end(), "gazetteer"))
+            if not _COLLECTIVE_AFTER.match(text, match.end()):
+                spans.append(OrgSpan(match.group(0), match.start(), match.end(), "gazetteer"))
     return spans
 
 
@@ -185,6 +186,11 @@ _NOISE = re.compile(
     r"^(?:governments?|government of|ministries|municipalities|universities|ngos?|csos?|the government|"
     r"covid(?:-?19)?|sdgs?|sdg \d+|undp co|country office|action \d+|phase \d+|annex|figure|table)$",
     re.I,
+)
+
+
+_COLLECTIVE_AFTER = re.compile(  # "UN agencies", "UNDP staff": a group of, or people at, the organisation
+    r"\s+(?:agencies|entities|organi[sz]ations|family|partners|staff|colleagues|teams|offices|officers|experts)\b", re.I
 )
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from kg.forms import AnswerLine
-from kg.vocab import cut_unbalanced, fold, sector_from_label
+from kg.vocab import cut_unbalanced, fold, initials, sector_from_label
 
 __all__ = [
     "PartnerName",
@@ -110,8 +110,8 @@ def looks_like_name(text: str) -> bool:
     words = text.split()
     if not words or len(words) > 14 or len(text) > 140 or len(text) < 2:
         return False
-    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)) or is_no_partner(text):
-        return False
+    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)) or is_no_partner(text) or _DANGLING.search(text):
+        return False  # a question, a label, a sentence opener or a name cut short ("The Ministry of")
     if not (text[0].isupper() or text[0].isdigit() or _LOWER_START_OK.match(text)):
         return False
     if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or is_generic(text):
@@ -127,6 +127,8 @@ def looks_like_name(text: str) -> bool:
         if not before or _ACRONYM.fullmatch(before[-1]) and len(before) == 1 or any(w[0].islower() for w in before):
             return False  # "IT agency", "promotion agency": a description, not a name ("Legal Bar association" is one)
     lower = [w for w in words if w[:1].islower() and fold(w).strip(",.()") not in _CONNECTORS]
+    if len(words) == 2 and lower == words[1:] and not _has_org_keyword(text) and not _ACRONYM.fullmatch(words[0]):
+        return False  # "Technical collaboration", "Spotlight initiative": a phrase, not a name
     if len(words) > 3 and any(re.search(r"(ed|ing)$", w) for w in lower):
         return False
     return len(lower) <= max(1, len(words) // 4)
@@ -157,8 +159,11 @@ _NOT_A_NAME = re.compile(
     r"^(?:other|others|otros|autres|etc|please|what|who|how|why|which|describe the|list the|list of|state the|"
     r"if applicable|top \d|partners?\b|socios?\b|partenaires?\b|action \d|this|these|those|we|our|they|their|it|its|"
     r"he|she|through|also|during|after|before|since|thanks|all|both|each|many|some|nous|nos|ils|elles|nosotros|a|an|"
-    r"the partners)\b"
+    r"the partners|regarding|concerning|including|such as|as well as|for (?:our|the|this|instance|example)|"
+    r"in (?:our|the|this|addition)|with|within|via|"
+    r"(?:on|in|at|for|from|by|to) (?:several|some|many|most|all|each|our|the|this|these|those|a|an))\b"
 )
+_DANGLING = re.compile(r"\s(?:of|for|and|the|de|del|des|du|la|las|los|le|les|y|et|en|&)$", re.I)
 _SECTOR_WORDS = (
     "government", "goverment", "governments", "public sector", "private sector", "academia", "academic",
     "civil society", "ngo", "ngos", "un agencies", "un agency", "media", "donors", "international organizations",
@@ -261,11 +266,21 @@ def _segments(text: str, free_text: bool) -> list[str]:
                     slashed = _split_outside_parens(joined, _SLASH)
                     if len(slashed) > 1 and not all(looks_like_name(p) for p in slashed):
                         slashed = [joined]
+                    slashed = _acronym_pair(slashed)
                     for piece_ in slashed:
                         pieces.extend(split_conjunction(piece_))
     if free_text:
         pieces = [p for p in pieces if len(_PARENS.sub(" ", p).split()) <= 12]  # a remark in brackets may be long
     return pieces
+
+
+def _acronym_pair(parts: list[str]) -> list[str]:
+    """"FARN / Fundación Ambiente y Recursos Naturales" is one name and its acronym: ["Fundación ... (FARN)"]."""
+    if len(parts) == 2:
+        for acronym, name in (parts, parts[::-1]):
+            if _ACRONYM.fullmatch(acronym) and initials(name) == acronym.upper():
+                return [f"{name} ({acronym})"]
+    return parts
 
 
 def split_conjunction(text: str) -> list[str]:
@@ -318,14 +333,18 @@ def is_generic(text: str) -> bool:
     words = [w for w in re.split(r"[\s/]+", fold(bare).strip(" .,;:")) if w]
     if not words or " ".join(words) in _GENERIC:
         return True
-    head = words[0]
+    head, size = words[0], 1
     for i, word in enumerate(words):
         if word in _HEAD_BREAK and i > 0:
             break
-        head = word
+        head, size = word, i + 1
     head = head.strip("'’")
-    if len(words) <= 3 and words[-1] in _PERSON_HEADS:
+    if len(words) <= 3 and words[-1].removesuffix("s") in _PERSON_HEADS:
         return True  # "Prime Minister", "GIS specialist": a person's role
+    original = [w for w in re.split(r"[\s/]+", bare.strip(" .,;:")) if w]
+    english_head = size == len(words) or words[size] in ("of", "for", "in", "at")
+    if english_head and head.removesuffix("s") in _PERSON_HEADS and not _has_org_keyword(" ".join(original[:size])):
+        return True  # "Chief Heat Officer of Athens", "University Professors in MKD", not "Universidad Mayor de ..."
     return head in _GENERIC_HEADS or bool(re.fullmatch(r"[a-z]{2,5}s", head) and bare.strip()[:1].isupper()
                                           and re.search(r"\b[A-Z]{2,5}s\b", bare))
 
@@ -335,8 +354,9 @@ def _split_commas(text: str) -> list[str]:
     parts = _split_outside_parens(text, ",")
     if len(parts) < 2:
         return parts
-    if _is_enumerated_name(parts):
-        return [text]
+    head = _split_outside_parens(text, r"\s[-–—]\s")[0]
+    if _is_enumerated_name(parts) or head != text and _is_enumerated_name(_split_outside_parens(head, ",")):
+        return [text]  # "Ministry of Science, Technology, and Innovation - Cities of A, B and C"
     parts = [re.sub(r"^(?:and|y|et|e|&)\s+", "", p) for p in parts]
     parts = [re.sub(r"\s+(?:among others|etc\.?|and others|entre otros|entre autres)$", "", p) for p in parts]
     parts = [_named_in(p) for p in parts if p]

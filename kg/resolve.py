@@ -40,6 +40,7 @@ from kg.vocab import (
     gazetteer_case_index,
     gazetteer_index,
     infer_sector,
+    initials,
     normalise_name,
     ontology_dir,
 )
@@ -220,9 +221,9 @@ class _Clusters:
         for i, name in enumerate(self.names):
             if name.acronym:
                 defined.setdefault((name.scope, name.acronym.upper()), i)
-            initials = _initials(name.surface)
-            if len(initials) >= 3:
-                by_initials[(name.scope, initials)].append(i)
+            spelled = initials(name.surface)
+            if len(spelled) >= 3:
+                by_initials[(name.scope, spelled)].append(i)
         for i, name in enumerate(self.names):
             surface = name.surface.strip()
             if not re.fullmatch(r"[A-Z][A-Za-z0-9&\-]{1,11}", surface) or i in self.gazetteer_id:
@@ -350,9 +351,6 @@ def _similarity(a: str, b: str) -> float:
     return fuzz.ratio(a, b)
 
 
-def _initials(name: str) -> str:
-    words = [w for w in re.split(r"[\s\-]+", name) if w and w[0].isupper()]
-    return "".join(w[0] for w in words).upper() if len(words) >= 3 else ""
 
 
 _gazetteer_index = gazetteer_index

@@ -30,6 +30,7 @@ __all__ = [
     "fold",
     "normalise_name",
     "cut_unbalanced",
+    "initials",
     "gazetteer_entry",
     "gazetteer_index",
     "gazetteer_case_index",
@@ -160,6 +161,12 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+def initials(name: str) -> str:
+    """The acronym a name of three or more capitalised words spells ("Fundación Ambiente y Recursos Naturales": FARN)."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w and w[0].isupper()]
+    return "".join(w[0] for w in words).upper() if len(words) >= 3 else ""
 
 
 def cut_unbalanced(text: str) -> str:

@@ -176,3 +176,7 @@ def test_a_span_is_cut_at_its_first_unmatched_bracket(text, expected):
 )
 def test_gazetteer_names_next_to_hyphens(text, expected):
     assert [span.text for span in gazetteer_spans(text)] == expected
+
+
+def test_a_group_of_an_organisation_is_not_the_organisation():
+    assert [s.text for s in gazetteer_spans("UN agencies and UNDP staff met UNICEF")] == ["UNICEF"]
