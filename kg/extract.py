@@ -188,7 +188,7 @@ _PERSON_ROLE = re.compile(
 _LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)(?:\s+[-–—:]|(?<=[^\W\d]{2})[-–—])\s")
 _LEADING_CLAUSE = re.compile(
     r"^\s*([A-ZÀ-Ý0-9][^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|quien|quienes|"
-    r"donde|they|we|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
+    r"donde|they|we|They|We|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
     r"worked|to help)\b"
 )
 _STATED_ROLE = re.compile(

@@ -189,6 +189,13 @@ _NOISE = re.compile(
 )
 
 
+_ENUMERATED_HEAD = re.compile(
+    r"^(?:Ministry|Ministerio|Ministère|Ministério|Department|Secretariat|Secretaría|Secretaria)\s+(?:of|for|de|du|des|da|do)\s"
+)
+_ENUMERATED_TAIL = re.compile(  # ", Maritime Development and Disaster Management": the rest of the ministry's name
+    r"(?:,\s+[A-ZÀ-Ý][\w’'\-]*(?:\s+[A-ZÀ-Ý][\w’'\-]*){0,3})*,?\s+(?:and|&|y|et|e)\s+[A-ZÀ-Ý][\w’'\-]*"
+    r"(?:\s+(?:and\s+)?[A-ZÀ-Ý][\w’'\-]*){0,4}"
+)
 _COLLECTIVE_AFTER = re.compile(  # "UN agencies", "UNDP staff": a group of, or people at, the organisation
     r"\s+(?:agencies|entities|organi[sz]ations|family|partners|staff|colleagues|teams|offices|officers|experts)\b", re.I
 )
@@ -252,8 +259,21 @@ def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
     value = _TRAILING_FILLER.sub("", vocab.cut_unbalanced(value).rstrip(",;:"))
     if value.endswith(".") and not re.search(r"\w\.\w+\.$", value):
         value = value.rstrip(".")
+    if _ENUMERATED_HEAD.match(value) and start + len(value) == end and (tail := _enumerated_tail(text, end)):
+        value, end = value + tail, end + len(tail)  # "Ministry of Rural, Maritime Development and Disaster ..."
     acronym = _ACRONYM_AFTER.match(text[end:])
     return OrgSpan(value, start, start + len(value), "rule", acronym.group(1) if acronym else "")
+
+
+def _enumerated_tail(text: str, end: int) -> str:
+    """The rest of a ministry's name enumerated with commas, unless it lists other organisations."""
+    match = _ENUMERATED_TAIL.match(text, end)
+    if not match:
+        return ""
+    tail = match.group(0)
+    if re.search(r"\b[A-Z]{2,}\b", tail) or _has_keyword(tail) or gazetteer_spans(tail):
+        return ""  # "..., UNICEF and FAO", "..., Ministry of Education and ...": other organisations
+    return tail
 
 
 def _strip_article(text: str, start: int) -> OrgSpan:

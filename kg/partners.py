@@ -220,6 +220,7 @@ _PERSON_HEADS = {
     "facilitator", "researcher", "minister", "president", "mayor", "governor", "ambassador", "intern", "volunteer",
     "scientist", "academician", "professor", "teacher", "doctor", "engineer", "lawyer", "architect", "designer",
 }
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _KEEP_FINAL_DOT = re.compile(r"(?:\b\w\.\w+|\b(?:Inc|Ltd|Co|Corp|Bhd|Pvt|Cía|Cia|Jr|Ltda|Sdn))\.$")
 
 
@@ -397,7 +398,8 @@ def _is_enumerated_name(parts: list[str]) -> bool:
 
 def _parse_segment(segment: str, line: int, action: int | None, free_text: bool) -> PartnerName | None:
     surface = segment.strip()
-    text = re.sub(r"[:;,]?\s+(?:The|A|An|La|Le|El|Les|Los|Las|Our)$", "", cut_unbalanced(surface)).strip(" ;,")
+    text = cut_unbalanced(" ".join(_URL.sub(" ", surface).replace("()", " ").split())).strip(" ;,:-–—")
+    text = re.sub(r"[:;,]?\s+(?:The|A|An|La|Le|El|Les|Los|Las|Our|We|They)$", "", text).strip(" ;,")
     if text.endswith(".") and not _KEEP_FINAL_DOT.search(text):
         text = text.rstrip(". ")
     text, description = _split_description(text)

@@ -967,6 +967,28 @@ def test_a_name_broken_across_lines_is_joined():
     assert [(p.name, p.line) for p in extract(form).partnerships] == [("Ministry of Environment and Natural Resources", 4)]
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Returning Point (https://tackapovratka.rs/en/)", "Returning Point"),
+        ("Santo Domingo Este Municipality- https://ayuntamientosde.gob.do/", "Santo Domingo Este Municipality"),
+        ("Acme Ltd (www.acme.example)", "Acme Ltd"),
+    ],
+)
+def test_links_are_neither_names_nor_roles(text, name):
+    assert [(p.name, p.role) for p in parse_partner_lines(lines(text))] == [(name, "")]
+
+
+def test_a_sentence_run_on_after_a_name_is_cut_at_its_pronoun():
+    doc = extract(parse_form(
+        "[[type:learningplan]]\n> If applicable, what government partners (and related institutions) did you "
+        "actually work with and what did you do with them?\n\nMinistry of Justice We worked with the ministry on "
+        "access to justice for women.\n",
+        "runon.md",
+    ))
+    assert [p.name for p in doc.partnerships] == ["Ministry of Justice"]
+
+
 def test_whole_corpus_extracts_without_exception(corpus_dir):
     from collections import Counter
 

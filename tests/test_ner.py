@@ -180,3 +180,23 @@ def test_gazetteer_names_next_to_hyphens(text, expected):
 
 def test_a_group_of_an_organisation_is_not_the_organisation():
     assert [s.text for s in gazetteer_spans("UN agencies and UNDP staff met UNICEF")] == ["UNICEF"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "extended to partners like the Ministry of Rural, Maritime Development and Disaster Management in Fiji.",
+            ["Ministry of Rural, Maritime Development and Disaster Management"],
+        ),
+        ("We met the Ministry of Health, UNICEF and FAO.", "Ministry of Health"),
+        ("with the Ministry of Youth, Sports and Culture and the Ministry of Health.",
+         ["Ministry of Youth, Sports and Culture", "Ministry of Health"]),
+    ],
+)
+def test_a_ministry_named_with_commas_is_one_span_unless_the_list_names_others(text, expected):
+    found = [span.text for span in find_organisations([text], use_model=False)[0]]
+    if isinstance(expected, str):
+        assert found[0] == expected
+    else:
+        assert found == expected
