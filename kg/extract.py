@@ -20,13 +20,17 @@ from kg.forms import AnswerLine, Form, Item, Message
 from kg.ner import find_organisations, looks_like_organisation
 from kg.partners import (
     PartnerName,
+    in_two_scripts,
+    is_acronym,
     is_no_partner,
     looks_like_name,
     parse_action_header,
     parse_partner_lines,
     is_self,
+    quoted_organisations,
     split_conjunction,
     split_heads,
+    strip_quotes,
 )
 from kg import vocab
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
@@ -187,8 +191,8 @@ _PERSON_ROLE = re.compile(
 )
 _LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)(?:\s+[-–—:]|(?<=[^\W\d]{2})[-–—])\s")
 _LEADING_CLAUSE = re.compile(
-    r"^\s*([A-ZÀ-Ý0-9][^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|quien|quienes|"
-    r"donde|they|we|They|We|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
+    r"^\s*((?:[^\W_a-zß-ÿ]|[\"«“„‘])[^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|"
+    r"quien|quienes|donde|they|we|They|We|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
     r"worked|to help)\b"
 )
 _STATED_ROLE = re.compile(
@@ -196,7 +200,7 @@ _STATED_ROLE = re.compile(
 )
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _DANGLING_END = re.compile(r"\s(?:of|for|and|the|de|del|des|du|la|las|los|y|et|&)$", re.I)
-_SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[A-Z])")
+_SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[^\W\d_a-zß-ÿ]|[\"«“„‘])")  # before a capital (any script) or a quote
 _LABEL_PREFIX = re.compile(r"^(?:in process|in progress|ongoing|planned|potential|en cours|en proceso)\s*:\s*", re.I)
 _MENTION_Q = re.compile(
     r"handover|brief description of the (collaboration|partnership)|early leads|background|new and unusual partners|"
@@ -447,13 +451,18 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
         if _NAME_Q.search(question) or _LIST_Q.search(question) or _TOP_Q.search(question):
             sector = _group_sector(groups, item) or _experiment_sector(form, item)
             unusual = _group_unusual(groups, item)
-            for name in parse_partner_lines(_joined_lines(item)):
+            names = parse_partner_lines(_joined_lines(item))
+            for name in _one_name_in_two_scripts(names) if _NAME_Q.search(question) else names:
                 doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
             named_lines = {p.line for p in doc.partnerships}
             for line in item.content_lines():
                 text = _PARENTHETICAL.sub(" ", line.text)  # asides such as "(so we selected UN)" name no partner
                 if line.line not in named_lines and line.kind == "text" and len(text.split()) > 8:
                     prose.extend((item, line, sector, s) for s in _SENTENCE.split(text) if len(s.split()) > 3)
+                if line.kind == "text" and len(text.split()) > 8:
+                    on_line = [p for p in doc.partnerships if p.line == line.line]
+                    for name in _quoted_partners(text, line.line, on_line):
+                        doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
         elif match := _FREE_SECTOR_Q.search(question):
             sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
             for line in _joined_lines(item):
@@ -481,6 +490,19 @@ def _joined_lines(item: Item) -> list[AnswerLine]:
     return joined
 
 
+def _one_name_in_two_scripts(names: list[PartnerName]) -> list[PartnerName]:
+    """A partner's name given on two lines in two scripts ("Sanad Development Team", then in Arabic) is one partner.
+
+    The second spelling becomes the partner's acronym when it is one, else its description.
+    """
+    if len(names) != 2 or names[0].line == names[1].line or not in_two_scripts(names[0].name, names[1].name):
+        return names
+    first, other = names
+    if is_acronym(other.name) and not first.acronym:
+        return [PartnerName(**{**first.__dict__, "acronym": other.name})]
+    return [PartnerName(**{**first.__dict__, "description": first.description or other.name})]
+
+
 def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
     """Partners listed in a free-text answer line, and the prose sentences left for NER.
 
@@ -505,9 +527,20 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
             what = sentence[lead.end() :].strip().rstrip(".")  # "UNFPA- now training journalists"
             found = [PartnerName(**{**found[0].__dict__, "description": what})]
         names.extend(found)
+        names.extend(_quoted_partners(sentence, line.line, names))
         if not found and len(sentence.split()) > 3:
             prose.append(sentence)
     return names, prose
+
+
+def _quoted_partners(text: str, line: int, known: list) -> list[PartnerName]:
+    """The organisations a sentence names in quotes ('NGO “Eco Life”'), less those inside ``known`` partners' names."""
+    seen = [f" {vocab.normalise_name(p.name)} " for p in known]
+    return [
+        PartnerName(strip_quotes(name), line, name)
+        for name in quoted_organisations(text)
+        if not any(f" {vocab.normalise_name(name)} " in other for other in seen)
+    ]
 
 
 def _prose_texts(form: Form, prose: list) -> tuple[list, list, list[str]]:
@@ -529,7 +562,8 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
         for span in spans:
             if span.source == "ner" and len(span.text.split()) == 1:
                 continue  # a lone capitalised word or acronym in prose is too often not an organisation
-            for text in (t for piece in split_heads(span.text) for t in split_conjunction(piece)):
+            whole = _close_quote(_sentence, span.text, span.end)
+            for text in (strip_quotes(t) for piece in split_heads(whole) for t in split_conjunction(piece)):
                 if not looks_like_name(text) and span.source != "gazetteer" or is_self(text):
                     continue
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
@@ -546,6 +580,20 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
             if key not in partners and key not in seen:
                 seen.add(key)
                 doc.mentions.append(Mention(span.text, line.line, item.question, span.acronym, span.source))
+
+
+def _close_quote(sentence: str, text: str, end: int) -> str:
+    """``text`` run on to the quote that closes one it opens ('UNDP Project "Innovation Action' -> '... Action for X"').
+
+    The organisation finder may stop inside a quoted name; the name is the whole quote.
+    """
+    opened = re.search(r'["«“„][^"«»“”„]*$', text)
+    if opened is None or text.count('"') % 2 == 0 and opened.group(0)[0] == '"':
+        return text
+    closer = {'"': '"', "«": "»", "“": "”", "„": "“”"}[opened.group(0)[0]]
+    rest = sentence[end : end + 120]
+    found = next((i for i, ch in enumerate(rest) if ch in closer), None)
+    return text + rest[: found + 1] if found is not None else text
 
 
 def _order_by_position(form: Form, doc: Extraction) -> None:

@@ -6,12 +6,24 @@ roles in parentheses ("(lead)"), acronyms in parentheses ("(UMSA)") and a
 description after " - ", ":" or " – ". These rules turn such answers into
 :class:`PartnerName` records and refuse what is not a name: headings,
 instructions, sector words, "None", sentence fragments.
+
+Names may be written in any script. Letters of scripts without case (Arabic,
+Chinese, Thai, Georgian...) count as capitals, and names in Cyrillic, Greek
+or Armenian may be in sentence case ("Министерство экономики"). Quotes and
+guillemets around a whole name are taken off ("“Centro Ágil”" gives
+"Centro Ágil"); quotes inside a name are part of it and kept as written
+(``ТОО «Компания»``, ``NGO "Eco Life"``). A name given in two scripts side by
+side ("UNICEF / ЮНИСЕФ", "Ministry of Economy (Министерство экономики)") is
+one partner: the other spelling becomes its acronym when it is one, else its
+description.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.forms import AnswerLine
 from kg.vocab import cut_unbalanced, fold, initials, sector_from_label
@@ -26,6 +38,12 @@ __all__ = [
     "split_heads",
     "is_self",
     "is_generic",
+    "strip_quotes",
+    "quoted_organisations",
+    "starts_like_name",
+    "is_acronym",
+    "is_latin",
+    "in_two_scripts",
 ]
 
 
@@ -112,7 +130,7 @@ def looks_like_name(text: str) -> bool:
         return False
     if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)) or is_no_partner(text) or _DANGLING.search(text):
         return False  # a question, a label, a sentence opener or a name cut short ("The Ministry of")
-    if not (text[0].isupper() or text[0].isdigit() or _LOWER_START_OK.match(text)):
+    if not (starts_like_name(text) or _LOWER_START_OK.match(text)):
         return False
     if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or is_generic(text):
         return False
@@ -121,28 +139,131 @@ def looks_like_name(text: str) -> bool:
     if text.isupper() and len(words) >= 2 and not _has_org_keyword(text) and all(len(w) >= 3 for w in words) \
             and any(len(w) >= 6 for w in words):
         return False  # an all-caps heading ("DEPOPULATION PORTFOLIO"), not acronyms ("UN SGP")
+    quoted = _quoted_name(text)
+    if quoted is not None:
+        return quoted  # NGO "Eco Life", "Kameda" public fund: the quotes hold the name
     keywords = [w for w in re.findall(r"[\w'-]+", text) if _KEYWORD_WORD.fullmatch(w.lower())]
     if keywords and all(w[0].islower() for w in keywords):
         before = text[: text.find(keywords[0])].split()
-        if not before or _ACRONYM.fullmatch(before[-1]) and len(before) == 1 or any(w[0].islower() for w in before):
+        if not before or is_acronym(before[-1]) and len(before) == 1 or any(w[0].islower() for w in before):
             return False  # "IT agency", "promotion agency": a description, not a name ("Legal Bar association" is one)
-    lower = [w for w in words if w[:1].islower() and fold(w).strip(",.()") not in _CONNECTORS]
-    if len(words) == 2 and lower == words[1:] and not _has_org_keyword(text) and not _ACRONYM.fullmatch(words[0]):
+    if not is_latin(text) and any(ch.isalpha() for ch in text):
+        return len(words) <= 10  # Cyrillic, Greek, Arabic...: sentence case is how names are written
+    lower = [w for w in words if _lower_word(w) and fold(w).strip(",.()") not in _CONNECTORS]
+    if len(words) == 2 and lower == words[1:] and not _has_org_keyword(text) and not is_acronym(words[0]):
         return False  # "Technical collaboration", "Spotlight initiative": a phrase, not a name
     if len(words) > 3 and any(re.search(r"(ed|ing)$", w) for w in lower):
         return False
     return len(lower) <= max(1, len(words) // 4)
 
 
+def strip_quotes(text: str) -> str:
+    """``text`` without quotes around the whole of it, nor a stray quote at either end.
+
+    "“Centro Ágil”" and "«Fundación Pachamama»" lose their quotes; quotes inside
+    a name stay ("ТОО «Компания»", '"Kameda" public fund'). A stray closing
+    apostrophe stays after a plural possessive ("Farmers'").
+    """
+    text = text.strip()
+    while len(text) > 2 and _closer_of(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+    if text[:1] in _DOUBLE_QUOTES and _closer_of(text, 0) is None:
+        text = text[1:].strip()
+    if text[-1:] in _DOUBLE_QUOTES and not _is_closed(text, len(text) - 1):
+        text = text[:-1].strip()
+    elif text[-1:] in "’'" and not _is_closed(text, len(text) - 1) and not text[:-1].endswith(("s", "S")):
+        text = text[:-1].strip()
+    return text
+
+
+def quoted_organisations(text: str) -> list[str]:
+    """Organisations that a sentence names by a quoted name, in order.
+
+    Three ways of writing them are read: a kind before the quotes ('NGO “Eco
+    Life”', 'ТОО «Компания»', kept whole), a kind after them ('"Green Hub" and
+    "Lab X" organisations'), and "an organisation called 'X'". Quoted titles of
+    projects, campaigns and events are not organisations.
+    """
+    found: list[str] = []
+    for match in _QUOTED_ANY.finditer(text):
+        inner = strip_quotes(match.group(0))
+        if not inner or not starts_like_name(inner) or len(inner.split()) > 10 or _NOT_ORG_TAIL.search(inner):
+            continue
+        kind = _kind_before(text[: match.start()])
+        if kind:
+            name = f"{kind} {match.group(0)}"
+        elif _called(text[: match.start()]) or _kind_after(text[match.end() :]):
+            name = inner
+        else:
+            continue
+        if looks_like_name(name) and fold(name) not in map(fold, found):
+            found.append(name)
+    return found
+
+
+def starts_like_name(text: str) -> bool:
+    """True when ``text``, past any opening quotes, starts as a name does.
+
+    That is with a capital, a digit or a letter of a script without case
+    (Arabic, Chinese, Thai, Georgian...).
+    """
+    bare = text.lstrip(_OPENERS + "¿¡(").lstrip()
+    return bool(bare) and (bare[0].isupper() or bare[0].isdigit() or _caseless(bare[0]))
+
+
+def is_acronym(text: str) -> bool:
+    """True for an acronym in any script: "UNDP", "AfDB", "ЮНИСЕФ", "ТОО".
+
+    It opens with a capital and holds another capital or a digit; Latin
+    acronyms use unaccented letters only.
+    """
+    if len(text) < 2 or not text[0].isupper() or text[-1] in ".&-":
+        return False
+    if not all(ch.isalnum() and (ch.isascii() or not _latin_letter(ch)) or ch in "&.-" for ch in text):
+        return False
+    return any(ch.isupper() or ch.isdigit() for ch in text[1:])
+
+
+def is_latin(text: str) -> bool:
+    """True when most letters of ``text`` are Latin (False when it has no letters)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and 2 * sum(map(_latin_letter, letters)) > len(letters)
+
+
+def in_two_scripts(first: str, second: str) -> bool:
+    """True when one text is written in Latin letters and the other mostly in another script ("UNICEF", "ЮНИСЕФ")."""
+    has_letters = any(ch.isalpha() for ch in first) and any(ch.isalpha() for ch in second)
+    return has_letters and is_latin(first) != is_latin(second)
+
+
 _ACTION = re.compile(r"^\s*(?:action|acci[óo]n|acao|ação)\s*(?:n[°ºo.]\s*)?(\d{1,2})\s*[:.\-–—)]\s*(.+)$", re.I)
 _ACTION_NAME_END = re.compile(r",|\.\s|\s(?:was|is|were|has|will|which|that|fue|est|a été)\s", re.I)
 _MARKER = re.compile(r"^\s*(?:[-*•·▪●+]+|\(?\d{1,2}\s*[.)\-–]|\(?[a-h][.)])\s*")
-_INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=[A-Z])")
+_INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=\S)")
 _PARENS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _DESC_SPLIT = re.compile(
     r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])|(?<=[A-Z]{2})-\s+(?=[a-z])|\s+(?:within|under|inside)\s+(?=[A-ZÀ-Ý])"
 )
-_ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9&.\-]*$")
+_OPENERS = "\"'«»‹“„‘‚「『”"
+_DOUBLE_QUOTES = "\"«»‹›“”„「」『』"
+_CLOSERS = {
+    '"': '"', "'": "'", "«": "»", "»": "«", "‹": "›", "“": "”“", "„": "“”", "‘": "’", "‚": "‘’", "「": "」",
+    "『": "』", "”": "”",
+}
+_QUOTED = re.compile(r'"[^"]*"|«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|‹[^‹›]*›|「[^「」]*」|『[^『』]*』')
+_QUOTED_ANY = re.compile(rf"{_QUOTED.pattern}|(?<!\w)'[^'\n]{{2,80}}'(?!\w)|‘[^‘’\n]{{2,80}}’(?!\w)")
+_AFTER_QUOTES = re.compile(rf"^(?:\s*(?:,|and|&|y|et|и)\s*(?:{_QUOTED_ANY.pattern}))*\s*([^\W\d_][\w-]*)")
+_CALLED = {"called", "named", "llamada", "llamado", "denominada", "denominado", "appelee", "appele", "nommee", "nomme"}
+_KIND_WORDS = {
+    "organisation", "organization", "organizacion", "ngo", "ong", "csos", "cso", "foundation", "fundacion",
+    "fondation", "association", "asociacion", "company", "companie", "startup", "start-up", "initiative", "cooperative",
+    "fund", "network", "firm", "enterprise", "collective", "movement",
+}
+_NOT_ORG_WORD = re.compile(
+    r"\b(?:project|projects|proyecto|projet|programme|program|campaign|campaña|campagne|challenge|competition|"
+    r"forum|conference|summit|workshop|event|festival|fair|hackathon|meeting|webinar|course|call)\b",
+    re.I,
+)
 _LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
 _CONNECTORS = {
     "of", "and", "for", "the", "in", "on", "at", "to", "de", "del", "la", "las", "los", "el", "y", "e", "et",
@@ -152,7 +273,8 @@ _CONNECTORS = {
 _NO_PARTNER = re.compile(
     r"^(?:n/?a|none|nil|no|non|nothing|not applicable|not yet|not available|no partners?|tbd|tbc|"
     r"to be (?:determined|confirmed|defined|identified)|ninguno|ninguna|aucun|aucune|neant|sin|pending|idem|same|"
-    r"see above|as above|yes|si|oui|no aplica|non applicable|sans objet)\b"
+    r"see above|as above|yes|si|oui|no aplica|non applicable|sans objet|нет|немає|нема|ні|отсутству\w*|"
+    r"не применимо|لا يوجد|لا ينطبق|لا)(?!\w)"
 )
 _NO_PARTNER_COMPACT = {"na", "nil", "none", "no", "non", "tbd", "tbc", "nd", "ne", "nap", "noneyet", "notyet"}
 _NOT_A_NAME = re.compile(
@@ -250,7 +372,8 @@ def _strip_marker(text: str) -> str:
 
 def _segments(text: str, free_text: bool) -> list[str]:
     """Split one answer line into candidate name segments."""
-    text = _INLINE_NUMBER.sub(" ; ", " " + text).strip(" ;")
+    text = _INLINE_NUMBER.sub(lambda m: " ; " if _capital_next(m.string[m.end() :]) else m.group(0), " " + text)
+    text = text.strip(" ;")
     text = _INLINE_LABEL.sub(" ; ", text).strip(" ;")
     pieces: list[str] = []
     for part in _split_outside_parens(text, r";|\s\|\s"):
@@ -265,7 +388,7 @@ def _segments(text: str, free_text: bool) -> list[str]:
             for head_piece in split_heads(piece):
                 for joined in _split_outside_parens(head_piece, _AND_THE):
                     slashed = _split_outside_parens(joined, _SLASH)
-                    if len(slashed) > 1 and not all(looks_like_name(p) for p in slashed):
+                    if len(slashed) > 1 and (not all(looks_like_name(p) for p in slashed) or _two_scripts(joined)):
                         slashed = [joined]
                     slashed = _acronym_pair(slashed)
                     for piece_ in slashed:
@@ -279,7 +402,7 @@ def _acronym_pair(parts: list[str]) -> list[str]:
     """"FARN / Fundación Ambiente y Recursos Naturales" is one name and its acronym: ["Fundación ... (FARN)"]."""
     if len(parts) == 2:
         for acronym, name in (parts, parts[::-1]):
-            if _ACRONYM.fullmatch(acronym) and initials(name) == acronym.upper():
+            if is_acronym(acronym) and initials(name) == acronym.upper():
                 return [f"{name} ({acronym})"]
     return parts
 
@@ -287,15 +410,23 @@ def _acronym_pair(parts: list[str]) -> list[str]:
 def split_conjunction(text: str) -> list[str]:
     """Split "UNICEF and WFP" / "UNFPA & UNICEF" when both sides are organisations by themselves."""
     parts = _split_outside_parens(text, r"\s+(?:and|&|y|et)\s+")
-    if len(parts) == 2 and all(_ACRONYM.fullmatch(p) or _has_org_keyword(p) and looks_like_name(p) for p in parts):
-        if all(_ACRONYM.fullmatch(p) for p in parts) or all(_HEAD_START.match(p) for p in parts):
+    if len(parts) == 2 and all(is_acronym(p) or _has_org_keyword(p) and looks_like_name(p) for p in parts):
+        if all(is_acronym(p) for p in parts) or all(_HEAD_START.match(p) for p in parts):
             return parts
     return [text]
 
 
+def _two_scripts(text: str) -> tuple[str, str] | None:
+    """ "UNICEF / ЮНИСЕФ" -> ("UNICEF", "ЮНИСЕФ"): one name written in two scripts; None for anything else."""
+    parts = _split_outside_parens(text, r"\s*/\s*")
+    if len(parts) == 2 and in_two_scripts(*parts) and all(looks_like_name(p) or is_acronym(p) for p in parts):
+        return parts[0], parts[1]
+    return None
+
+
 def _split_outside_parens(text: str, separator: str) -> list[str]:
-    """Split ``text`` on ``separator`` where it is not inside parentheses."""
-    masked = _PARENS.sub(lambda m: "\0" * len(m.group(0)), text)
+    """Split ``text`` on ``separator`` where it is not inside parentheses or quotes."""
+    masked = _mask(text)
     pieces, start = [], 0
     for match in re.finditer(separator, masked):
         pieces.append(text[start : match.start()])
@@ -363,7 +494,7 @@ def _split_commas(text: str) -> list[str]:
     parts = [_named_in(p) for p in parts if p]
     roles = {name: role for name, role in parts}
     parts = [name for name, _ in parts]
-    names = [p for p in parts if looks_like_name(p) or _ACRONYM.fullmatch(p)]
+    names = [p for p in parts if looks_like_name(p) or is_acronym(p)]
     if not names:
         return [text]
     return [f"{n} ({roles[n]})" if roles.get(n) else n for n in names]
@@ -406,8 +537,13 @@ def _parse_segment(segment: str, line: int, action: int | None, free_text: bool)
     label_sector = sector_from_label(text) if description else None
     if label_sector or description and _is_sector_word(text):
         text, description = description, ""  # "Private Sector- RM enterprise": a sector label, then the name
-    text, acronym, role = _split_parentheses(text)
-    text = re.sub(r"^(?:the|la|el|le|les|los|las)\s+(?=[A-Z])", "", text, flags=re.I).strip(" ;,:-")
+    text, acronym, role, spelling = _split_parentheses(text)
+    if pair := _two_scripts(text):
+        text, other = pair
+        acronym, spelling = (other, spelling) if is_acronym(other) and not acronym else (acronym, spelling or other)
+    description = description or spelling
+    text = re.sub(r"^(?:the|la|el|le|les|los|las)\s+(?=[A-Z\"«“„‘])", "", text, flags=re.I).strip(" ;,:-")
+    text = strip_quotes(text)
     if acronym and not text:
         text, acronym = acronym, ""
     if not looks_like_name(text) and not _acceptable_acronym(text):
@@ -430,7 +566,7 @@ def _is_place(text: str) -> bool:
 def _acceptable_acronym(text: str) -> bool:
     """A bare acronym ("CITEC") is a name unless it says "none" or names a sector or UNDP itself."""
     return (
-        bool(_ACRONYM.match(text or ""))
+        is_acronym(text or "")
         and len(text) <= 12
         and not is_no_partner(text)
         and fold(text) not in _GENERIC
@@ -441,7 +577,7 @@ def _acceptable_acronym(text: str) -> bool:
 
 def _split_description(text: str) -> tuple[str, str]:
     """Split "NAME - description"; a label before an organisation ("Flowers in the air: X Office") gives X."""
-    masked = _PARENS.sub(lambda m: "\0" * len(m.group(0)), text)
+    masked = _mask(text)
     match = _DESC_SPLIT.search(masked)
     parts = [text[: match.start()], text[match.end() :]] if match else [text]
     if len(parts) == 2 and parts[0].strip():
@@ -453,17 +589,115 @@ def _split_description(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def _split_parentheses(text: str) -> tuple[str, str, str]:
-    """Take acronyms and roles out of parentheses: ("Name", "ACR", "role")."""
-    acronym = role = ""
+def _split_parentheses(text: str) -> tuple[str, str, str, str]:
+    """Take acronyms, roles and spellings in another script out of parentheses.
+
+    Returns ``("Name", "ACR", "role", "other spelling")``: "Ministry of Economy
+    (Министерство экономики)" gives the Cyrillic name as the other spelling.
+    """
+    acronym = role = spelling = ""
+    outer = _PARENS.sub(" ", text)
     for inner in _PARENS.findall(text):
-        inner_s = inner.strip()
-        if _ACRONYM.match(inner_s) and len(inner_s) <= 15 and not acronym:
+        inner_s = strip_quotes(inner.strip())
+        if is_acronym(inner_s) and len(inner_s) <= 15 and not acronym:
             acronym = inner_s
-        elif inner_s and inner_s[:1].islower() and len(inner_s.split()) <= 5 and not role:
+        elif inner_s and _lower_word(inner_s) and len(inner_s.split()) <= 5 and not role:
             role = inner_s
-        elif looks_like_name(inner_s) and _ACRONYM.match(_PARENS.sub("", text).strip()):
+        elif in_two_scripts(inner_s, outer) and looks_like_name(inner_s) and not spelling:
+            spelling = inner_s
+        elif looks_like_name(inner_s) and is_acronym(_PARENS.sub("", text).strip()):
             acronym, text = _PARENS.sub("", text).strip(), f"{inner_s}"
-            return text, acronym, role
-    name = _PARENS.sub(" ", text)
-    return " ".join(name.split()), acronym, role
+            return text, acronym, role, spelling
+    return " ".join(outer.split()), acronym, role, spelling
+
+
+def _mask(text: str) -> str:
+    """``text`` with its parenthesised and quoted parts blanked (same length), so no separator cuts them."""
+    masked = _PARENS.sub(lambda m: "\0" * len(m.group(0)), text)
+    return _QUOTED.sub(lambda m: "\0" * len(m.group(0)), masked)
+
+
+def _quoted_name(text: str) -> bool | None:
+    """Whether a name built round one quoted name reads as a name; None when there is no such quoted name.
+
+    'NGO "Eco Life"', 'ТОО «Компания»' and '"Kameda" public fund' are names:
+    the quotes hold the name and up to four words around them say what kind
+    of organisation it is. A project, campaign or event in quotes is not one.
+    """
+    match = _QUOTED.search(text)
+    if match is None or _QUOTED.search(text, match.end()):
+        return None
+    inner = match.group(0)[1:-1].strip()
+    outside = f"{text[: match.start()]} {text[match.end() :]}"
+    if not inner or not starts_like_name(inner) or len(outside.split()) > 4:
+        return None
+    return not _NOT_ORG_WORD.search(outside) and not _NOT_ORG_TAIL.search(inner)
+
+
+def _kind_before(before: str) -> str:
+    """The fewest capitalised words just before a quote that say what kind of organisation it is ("NGO", "ТОО")."""
+    chunk = re.split(r"\s{2,}|[,;:.()–—]\s|\s[-–—]\s", before)[-1]
+    run: list[str] = []
+    for word in reversed(chunk.split()[-3:]):
+        if not starts_like_name(word):
+            return ""
+        run.insert(0, word)
+        if _NOT_ORG_WORD.search(word):
+            return ""
+        if any(is_acronym(w) for w in run) or _has_org_keyword(" ".join(run)):
+            return " ".join(run)
+    return ""
+
+
+def _called(before: str) -> bool:
+    """True for "an organisation called" / "una fundación llamada" just before a quote."""
+    words = [fold(w) for w in before.split()[-3:]]
+    return len(words) >= 2 and words[-1] in _CALLED and any(w.rstrip("s") in _KIND_WORDS for w in words[:-1])
+
+
+def _kind_after(after: str) -> bool:
+    """True when the quote (or a list of quotes) is followed by a kind of organisation ('"X" and "Y" organisations')."""
+    match = _AFTER_QUOTES.match(after)
+    return bool(match) and fold(match.group(1)).rstrip("s") in _KIND_WORDS
+
+
+def _closer_of(text: str, start: int) -> int | None:
+    """The index of the quote that closes the one opening at ``start`` (None if it is not closed)."""
+    closers = _CLOSERS.get(text[start : start + 1], "")
+    if not closers or text[start] in "'‘‚" and start + 1 < len(text) and not text[start + 1].isalnum():
+        return None
+    for i in range(start + 1, len(text)):
+        if text[i] in closers and (text[i] not in "'’" or i + 1 == len(text) or not text[i + 1].isalnum()):
+            return i
+    return None
+
+
+def _is_closed(text: str, end: int) -> bool:
+    """True when the quote at ``end`` closes one opened before it."""
+    return any(_closer_of(text, i) == end for i in range(end) if text[i] in _CLOSERS)
+
+
+def _capital_next(text: str) -> bool:
+    """True when ``text``, past opening quotes, starts with a capital or a letter of a script without case."""
+    bare = text.lstrip(_OPENERS)
+    return bare[:1].isupper() or _caseless(bare[:1])
+
+
+def _lower_word(word: str) -> bool:
+    """True for a word written in lower case (past opening quotes); caseless scripts are never lower."""
+    bare = word.lstrip(_OPENERS)
+    return bare[:1].islower() and not _caseless(bare[0])
+
+
+@lru_cache(maxsize=4096)
+def _caseless(ch: str) -> bool:
+    """A letter of a script written without capitals: Arabic, Chinese, Thai, Hebrew, Georgian (Mkhedruli)..."""
+    if not ch.isalpha():
+        return False
+    return not (ch.isupper() or ch.islower()) or unicodedata.name(ch, "").startswith("GEORGIAN LETTER")
+
+
+@lru_cache(maxsize=4096)
+def _latin_letter(ch: str) -> bool:
+    """A letter of the Latin script, accented or not."""
+    return ch.isalpha() and (ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"))

@@ -16,9 +16,13 @@ and its score, so a reader of the graph can see why two names were merged:
 4. ``fuzzy``: typo tolerance (rapidfuzz ratio >= 92 on normalised names that
    share a blocking token and the same digits), within one scope.
 
+Names in every script are compared as written (see
+:func:`kg.vocab.normalise_name`), so two Cyrillic or Arabic names never share
+a key unless they are spelled alike, and "ТОО «Компания»" is "ТОО Компания".
 National bodies (ministries, municipalities, anything national or of the
-government sector) are scoped by country, so Kenya's "Ministry of Health" is
-not Colombia's; other organisations are global. ``ontology/resolution_decisions.tsv``
+government sector, named in English, Spanish, French, Russian, Ukrainian or
+Arabic) are scoped by country, so Kenya's "Ministry of Health" is not
+Colombia's; other organisations are global. ``ontology/resolution_decisions.tsv``
 holds manual decisions (same / not-same) that override the automatic ones.
 Candidate pairs come only from blocks sharing a token: never all pairs.
 """
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from kg.extract import Extraction
+from kg.partners import is_acronym, is_latin
 from kg.vocab import (
     GazetteerEntry,
     fold,
@@ -118,7 +123,10 @@ _NATIONAL = re.compile(
     r"district|province|provincial|state|estado|local|regional|region|governorate|prefecture|department|ombudsman|"
     r"parliament|congress|senate|police|chamber of commerce|camara de comercio|chambre de commerce|mayor|alcaldia|"
     r"gobierno|government|gouvernement|presidency|president|secretariat|secretaria|agency|agencia|agence|office|"
-    r"council|commission|authority|autoridad|directorate|direccion)\b"
+    r"council|commission|authority|autoridad|directorate|direccion|"
+    r"министерств\w*|міністерств\w*|государствен\w*|державн\w*|национальн\w*|національн\w*|республик\w*|"
+    r"областн\w*|обласн\w*|районн\w*|городск\w*|міськ\w*|администраци\w*|адміністраці\w*|акимат\w*|мэри\w*|"
+    r"агентств\w*|комитет\w*|комітет\w*|вазорат\w*|وزارة|بلدية|محافظة|هيئة|حكومة|الحكومة|الوطني\w*)\b"
 )
 _BLOCK_STOP = {
     "of", "and", "for", "de", "del", "la", "des", "du", "et", "y", "the", "ministry", "national", "university",
@@ -226,7 +234,7 @@ class _Clusters:
                 by_initials[(name.scope, spelled)].append(i)
         for i, name in enumerate(self.names):
             surface = name.surface.strip()
-            if not re.fullmatch(r"[A-Z][A-Za-z0-9&\-]{1,11}", surface) or i in self.gazetteer_id:
+            if not _bare_acronym(surface) or i in self.gazetteer_id:
                 continue
             for scope in sorted({name.scope, name.country, ""}, reverse=True):
                 target = defined.get((scope, surface.upper()))
@@ -351,6 +359,11 @@ def _similarity(a: str, b: str) -> float:
     return fuzz.ratio(a, b)
 
 
+def _bare_acronym(surface: str) -> bool:
+    """A name that is an acronym only: "UMSA", "CDO", or one in another script ("ЮНИСЕФ", "ТОО")."""
+    if re.fullmatch(r"[A-Z][A-Za-z0-9&\-]{1,11}", surface):
+        return True
+    return not is_latin(surface) and len(surface) <= 12 and is_acronym(surface)
 
 
 _gazetteer_index = gazetteer_index

@@ -88,10 +88,18 @@ def gazetteer() -> tuple[GazetteerEntry, ...]:
 
 
 def normalise_name(name: str) -> str:
-    """The comparison form of a name: folded, no punctuation or articles, one spelling."""
+    """The comparison form of a name: folded, no punctuation or articles, one spelling.
+
+    Letters of every script are kept, with the marks that spell them (Devanagari
+    vowel signs, Thai tone marks), so two names in Cyrillic, Arabic or Thai
+    never share a comparison form unless they are spelled alike. Quotes and
+    guillemets are punctuation: ``ТОО «Компания»`` compares as ``тоо компания``.
+    In a word mixing Latin with Cyrillic or Greek letters, the look-alike
+    letters are read as Latin ("Сo-creation" typed with a Cyrillic "С").
+    """
     text = fold(name).replace("&", " and ")
-    text = re.sub(r"[^\w\s]", " ", text)
-    words = [_SPELLING.get(w, w) for w in text.split()]
+    text = "".join(ch if ch.isalnum() or ch.isspace() or unicodedata.category(ch)[0] == "M" else " " for ch in text)
+    words = [_SPELLING.get(w, w) for w in map(_latin_lookalikes, text.split())]
     while words and words[0] in _ARTICLES:
         words = words[1:]
     words = [w for i, w in enumerate(words) if not (w in _INNER_ARTICLES and i > 0)]
@@ -145,8 +153,23 @@ _SPELLING = {
 }
 _ARTICLES = {"the", "la", "el", "le", "les", "los", "las", "l", "a", "an"}
 _INNER_ARTICLES = {"the"}
-_ARTICLES = {"the", "la", "el", "le", "les", "los", "las", "l", "a", "an"}
-_INNER_ARTICLES = {"the"}
+_OPTIONAL_POINT = re.compile(r"[\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed]")  # Hebrew and Arabic pointing
+_LOOKALIKES = str.maketrans(  # casefolded Cyrillic and Greek letters whose lower or upper case looks Latin
+    "аеорсухіјѕԁԛԝһвкмнтαβεζηικμνορτυχ", "aeopcyxijsdqwhbkmhtabezhikmnoptyx"
+)
+
+
+def _latin_lookalikes(word: str) -> str:
+    """``word`` with Cyrillic and Greek look-alike letters read as Latin, if it also has Latin letters."""
+    if word.isascii() or not any("a" <= ch <= "z" for ch in word):
+        return word
+    return word.translate(_LOOKALIKES)
+
+
+@lru_cache(maxsize=4096)
+def _accent_folds(ch: str) -> bool:
+    """True for a letter whose accents :func:`fold` drops (Latin and Greek letters)."""
+    return ch.isascii() or unicodedata.name(ch, "").startswith(("LATIN", "GREEK"))
 
 
 def ontology_dir() -> Path:
@@ -157,10 +180,23 @@ def ontology_dir() -> Path:
 
 
 def fold(text: str) -> str:
-    """Casefold ``text``, drop accents and fold runs of white space."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+    """Casefold ``text``, drop accents and fold runs of white space.
+
+    Accents are dropped from Latin and Greek letters ("Fundación" folds like
+    "Fundacion"), and the optional vowel points of Arabic and Hebrew go too.
+    Marks that spell a letter of another script stay: Cyrillic "й" is not
+    "и", Thai tone marks and Devanagari signs are part of the word.
+    """
+    if text.isascii():
+        return " ".join(text.casefold().split())
+    kept, base_folds = [], False
+    for ch in unicodedata.normalize("NFKD", text):
+        if not unicodedata.combining(ch):
+            base_folds = _accent_folds(ch)
+            kept.append(ch)
+        elif not (base_folds or _OPTIONAL_POINT.match(ch)):
+            kept.append(ch)
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
 
 
 def initials(name: str) -> str:

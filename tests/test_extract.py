@@ -14,7 +14,7 @@ import pytest
 
 from kg.extract import Extraction, extract
 from kg.forms import AnswerLine, parse_form, read_form
-from kg.partners import looks_like_name, parse_action_header, parse_partner_lines
+from kg.partners import looks_like_name, parse_action_header, parse_partner_lines, strip_quotes
 
 
 def lines(*texts: str, kind: str = "text", first: int = 1) -> list[AnswerLine]:
@@ -714,10 +714,180 @@ def test_parse_action_header(text, expected):
         ("local universities", False),
         ("we worked with them to design the pilot", False),
         ("The project was put on hold for the time being", False),
+        ("Министерство экономики", True),
+        ("ЮНИСЕФ", True),
+        ("وزارة الصحة", True),
+        ("საქართველოს ბანკი", True),
+        ("«Fundación Pachamama»", True),
+        ('NGO "Eco Life"', True),
+        ("министерство экономики", False),
+        ("Нет", False),
     ],
 )
 def test_looks_like_name(text, expected):
     assert looks_like_name(text) is expected
+
+
+# ---------------------------------------------------------------------------
+# Names in any script, and names in quotes
+# ---------------------------------------------------------------------------
+
+
+def test_names_in_scripts_without_capitals_or_in_sentence_case_are_partners():
+    got = parse_partner_lines(lines(
+        "1. Министерство экономики",
+        "2. وزارة الصحة",
+        "3. 清华大学",
+        "4. მცხეთის მუნიციპალიტეტი",
+        "5. มหาวิทยาลัยเชียงใหม่",
+        "6. Министерство экономического развития и торговли",
+    ))
+    assert [(p.name, p.line) for p in got] == [
+        ("Министерство экономики", 1),
+        ("وزارة الصحة", 2),
+        ("清华大学", 3),
+        ("მცხეთის მუნიციპალიტეტი", 4),
+        ("มหาวิทยาลัยเชียงใหม่", 5),
+        ("Министерство экономического развития и торговли", 6),
+    ]
+
+
+def test_numbered_non_latin_names_on_one_line_are_split():
+    got = parse_partner_lines(lines("1. Министерство экономики 2. ЮНИСЕФ 3. Ассоциация «Города Украины»"))
+    assert names(got) == ["Министерство экономики", "ЮНИСЕФ", "Ассоциация «Города Украины»"]
+
+
+def test_quotes_around_a_whole_name_are_taken_off():
+    got = parse_partner_lines(lines("«Fundación Pachamama», \"Green Hub\", “Centro Ágil”, 'Lab X'", "„Verein Wien“"))
+    assert [(p.name, p.surface) for p in got] == [
+        ("Fundación Pachamama", "«Fundación Pachamama»"),
+        ("Green Hub", '"Green Hub"'),
+        ("Centro Ágil", "“Centro Ágil”"),
+        ("Lab X", "'Lab X'"),
+        ("Verein Wien", "„Verein Wien“"),
+    ]
+
+
+def test_quotes_inside_a_name_are_kept_as_written():
+    got = parse_partner_lines(lines(
+        "ТОО «Компания» (lead)",
+        'NGO "Eco Life" - environmental education for schools',
+        '"Kameda" public fund',
+        "Faculty of Law 'Justinijan Prvi'",
+    ))
+    assert [(p.name, p.role, p.description) for p in got] == [
+        ("ТОО «Компания»", "lead", ""),
+        ('NGO "Eco Life"', "", "environmental education for schools"),
+        ('"Kameda" public fund', "", ""),
+        ("Faculty of Law 'Justinijan Prvi'", "", ""),
+    ]
+
+
+def test_a_comma_inside_quotes_does_not_split_a_name():
+    got = parse_partner_lines(lines('«Министерство образования, науки и молодёжи», NGO "Reduce, Reuse, Recycle"'))
+    assert names(got) == ["Министерство образования, науки и молодёжи", 'NGO "Reduce, Reuse, Recycle"']
+
+
+def test_a_stray_quote_at_either_end_is_dropped():
+    got = parse_partner_lines(lines("(i) Development Communications and Policy Advocacy Hub’", "“Centro de Ayuda"))
+    assert names(got) == ["Development Communications and Policy Advocacy Hub", "Centro de Ayuda"]
+
+
+def test_a_quoted_project_is_not_a_partner():
+    assert parse_partner_lines(lines('UNDP Project "Innovation Action for Competitiveness"')) == []
+
+
+def test_a_name_in_two_scripts_is_one_partner():
+    got = parse_partner_lines(lines("UNICEF / ЮНИСЕФ", "Ministry of Economy (Министерство экономики)"))
+    assert [(p.name, p.acronym, p.description) for p in got] == [
+        ("UNICEF", "ЮНИСЕФ", ""),
+        ("Ministry of Economy", "", "Министерство экономики"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["Нет", "нет партнеров", "Немає", "لا يوجد"])
+def test_no_partner_in_other_languages(text):
+    assert parse_partner_lines(lines(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("“Centro Ágil”", "Centro Ágil"),
+        ("«Fundación Pachamama»", "Fundación Pachamama"),
+        ("'Lab X'", "Lab X"),
+        ("»Name«", "Name"),
+        ("ТОО «Компания»", "ТОО «Компания»"),
+        ('"Women Peace Bank" Public Foundation', '"Women Peace Bank" Public Foundation'),
+        ("Advocacy Hub’", "Advocacy Hub"),
+        ("Women Farmers'", "Women Farmers'"),
+        ("Centro de Ayuda Mutua “", "Centro de Ayuda Mutua"),
+    ],
+)
+def test_strip_quotes(text, expected):
+    assert strip_quotes(text) == expected
+
+
+QUOTED_FORM = """# Quoted and non-Latin partners
+[[type:learningplan]]
+[[year:2023]]
+[[country:Kazakhstan]]
+## Partners
+
+> Please indicate what partners you have actually worked with for this learning challenge.
+
+<div class="group">
+
+> Please state the name of the partner:
+
+ТОО «Зелёный город»
+
+</div>
+
+<div class="group">
+
+> Please state the name of the partner:
+
+Sanad team for development
+
+فريق سند التنموي
+
+</div>
+
+<div class="group">
+
+> Please state the name of the partner:
+
+“Centro Ágil”
+
+</div>
+
+## Closing
+
+> If applicable, what civil society organisations did you actually work with and what did you do with them?
+
+We worked with NGO “Eco Life” on waste sorting, and with a foundation called 'Green Steppe' on the survey.
+"""
+
+
+def test_quoted_and_non_latin_partners_in_groups_and_prose():
+    doc = extract(parse_form(QUOTED_FORM, "quoted.md"), ner=False)
+    assert [(p.name, p.line, p.description) for p in doc.partnerships] == [
+        ("ТОО «Зелёный город»", 13, ""),
+        ("فريق سند التنموي", 23, ""),  # the English line is no name ("team for development"); the Arabic one is
+        ("Centro Ágil", 31, ""),
+        ('NGO “Eco Life”', 39, ""),
+        ("Green Steppe", 39, ""),
+    ]
+    assert partner(doc, "Green Steppe").sector == "civil-society"
+
+
+def test_a_group_name_given_in_two_scripts_on_two_lines_is_one_partner():
+    text = QUOTED_FORM.replace("Sanad team for development", "Sanad Development Team")
+    doc = extract(parse_form(text, "quoted.md"), ner=False)
+    sanad = partner(doc, "Sanad Development Team")
+    assert (sanad.line, sanad.description) == (21, "فريق سند التنموي")
+    assert len(doc.partnerships) == 5
 
 
 # ---------------------------------------------------------------------------
@@ -987,6 +1157,32 @@ def test_a_sentence_run_on_after_a_name_is_cut_at_its_pronoun():
         "runon.md",
     ))
     assert [p.name for p in doc.partnerships] == ["Ministry of Justice"]
+
+
+def test_corpus_quoted_name_with_its_kind_in_a_group_answer(corpus_form):
+    """lnob__accessibility_assessment_for_pwd.md, line 184: the "Parter" group answer is '"Kameda" public fund'."""
+    doc = extract(corpus_form("lnob__accessibility_assessment_for_pwd.md"), ner=False)
+    assert [(p.name, p.line) for p in doc.partnerships if p.line == 184] == [('"Kameda" public fund', 184)]
+
+
+def test_corpus_arabic_partner_name(corpus_form):
+    """mapping_the_entrepreneurial_ecosystem_in_syria.md: the partner group answers "Sanad team for development"
+    (line 167, no name: "team for development" is lower case) and "فريق سند التنموي" (line 169)."""
+    doc = extract(corpus_form("mapping_the_entrepreneurial_ecosystem_in_syria.md"), ner=False)
+    assert [(p.name, p.line) for p in doc.partnerships] == [("فريق سند التنموي", 169)]
+
+
+def test_corpus_quoted_ngos_run_together_on_one_line(corpus_form):
+    """systemic_and_complex_mapping_of_the_green_economy_in_belarus.md, line 81: four NGOs named with quotes,
+    each followed by " – " and what was done, on one line (the last one's quotes are unbalanced in the form)."""
+    doc = extract(corpus_form("systemic_and_complex_mapping_of_the_green_economy_in_belarus.md"), ner=False)
+    got = [p.name for p in doc.partnerships if p.line == 81]
+    assert got[:4] == [
+        "NGO Establishment “Center for Environmental Solutions”",
+        "NGO “Ecological initiative”",
+        "NGO “Society for Innovative Business Support”",
+        "NGO “Foundation “Dobra”",
+    ]
 
 
 def test_whole_corpus_extracts_without_exception(corpus_dir):

@@ -163,10 +163,78 @@ def test_gazetteer_entry_without_wikidata_gets_no_id():
         ("Centre for Research & Innovation", "center for research and innovation"),
         ("Ministère de l'Éducation", "ministry de l education"),
         ("Organisation of the Blind", "organization of blind"),
+        ("ТОО «Компания»", "тоо компания"),
+        ("Министерство  Экономики.", "министерство экономики"),
+        ("Мой дом", "мой дом"),  # Cyrillic й keeps its breve: it is not и
+        ("وَزارة الصحة", "وزارة الصحة"),  # Arabic vowel points are optional
+        ("नीति आयोग", "नीति आयोग"),  # Devanagari vowel signs are letters' spelling, not punctuation
+        ("“Centro Ágil”", "centro agil"),
+        ("Сo-creation Lab", "co creation lab"),  # a Cyrillic С typed in a Latin word
     ],
 )
 def test_normalise_name(name, expected):
     assert normalise_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Мой дом", "Мои дом"),
+        ("ไก่", "ไก้"),  # Thai words that differ only in their tone mark
+        ("नीति आयोग", "नति आयोग"),
+    ],
+)
+def test_non_latin_names_differing_in_a_mark_have_different_keys(first, second):
+    assert normalise_name(first) != normalise_name(second)
+
+
+def test_two_cyrillic_names_stay_two_organisations():
+    res = resolve([
+        form("a.md", "", ["Министерство экономики"]),
+        form("b.md", "", ["Министерство здравоохранения"]),
+    ])
+    first, second = org_of(res, "a.md", 0), org_of(res, "b.md", 0)
+    assert first.key != second.key
+    assert (first.label, second.label) == ("Министерство экономики", "Министерство здравоохранения")
+    assert mint("org", first.key) != mint("org", second.key)
+    assert len(res.organisations) == 2
+
+
+def test_names_in_scripts_without_latin_letters_get_distinct_iris():
+    res = resolve([form("a.md", "", ["وزارة الصحة", "وزارة التعليم", "საქართველოს ბანკი"])])
+    iris = {mint("org", org.key) for org in res.organisations.values()}
+    assert len(iris) == 3
+
+
+def test_non_latin_ministries_are_scoped_by_country():
+    res = resolve([
+        form("a.md", "KEN", ["Министерство здравоохранения", "وزارة الصحة"]),
+        form("b.md", "COL", ["Министерство здравоохранения", "وزارة الصحة"]),
+    ])
+    assert res.key_of("a.md", 0) == "KEN/министерство здравоохранения"
+    assert res.key_of("b.md", 0) == "COL/министерство здравоохранения"
+    assert res.key_of("a.md", 1) == "KEN/وزارة الصحة"
+    assert res.key_of("b.md", 1) == "COL/وزارة الصحة"
+
+
+def test_a_bare_cyrillic_acronym_joins_the_name_a_form_defined_it_for():
+    res = resolve([
+        form("a.md", "", [partner("Казахстанская ассоциация экологов", acronym="КАЭ")]),
+        form("b.md", "", ["КАЭ"]),
+    ])
+    assert res.key_of("a.md", 0) == res.key_of("b.md", 0)
+    assert merge_of(org_of(res, "b.md", 0), "КАЭ").rule == "acronym"
+
+
+def test_the_same_name_with_and_without_quotes_is_one_organisation():
+    res = resolve([
+        form("a.md", "", ["ТОО «Компания»"]),
+        form("b.md", "", ['ТОО "Компания"']),
+        form("c.md", "", ["ТОО Компания"]),
+    ])
+    keys = {res.key_of(path, 0) for path in ("a.md", "b.md", "c.md")}
+    assert keys == {"global/тоо компания"}
+    assert {m.rule for m in res.organisations["global/тоо компания"].merges} == {"normalised-name"}
 
 
 def test_article_case_and_spelling_variants_are_one_national_node():
