@@ -109,6 +109,10 @@ def test_gazetteer_file_gives_the_ids_asserted_below():
         ("ONU Mujeres", "UN Women", "un-women"),
         ("PNUD", "UNDP", "undp"),
         ("Banco Mundial", "World Bank", "world-bank"),
+        ("ПРООН", "UNDP", "undp"),
+        ("ЮНИСЕФ", "UNICEF", "unicef"),
+        ("منظمة الصحة العالمية", "WHO", "who"),
+        ("Всемирный банк", "World Bank", "world-bank"),
     ],
 )
 def test_gazetteer_merges_languages_across_countries(spanish, english, entry_id):
