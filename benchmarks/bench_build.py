@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-COMPARED = ("graph.ttl", "graph.trig", "analysis.json", "ecosystem.html", "report.md")
+COMPARED = ("graph.ttl", "graph.trig", "analysis.json", "ecosystem.html", "report.md", "report.html")
 STAGES = ("hash", "read_extract", "resolve", "graph", "store", "analytics", "serialise", "html_report", "total")
 FOUNDING = "strong_institutions_portfolio___closing_form.md"
 
@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
     _say("rebuild, no change", builds["no_change"])
     os.utime(out / "graph.ttl")
     builds["from_cache"] = _build(corpus, out, args.jobs)
-    _say("rebuild from the cache, every output rewritten (graph.ttl touched)", builds["from_cache"])
+    _say("rebuild from the cache, graph files rewritten (graph.ttl touched)", builds["from_cache"])
     _edit_narrative(corpus / FOUNDING)
     builds["one_change_new_text"] = _build(corpus, out, args.jobs)
     _say("rebuild, one form changed (a sentence naming an organisation added)", builds["one_change_new_text"])
@@ -96,6 +96,14 @@ def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
     _edit_insight(corpus / FOUNDING)
     builds["one_change_insight"] = _build(corpus, out, args.jobs)
     _say("rebuild, one form changed (a key insight reworded: no new text for spaCy)", builds["one_change_insight"])
+    _edit_partner(corpus / FOUNDING)
+    builds["one_change_partner"] = _build(corpus, out, args.jobs)
+    _say("rebuild, one form changed (a partner added: analytics, HTML view and report redone)",
+         builds["one_change_partner"])
+    builds["check_cold_2"] = _build(corpus, work / "check2", args.jobs, cache=False)
+    figures["partner_change_identical_to_cold"] = _identical(work / "check2", out)
+    print(f"  partner-change rebuild byte-identical to a cold build: {figures['partner_change_identical_to_cold']}",
+          flush=True)
     _table(builds)
 
     figures["ner"] = _ner_baseline(args.corpus, builds["cold"], args.jobs)
@@ -214,6 +222,14 @@ def _edit_narrative(path: Path) -> None:
     at = next(i for i in range(at + 1, len(lines)) if len(lines[i]) > 200)
     lines[at] += " The lab also trained the staff of the Ministerio de Telecomunicaciones in 2023."
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _edit_partner(path: Path) -> None:
+    """Name one more partner in the form's list of partners (what the analytics read changes)."""
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("\nCluster Financiero", "\nCluster Financiero\n\nBanco Central del Ecuador", 1)
+    assert edited != text, "the partner list to edit is not in the form"
+    path.write_text(edited, encoding="utf-8")
 
 
 def _edit_insight(path: Path) -> None:

@@ -26,17 +26,20 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
-from kg import __version__
-from kg import ner
+from rdflib import URIRef
+
+from kg import __version__, analyse, ner, report
 from kg.analyse import ANALYTICS_GRAPH, Analysis, analyse_build, analytics_quads, write_analysis
-from kg.cache import BuildCache, GraphEntry, changes, file_sha256
+from kg.cache import BuildCache, GraphEntry, changes, file_sha256, insights_version
 from kg.errors import InputError
 from kg.extract import Extraction, extract, extract_many
 from kg.forms import Form, Message, read_form
 from kg.graph import REFERENCE_GRAPH, GraphPart, document_iri, document_parts, reference_part
-from kg.privacy import Protection, Pseudonymiser
+from kg.namespaces import ID
+from kg.privacy import FormFacts, Protection, Pseudonymiser, WordCounts, form_words
 from kg.resolve import Resolution, resolve
 from kg.store import (
     Fragment,
@@ -61,6 +64,10 @@ _PARTNER = "<https://w3id.org/portfolio-kg/ontology#partner>"
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
 _PREF_LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+_READ_PREDICATES = frozenset(f"<{iri}>" for iri in analyse.READ_PREDICATES | report.READ_PREDICATES)
+_READ_TYPES = frozenset(f"<{iri}>" for iri in analyse.READ_TYPES)
+_READ_LABELS = frozenset(f"<{iri}>" for iri in analyse.READ_LABELS)
+_LOOSE = (f"<{ID}org/", f"<{ID}mention/")  # nodes whose labels the analytics read only when linked (see _reads)
 
 
 @dataclass
@@ -147,50 +154,68 @@ def build(
         raise InputError("no *.md or *.txt forms found in " + ", ".join(map(str, sources)))
     out_dir.mkdir(parents=True, exist_ok=True)
     privacy = pseudonymiser or Pseudonymiser()
-    with _paused_gc():
-        store = BuildCache(out_dir, _settings(privacy), enabled=cache, root=cache_dir)
-        hashes = [file_sha256(path) for path, _ in inputs]
-        timings["hash"] = time.perf_counter() - start
-        if store.outputs_untouched() and _same_inputs(store.previous, inputs, hashes):
-            return _unchanged(store, out_dir, timings, start)
-        records, extractions, origins, figures = _read_all(inputs, hashes, jobs, progress, store)
-        timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
-        _flag_duplicates(records)
-        protection = _protect(privacy, extractions, records)
-        timings["read_extract"] = time.perf_counter() - start - timings["hash"]
+    with _paused_gc():  # the build's objects die inside: the collector never walks them
+        return _build(inputs, out_dir, jobs, privacy, progress, cache, cache_dir, timings, start)
 
-        mark = time.perf_counter()
-        resolution = resolve(extractions)
-        timings["resolve"] = time.perf_counter() - mark
 
-        store.forget()
-        outputs = _Outputs(out_dir, store, origins, extractions, resolution, privacy, protection)
-        n_triples = outputs.write(timings)
-        _count_triples(outputs.entries, records)
-        mark = time.perf_counter()
+def _build(
+    inputs: list[tuple[Path, str]],
+    out_dir: Path,
+    jobs: int | None,
+    privacy: Pseudonymiser,
+    progress: Progress | None,
+    cache: bool,
+    cache_dir: Path | None,
+    timings: dict[str, float],
+    start: float,
+) -> BuildResult:
+    """The stages of :func:`build`, which pauses the garbage collector around it."""
+    store = BuildCache(out_dir, _settings(privacy), enabled=cache, root=cache_dir)
+    hashes = [file_sha256(path) for path, _ in inputs]
+    timings["hash"] = time.perf_counter() - start
+    if store.outputs_untouched() and _same_inputs(store.previous, inputs, hashes):
+        return _unchanged(store, out_dir, timings, start)
+    records, extractions, origins, figures = _read_all(inputs, hashes, jobs, progress, store)
+    timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
+    _flag_duplicates(records)
+    protection = _protect(privacy, extractions, records, store, origins)
+    timings["read_extract"] = time.perf_counter() - start - timings["hash"]
+
+    mark = time.perf_counter()
+    resolution = resolve(extractions)
+    timings["resolve"] = time.perf_counter() - mark
+
+    store.forget()
+    outputs = _Outputs(out_dir, store, origins, extractions, resolution, privacy, protection)
+    n_triples = outputs.write(timings)
+    _count_triples(outputs.entries, records)
+    mark = time.perf_counter()
+    if outputs.analysis is not None:
         _write_insights(outputs.analysis, out_dir)
-        timings["html_report"] = time.perf_counter() - mark
-        index = outputs.index(records, hashes)
-        figures["cache"] = {
-            "forms_extracted": store.extracted,
-            "forms_reused": store.reused,
-            "graphs_made": store.graphs_made,
-            "graphs_reused": store.graphs_reused,
-            "store": outputs.store_mode,
-        }
-        result = BuildResult(
-            out_dir,
-            records,
-            n_triples,
-            len(resolution.organisations),
-            sum(len(d.partnerships) for d in extractions),
-            timings,
-            changes(store.previous, index),
-            figures,
-        )
-        timings["total"] = time.perf_counter() - start
-        _write_manifest(result, out_dir)
-        store.save(index)
+        store.remember_insights(outputs.insights, outputs.analytics)
+    timings["html_report"] = time.perf_counter() - mark
+    index = outputs.index(records, hashes)
+    figures["cache"] = {
+        "forms_extracted": store.extracted,
+        "forms_reused": store.reused,
+        "graphs_made": store.graphs_made,
+        "graphs_reused": store.graphs_reused,
+        "store": outputs.store_mode,
+        "insights": "made" if outputs.analysis is not None else "kept",
+    }
+    result = BuildResult(
+        out_dir,
+        records,
+        n_triples,
+        len(resolution.organisations),
+        sum(len(d.partnerships) for d in extractions),
+        timings,
+        changes(store.previous, index),
+        figures,
+    )
+    timings["total"] = time.perf_counter() - start
+    _write_manifest(result, out_dir)
+    store.save(index)
     return result
 
 
@@ -200,7 +225,10 @@ class _Outputs:
     A form's graph is remade when its key (:meth:`BuildCache.graph_key`)
     has no cached entry or differs from what the store holds; with more than
     half to remake, or no usable store, the store is written anew (in a
-    thread, while the graphs are made), else updated in place.
+    thread, while the graphs are made), else updated in place. The analytics
+    (and then the HTML view and the report) are redone only when what they
+    read changed (:meth:`_insights_key`); else ``analysis`` stays None and
+    the last build's are kept.
     """
 
     def __init__(
@@ -220,12 +248,14 @@ class _Outputs:
         self.resolution = resolution
         self.privacy = privacy
         self.protection = protection
-        self.known = {document_iri(path): values for path, values in protection.known.items()}
+        self.known = {_document_iri(path): values for path, values in protection.known.items()}
         self.names_digest = _digest("\0".join(protection.names))
         self.entries: dict[str, GraphEntry] = {}
         self.keys: dict[str, str | None] = {}
         self.store_mode = "full"
         self.analysis: Analysis | None = None
+        self.analytics: list = []
+        self.insights = ""
         self.reference: GraphPart | None = None
 
     def write(self, timings: dict[str, float]) -> int:
@@ -241,6 +271,7 @@ class _Outputs:
         timings["graph"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
+        changed = True
         if writer is not None:
             batches.add_lines(reference)
             batches.flush()
@@ -256,18 +287,24 @@ class _Outputs:
             gone = "".join(sorted(before - now)).encode("utf-8")
             new = batches.data() + "".join(sorted(now - before)).encode("utf-8")
             update_store(self.out_dir, sorted(graphs), gone, new)
-        self.cache.remember_reference(reference)
+            changed = now != before
+        if changed:
+            self.cache.remember_reference(reference)
         timings["store"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        self.analysis = analyse_build(self.out_dir)
-        analytics = analytics_quads(self.analysis)
+        self.insights = self._insights_key()
+        analytics = self.cache.cached_insights(self.insights)
+        if analytics is None:
+            self.analysis = analyse_build(self.out_dir)
+            analytics = analytics_quads(self.analysis)
+        self.analytics = analytics
         extend_store(analytics, self.out_dir)
         timings["analytics"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
         try:
             fragments = [entry.fragment for entry in self.entries.values()]
-            fragments.append(_shared_fragment(self.reference, analytics))
+            fragments.append(self._shared(reference, analytics))
             n_triples = write_fragments(fragments, self.out_dir, analytics)
         except FragmentError:
             parts = list(self._parts(self.docs)) + [self.reference]
@@ -276,30 +313,44 @@ class _Outputs:
         timings["serialise"] = time.perf_counter() - mark
         return n_triples
 
+    def _shared(self, reference: list[str], analytics: list) -> Fragment:
+        """The reference and analytics graphs' fragment (:func:`_shared_fragment`), cached while they are unchanged.
+
+        The analytics follow from what they read, so the reference graph's
+        N-Quads and the insights key (:meth:`_insights_key`) key it.
+        """
+        key = _digest("".join(reference) + self.insights)
+        found = self.cache.cached_shared(key)
+        if found is None:
+            found = _shared_fragment(self.reference, analytics)
+            self.cache.remember_shared(key, found)
+        return found
+
     def index(self, records: list[FileRecord], hashes: list[str | None]) -> dict:
         """What the cache index keeps of this build: entries per input file, store, organisations, partnerships."""
         forms = {
             record.path: {"sha256": sha, "entry": self.cache.form_key(record.path, sha), "graph_key": None}
             for record, sha in zip(records, hashes, strict=True)
         }
-        shown = {str(document_iri(doc.path)): self.origins[id(doc)][0] for doc in self.docs}
+        shown = {str(_document_iri(doc.path)): self.origins[id(doc)][0] for doc in self.docs}
         for doc in self.docs:
-            iri = str(document_iri(doc.path))
+            iri = str(_document_iri(doc.path))
             forms[shown[iri]].update(graph_key=self.keys[iri], published=doc.path)
-        partners = {doc.path: self.entries[str(document_iri(doc.path))].partners for doc in self.docs}
+        partners = {doc.path: self.entries[str(_document_iri(doc.path))].partners for doc in self.docs}
         pairs = sorted({(path, org) for path, orgs in partners.items() for org in orgs})
         return {
             "forms": forms,
             "store": {entry.graph: self.keys[iri] for iri, entry in self.entries.items()},
             "organisations": _organisations(self.reference),
             "partnerships": [list(pair) for pair in pairs],
+            "insights": self.insights,
         }
 
     def _plan(self, in_store: dict[str, str] | None) -> list[Extraction]:
         """Take the cached graphs the store holds; return the forms whose graph must be made."""
         todo = []
         for doc in self.docs:
-            iri = str(document_iri(doc.path))
+            iri = str(_document_iri(doc.path))
             key = self.keys[iri] = self.cache.graph_key(self.origins[id(doc)][1], self._graph_inputs(doc))
             entry = self.cache.cached_graph(key) if in_store is not None else None
             if entry is None or in_store.get(entry.graph) != key:
@@ -318,15 +369,37 @@ class _Outputs:
         """Make the graphs of ``docs``: entries (cached too) and their quads as N-Quads for the store."""
         made = set()
         for doc, part in zip(docs, self._parts(docs), strict=True):
-            iri = str(document_iri(doc.path))
+            iri = str(_document_iri(doc.path))
             partners = sorted({key[2][1:-1] for key in part.keys if key[1] == _PARTNER})
-            entry = GraphEntry(part.graph, fragment(part.quads, part.keys), len(part.quads), partners)
+            reads = _reads(part.keys)
+            entry = GraphEntry(part.graph, fragment(part.quads, part.keys), len(part.quads), partners, reads)
             self.entries[iri] = entry
             self.cache.remember_graph(self.keys[iri], entry)
             batches.add(part.keys)
             made.add(part.graph)
-        self.entries = {iri: self.entries[iri] for iri in (str(document_iri(d.path)) for d in self.docs)}
+        self.entries = {iri: self.entries[iri] for iri in (str(_document_iri(d.path)) for d in self.docs)}
         return made
+
+    def _insights_key(self) -> str:
+        """A digest of all the analytics, the HTML view and the report read: the quads their queries can match.
+
+        Their queries match only quads with :data:`kg.analyse.READ_PREDICATES`
+        or :data:`kg.report.READ_PREDICATES` (``rdf:type`` ones with an object
+        in :data:`kg.analyse.READ_TYPES`), and labels
+        (:data:`kg.analyse.READ_LABELS`) only of nodes the other quads name.
+        Each form's graph gives what :func:`_reads` finds (kept with it), the
+        reference graph the same made now; the labels of organisations and
+        mentions count only when a graph links them. Code, templates and
+        libraries come in through :func:`kg.cache.insights_version`.
+        """
+        graphs = sorted((entry.graph, entry.reads) for entry in self.entries.values())
+        graphs.append((str(REFERENCE_GRAPH), _reads(self.reference.keys)))
+        linked = {node for _graph, reads in graphs for node in reads[2]}
+        lines = [insights_version()]
+        for graph, (digest, loose, _nodes) in graphs:
+            lines.append(f"{graph} {digest}")
+            lines.extend(f"{graph} {node} {labels}" for node, labels in loose if node in linked)
+        return _digest("\n".join(lines))
 
     def _parts(self, docs: list[Extraction]):
         return document_parts(docs, self.resolution, self.privacy, self.known, self.protection.names)
@@ -334,7 +407,7 @@ class _Outputs:
     def _graph_inputs(self, doc: Extraction) -> list:
         return [
             doc.path,
-            list(self.known.get(document_iri(doc.path), ())),
+            list(self.known.get(_document_iri(doc.path), ())),
             self.names_digest,
             [self.resolution.key_of(doc.path, i) for i in range(len(doc.partnerships))],
             [self.resolution.mention_key_of(doc.path, i) for i in range(len(doc.mentions))],
@@ -375,20 +448,59 @@ def _nquads(keys: list[tuple[str, str, str, str]]) -> list[str]:
     return [f"{s} {p} {o} {g} .\n" for s, p, o, g in keys]
 
 
+@lru_cache(maxsize=1 << 16)
+def _document_iri(path: str) -> URIRef:
+    """:func:`kg.graph.document_iri`, remembered: a build asks for each form's IRI many times."""
+    return document_iri(path)
+
+
+def _reads(keys: list[tuple[str, str, str, str]]) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """What the analytics and the report can read of one graph (quads by their terms' ``str``, sorted).
+
+    Returns a digest of the quads their queries can match but the labels
+    of loose nodes; the digest of each loose node's labels; and the linked
+    nodes. Loose nodes are organisations and mentions whose labels
+    (:data:`kg.analyse.READ_LABELS`) are in this graph but that no other
+    readable quad of it names; linked ones are those such quads name. A
+    query reads a loose node's labels only if some graph links it.
+    """
+    read = [key for key in keys if key[1] in _READ_PREDICATES and (key[1] != _TYPE or key[2] in _READ_TYPES)]
+    named = (term for key in read if key[1] not in _READ_LABELS for term in (key[0], key[2]))
+    linked = {term for term in named if term.startswith(_LOOSE)}
+    kept: list[str] = []
+    loose: dict[str, list[str]] = {}
+    for key in read:
+        if key[1] in _READ_LABELS and key[0].startswith(_LOOSE) and key[0] not in linked:
+            loose.setdefault(key[0], []).append(" ".join(key))
+        else:
+            kept.append(" ".join(key))
+    labels = tuple((node, _digest("\n".join(lines))) for node, lines in sorted(loose.items()))
+    return _digest("\n".join(kept)), labels, tuple(sorted(linked))
+
+
 def _shared_fragment(reference: GraphPart, analytics: list) -> Fragment:
     """The reference graph's TriG runs, and the Turtle of it and the analytics graph together.
 
     graph.trig holds the analytics graph after everything else, in its own
-    order; in graph.ttl an organisation's analytics triples join the subject's block.
+    order; in graph.ttl an organisation's analytics triples join the subject's
+    block. Only the blocks of the subjects the analytics describe are written
+    again with them; the others are the reference graph's own.
     """
+    alone = fragment(reference.quads, reference.keys)
+    if not analytics:
+        return alone
+    described = {str(quad.subject) for quad in analytics}
     pairs = sorted(
-        list(zip(reference.keys, reference.quads, strict=True))
+        [pair for pair in zip(reference.keys, reference.quads, strict=True) if pair[0][0] in described]
         + [((str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)), q) for q in analytics]
     )
     unique = [pair for i, pair in enumerate(pairs) if i == 0 or pair[0] != pairs[i - 1][0]]
     both = fragment([q for _, q in unique], [k for k, _ in unique])
-    alone = fragment(reference.quads, reference.keys)
-    return Fragment(alone.trig, both.ttl, both.triples, (alone.header[0] or both.header[0], both.header[1]))
+    blocks = dict(both.ttl)
+    ttl = [(subject, blocks.pop(subject, text)) for subject, text in alone.ttl] + list(blocks.items())
+    before = len({key[:3] for key in reference.keys if key[0] in described})
+    triples = alone.triples + both.triples - before
+    return Fragment(alone.trig, ttl, triples, (alone.header[0] or both.header[0], both.header[1]))
 
 
 def _organisations(reference: GraphPart) -> dict[str, str]:
@@ -437,7 +549,8 @@ def _unchanged(cache: BuildCache, out_dir: Path, timings: dict[str, float], star
     )
     timings["total"] = time.perf_counter() - start
     _write_manifest(result, out_dir)
-    cache.save({key: cache.previous[key] for key in ("forms", "store", "organisations", "partnerships")})
+    kept = ("forms", "store", "organisations", "partnerships", "insights")
+    cache.save({key: cache.previous[key] for key in kept if key in cache.previous})
     return result
 
 
@@ -488,73 +601,125 @@ def _read_all(
 
     Forms to extract go to ``jobs`` worker processes (default: one per core)
     in chunks of :data:`_CHUNK`, one spaCy batch each; each worker loads the
-    model once and skips texts the cache's NER memo already holds. Returns the
-    records, the extractions, the display path of each extraction (by
-    ``id``) and figures of the work done.
+    model once and skips texts the cache's NER memo already holds. The
+    workers start first: the main process loads the cached forms (and the
+    cached graphs, :meth:`BuildCache.preload`) while they work and
+    load spaCy. Returns the records, the extractions, the display
+    path of each extraction (by ``id``) and figures of the work done.
     """
     results: list = [None] * len(inputs)
-    todo = []
-    for index, ((_path, shown), sha) in enumerate(zip(inputs, hashes, strict=True)):
-        found = cache.cached_form(cache.form_key(shown, sha))
-        if found is None:
-            todo.append(index)
-        else:
-            results[index] = (FileRecord(**found[0]), found[1])
-    done = len(inputs) - len(todo)
-    if progress:
-        progress(done, len(inputs))
-    cache.extracted, cache.reused = len(todo), len(inputs) - len(todo)
-    memo = cache.ner_memo() if todo else {}
-    cpu = {"read_parse": 0.0, "extract": 0.0, "ner": 0.0}
-    asked = missing = 0
-    additions: dict = {}
-    fresh = []
-    for chunk, (pairs, figure, added) in _extract(
-        [inputs[i] for i in todo], memo, max(1, jobs or os.cpu_count() or 1)
-    ):
-        for index, pair in zip(todo[chunk : chunk + len(pairs)], pairs, strict=True):
-            results[index] = pair
-            fresh.append((index, pickle.dumps((asdict(pair[0]), pair[1]), protocol=pickle.HIGHEST_PROTOCOL)))
-        for key in cpu:
-            cpu[key] += figure["cpu_seconds"][key]
-        asked += figure["ner"]["texts"]
-        missing = max(missing, figure["ner"]["model_missing"])
-        additions.update(added)
-        done += len(pairs)
+    keys = [cache.form_key(shown, sha) for (_path, shown), sha in zip(inputs, hashes, strict=True)]
+    cached = [cache.has_form(key) for key in keys]
+    todo = [index for index, found in enumerate(cached) if not found]
+    late: list[int] = []  # cached entries that turn out damaged
+
+    def load_cached() -> None:
+        for index, key in enumerate(keys):
+            if cached[index]:
+                found = cache.cached_form(key)
+                if found is None:
+                    late.append(index)
+                else:
+                    results[index] = (FileRecord(**found[0]), found[1])
+        work.done = len(inputs) - len(todo) - len(late)
         if progress:
-            progress(done, len(inputs))
-    if not missing:
-        cache.remember_ner(memo, additions)
-        for index, data in fresh:
-            cache.remember_form(cache.form_key(inputs[index][1], hashes[index]), data)
+            progress(work.done, len(inputs))
+
+    memo = cache.ner_memo() if todo else {}
+    work = _Extracted(results, progress)
+    workers = max(1, jobs or os.cpu_count() or 1)
+    if todo and sum(cached) >= 2 * _CHUNK:  # the workers start first (and load spaCy) while the main process loads
+
+        def meanwhile() -> None:
+            load_cached()
+            cache.preload()
+
+        work.add(todo, _extract([inputs[i] for i in todo], memo, workers, meanwhile))
+    else:
+        load_cached()
+        work.add(todo, _extract([inputs[i] for i in todo], memo, workers))
+    if late:
+        memo = memo or cache.ner_memo()
+        work.add(late, _extract([inputs[i] for i in late], memo, workers))
+    cache.extracted, cache.reused = len(todo) + len(late), len(inputs) - len(todo) - len(late)
+    if not work.missing:
+        cache.remember_ner(memo, work.additions)
+        for index, data in work.fresh:
+            cache.remember_form(keys[index], data)
     records = [record for record, _ in results]
     extractions = [extraction for _, extraction in results if extraction is not None]
     origins = {
-        id(extraction): (record.path, cache.form_key(record.path, sha))
-        for (record, extraction), sha in zip(results, hashes, strict=True)
+        id(extraction): (record.path, key)
+        for (record, extraction), key in zip(results, keys, strict=True)
         if extraction is not None
     }
-    words = sum(len(text.split()) for text in additions)
+    words = sum(len(text.split()) for text in work.additions)
     figures = {
-        "cpu": cpu,
-        "ner": {"texts": asked, "texts_read": len(additions), "words_read": words, "model_missing": missing},
+        "cpu": work.cpu,
+        "ner": {
+            "texts": work.asked,
+            "texts_read": len(work.additions),
+            "words_read": words,
+            "model_missing": work.missing,
+        },
     }
     return records, extractions, origins, figures
 
 
-def _extract(inputs: list[tuple[Path, str]], memo: dict, jobs: int) -> Iterator[tuple[int, tuple]]:
-    """``(offset, chunk result)`` of every chunk of ``inputs``, in order, in worker processes if worth it."""
+class _Extracted:
+    """What the extraction workers gave: results in place, pickled entries for the cache, CPU and NER figures."""
+
+    def __init__(self, results: list, progress: Progress | None) -> None:
+        self.results = results
+        self.progress = progress
+        self.done = 0
+        self.cpu = {"read_parse": 0.0, "extract": 0.0, "ner": 0.0}
+        self.asked = 0
+        self.missing = 0
+        self.additions: dict = {}
+        self.fresh: list[tuple[int, bytes]] = []
+
+    def add(self, indices: list[int], chunks: Iterator[tuple[int, tuple]]) -> None:
+        """Take the chunks' results, for the inputs at ``indices``."""
+        for chunk, (pairs, figure, added) in chunks:
+            for index, pair in zip(indices[chunk : chunk + len(pairs)], pairs, strict=True):
+                self.results[index] = pair
+                self.fresh.append((index, pickle.dumps((asdict(pair[0]), pair[1]), protocol=pickle.HIGHEST_PROTOCOL)))
+            for key in self.cpu:
+                self.cpu[key] += figure["cpu_seconds"][key]
+            self.asked += figure["ner"]["texts"]
+            self.missing = max(self.missing, figure["ner"]["model_missing"])
+            self.additions.update(added)
+            self.done += len(pairs)
+            if self.progress:
+                self.progress(self.done, len(self.results))
+
+
+def _extract(
+    inputs: list[tuple[Path, str]], memo: dict, jobs: int, meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[int, tuple]]:
+    """``(offset, chunk result)`` of every chunk of ``inputs``, in order, in worker processes if worth it.
+
+    ``meanwhile`` runs once the workers have their tasks (before the first
+    result): with ``jobs`` > 1 the main process does it while they work.
+    """
     chunks = [inputs[i : i + _CHUNK] for i in range(0, len(inputs), _CHUNK)]
     offsets = range(0, len(inputs), _CHUNK)
-    if jobs == 1 or len(inputs) < 2 * _CHUNK:
+    if jobs == 1 or not chunks or (len(inputs) < 2 * _CHUNK and meanwhile is None):
+        if meanwhile is not None:
+            meanwhile()
         _start_worker(memo)
         try:
             yield from zip(offsets, map(_read_chunk, chunks), strict=True)
         finally:
             gc.disable()
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(memo,)) as pool:
-        yield from zip(offsets, pool.map(_read_chunk, chunks), strict=True)
+    workers = min(jobs, len(chunks))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(memo,)) as pool:
+        done = pool.map(_read_chunk, chunks)
+        if meanwhile is not None:
+            meanwhile()
+        yield from zip(offsets, done, strict=True)
 
 
 def _start_worker(memo: dict) -> None:
@@ -626,7 +791,7 @@ def _close(
     if extraction is not None:
         messages = messages + extraction.messages
         record.family = extraction.family
-        record.document = str(document_iri(record.path))
+        record.document = str(_document_iri(record.path))
     record.messages = [asdict(m) for m in sorted(messages, key=lambda m: (m.line, m.level, m.code, m.text))]
     record.status = _status(messages)
     return record, extraction
@@ -651,23 +816,83 @@ def _flag_duplicates(records: list[FileRecord]) -> None:
             first[record.sha256] = record.path
 
 
-def _protect(privacy: Pseudonymiser, extractions: list[Extraction], records: list[FileRecord]) -> Protection:
+def _protect(
+    privacy: Pseudonymiser,
+    extractions: list[Extraction],
+    records: list[FileRecord],
+    cache: BuildCache | None = None,
+    origins: dict[int, tuple[str, str | None]] | None = None,
+) -> Protection:
     """Find personal values, pseudonymise names in file names and in the records' messages.
 
     Records keep the input path (the manifest names files as they are on
     disk); their document IRI follows the extraction's pseudonymised path.
+    With ``cache`` (and the display path and entry key of each extraction,
+    ``origins``), what the pseudonymiser reads of each form comes from the
+    cache for unchanged forms (see :func:`_privacy_inputs`).
     """
     originals = [doc.path for doc in extractions]
-    protection = privacy.protect(extractions)
+    facts, counts = _privacy_inputs(privacy, extractions, cache, origins)
+    protection = privacy.protect(extractions, facts, counts)
     renamed = {old: doc.path for old, doc in zip(originals, extractions, strict=True)}
     for record in records:
         path = renamed.get(record.path, record.path)
         if record.document:
-            record.document = str(document_iri(path))
+            record.document = str(_document_iri(path))
         for message in record.messages:
             known = protection.known.get(path, ())
             message["text"] = privacy.message(message["code"], message["text"], known, protection.names)
     return protection
+
+
+def _privacy_inputs(
+    privacy: Pseudonymiser,
+    docs: list[Extraction],
+    cache: BuildCache | None,
+    origins: dict[int, tuple[str, str | None]] | None,
+) -> tuple[list[FormFacts] | None, WordCounts | None]:
+    """Each form's privacy facts and the build's word counts: cached ones kept, new and changed forms read.
+
+    Returns ``(None, None)`` (``protect`` reads every form) without a usable
+    cache. Call it before ``protect`` renames the extractions.
+    """
+    if cache is None or origins is None or not (cache.enabled and privacy.enabled):
+        return None, None
+    keys = [origins[id(doc)][1] for doc in docs]
+    if None in keys:
+        return None, None
+    known, counts = cache.privacy_state() or ({}, None)
+    facts = []
+    for key, doc in zip(keys, docs, strict=True):
+        found = known.get(key)
+        facts.append(found if found is not None else privacy.form_facts(doc))
+    counts = _word_counts(counts, dict(zip(keys, docs, strict=True)), cache)
+    cache.remember_privacy(dict(zip(keys, facts, strict=True)), counts)
+    return facts, counts
+
+
+def _word_counts(counts: WordCounts | None, docs: dict[str, Extraction], cache: BuildCache) -> WordCounts:
+    """``counts`` of the last build made the counts of ``docs`` (by entry key), or counted anew.
+
+    The words of forms gone are taken back (their entries are read again
+    from the cache), those of new forms added. With more than half the forms
+    gone, or an entry gone missing, every form is counted again.
+    """
+    gone = sorted(counts.members - docs.keys()) if counts is not None else []
+    if counts is not None and len(gone) <= len(docs) // 2:
+        for key in gone:
+            found = cache.cached_form(key)
+            if found is None or found[1] is None:
+                counts = None
+                break
+            counts.remove(key, form_words(found[1]))
+    else:
+        counts = None
+    if counts is None:
+        counts = WordCounts()
+    for key in sorted(docs.keys() - counts.members):
+        counts.add(key, form_words(docs[key]))
+    return counts
 
 
 def _count_triples(entries: dict[str, GraphEntry], records: list[FileRecord]) -> None:
@@ -698,7 +923,7 @@ def _write_manifest(result: BuildResult, out_dir: Path) -> None:
             **_rounded(result.figures),
         },
         "changes": result.changes,
-        "files": [asdict(r) for r in result.records],
+        "files": [dict(vars(r)) for r in result.records],  # asdict's deep copy is not needed to write them
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     (out_dir / "manifest.json").write_text(text, encoding="utf-8")

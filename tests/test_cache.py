@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+import kg.build as build_module
 import kg.cache
 from kg.build import build
-from kg.cache import default_cache_dir
+from kg.cache import INSIGHT_FILES, default_cache_dir
+from kg.forms import parse_form
 from kg.graph import document_iri
+from kg.namespaces import ID
+from kg.privacy import Pseudonymiser, WordCounts, form_words
 from kg.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,3 +171,151 @@ def test_kg_build_names_the_changes(sources: Path, tmp_path: Path) -> None:
     assert f"1 removed ({DELETED})" in said
     assert "organisations: +1 (UNICEF)" in said
     assert "1 forms read and extracted" in said
+
+
+# -- the analytics, the HTML view and the report ------------------------------------
+
+
+def _reword_insight(sources: Path) -> None:
+    """Reword a key insight of the waste pickers' form: text no analysis reads."""
+    path = sources / EDITED
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("Households are willing to separate", "Households readily separate", 1)
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+
+
+def _stamps(out: Path) -> dict[str, int]:
+    return {name: (out / name).stat().st_mtime_ns for name in INSIGHT_FILES}
+
+
+def _same_insights(a: Path, b: Path) -> None:
+    for name in INSIGHT_FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_the_insights_are_kept_when_nothing_they_read_changed(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build([sources], out).figures["cache"]["insights"] == "made"
+    stamps = _stamps(out)
+    _reword_insight(sources)
+    result = build([sources], out)
+    assert result.figures["cache"]["insights"] == "kept"
+    assert result.figures["cache"]["graphs_made"] >= 1
+    assert _stamps(out) == stamps  # analysis.json, ecosystem.html and the report are not written again
+    cold = _cold(sources, tmp_path / "cold")
+    _same_outputs(cold, out)
+    _same_insights(cold, out)
+
+
+def test_a_new_partner_makes_the_insights_again(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([sources], out)
+    _add_partner(sources)
+    result = build([sources], out)
+    assert result.figures["cache"]["insights"] == "made"
+    cold = _cold(sources, tmp_path / "cold")
+    _same_outputs(cold, out)
+    _same_insights(cold, out)
+    assert "UNICEF" in (out / "analysis.json").read_text(encoding="utf-8")
+
+
+def test_an_insight_file_changed_since_the_last_build_is_written_again(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([sources], out)
+    (out / "report.md").write_text("edited by hand\n", encoding="utf-8")
+    _reword_insight(sources)
+    result = build([sources], out)
+    assert result.figures["cache"]["insights"] == "made"
+    _same_insights(_cold(sources, tmp_path / "cold"), out)
+
+
+def test_a_cache_without_the_analytics_graph_makes_the_insights_again(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([sources], out)
+    (default_cache_dir(out) / "insights.pkl").write_bytes(b"not a pickle")
+    _reword_insight(sources)
+    assert build([sources], out).figures["cache"]["insights"] == "made"
+    _same_outputs(_cold(sources, tmp_path / "cold"), out)
+
+
+def test_labels_of_nodes_no_readable_quad_links_are_left_out_of_what_the_analytics_read() -> None:
+    org, mention, doc = (f"<{ID}org/x-1>", f"<{ID}mention/a.md/0>", f"<{ID}doc/a.md>")
+    label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    document = "<https://w3id.org/portfolio-kg/ontology#document>"
+    partner = "<https://w3id.org/portfolio-kg/ontology#partner>"
+    answer = "<https://w3id.org/portfolio-kg/ontology#answer>"
+    graph = f"<{ID}graph/a>"
+    keys = sorted(
+        [
+            (org, label, '"X"', graph),
+            (mention, document, doc, graph),
+            (doc, answer, '"anything"', graph),
+        ]
+    )
+    digest, loose, linked = build_module._reads(keys)
+    assert [node for node, _ in loose] == [mention, org] and linked == ()
+    assert build_module._reads([(doc, answer, '"else"', graph)])[0] == digest  # pkg:answer is read by no query
+    renamed = sorted([(org, label, '"Y"', graph), (mention, document, doc, graph)])
+    assert build_module._reads(renamed)[0] == digest and build_module._reads(renamed)[1] != loose
+    partnership = f"<{ID}partnership/a.md/1>"
+    digest, loose, linked = build_module._reads(sorted(keys + [(partnership, partner, org, graph)]))
+    assert [node for node, _ in loose] == [mention] and linked == (org,)
+
+
+# -- the privacy pass -------------------------------------------------------------------
+
+
+def _doc(path: str, text: str) -> SimpleNamespace:
+    form = parse_form(text, path)
+    return SimpleNamespace(path=path, title=form.title, items=form.items)
+
+
+def _privacy_docs() -> list[SimpleNamespace]:
+    return [
+        _doc("amara_okonkwo-diallo.md", "# A\n\n> Prepared by (Name of the experimenter)\n\nAmara Okonkwo-Diallo\n"),
+        _doc("b.md", "# B\n\n> Name of the Innovator\n\nPractical Action\n\n> Key insights\n\nİstanbul met Amara\n"),
+        _doc(
+            "c.md",
+            "# C\n\n> Key insights\n\nAmara Okonkwo-Diallo and Practical Action took action; the action plan needs "
+            "action. See xhttp://example.org/amara and amara@example.org, Okonkwo-diallo.\n",
+        ),
+    ]
+
+
+def test_privacy_facts_and_word_counts_kept_form_by_form_give_the_same_protection() -> None:
+    privacy = Pseudonymiser("k")
+    expected_docs = _privacy_docs()
+    expected = privacy.protect(expected_docs)
+    assert expected.names == ("Amara Okonkwo-Diallo",)
+
+    docs = _privacy_docs()
+    facts = [privacy.form_facts(doc) for doc in docs]
+    counts = WordCounts()
+    for key, doc in zip("abc", docs):
+        counts.add(key, form_words(doc))
+    counts.add("gone", form_words(_doc("d.md", "# D\n\n> Key insights\n\namara amara amara okonkwo-diallo\n")))
+    assert privacy.protect(_privacy_docs(), facts, counts).names == ()  # "amara" a common word while d counts
+    counts.remove("gone", form_words(_doc("d.md", "# D\n\n> Key insights\n\namara amara amara okonkwo-diallo\n")))
+    assert counts.members == {"a", "b", "c"}
+    assert privacy.protect(docs, facts, pickle.loads(pickle.dumps(counts))) == expected
+    assert [doc.path for doc in docs] == [doc.path for doc in expected_docs]
+    assert docs[0].path != "amara_okonkwo-diallo.md"
+
+
+def test_a_name_made_common_by_an_edit_is_no_longer_hunted_after_a_rebuild(sources: Path, tmp_path: Path) -> None:
+    """The rebuild updates the capitalisation counts of the changed form only, and matches a cold build."""
+    out = tmp_path / "out"
+    path = sources / EDITED
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("## End", "Elif Demirtaş visited the pickers.\n## End", 1), encoding="utf-8")
+    build([sources], out)
+    assert (default_cache_dir(out) / "privacy.pkl").is_file()
+    assert "Demirtaş" not in (out / "graph.trig").read_text(encoding="utf-8")
+
+    common = "elif demirtaş, elif demirtaş and elif demirtaş visited the pickers. Elif Demirtaş"
+    path.write_text(original.replace("## End", f"{common}\n## End", 1), encoding="utf-8")
+    result = build([sources], out)
+    assert result.figures["cache"]["forms_extracted"] == 1
+    _same_outputs(_cold(sources, tmp_path / "cold"), out)
+    assert "Demirtaş" in (out / "graph.trig").read_text(encoding="utf-8")
