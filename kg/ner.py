@@ -20,6 +20,7 @@ model is missing.
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from dataclasses import dataclass
@@ -69,16 +70,52 @@ def find_organisations(texts: list[str], use_model: bool = True) -> list[list[Or
     nlp = _load_model() if unique else None
     if not use_model or unique and nlp is None:
         return [_merge(spans, text) for spans, text in zip(rule_spans, texts, strict=True)]
-    _count(texts, unique)
     clock = time.process_time()
-    for text, doc in zip(unique, nlp.pipe(unique, batch_size=64) if unique else (), strict=True):
-        _MEMO[text] = _NEW[text] = tuple((e.start_char, e.end_char) for e in doc.ents if e.label_ == "ORG")
+    reduced = [_capitalised_sentences(text) for text in unique]
+    _count(texts, unique, [short for short, _ in reduced])
+    docs = nlp.pipe([short for short, _ in reduced], batch_size=64) if unique else ()
+    for text, (_short, starts), doc in zip(unique, reduced, docs, strict=True):
+        _MEMO[text] = _NEW[text] = _original_offsets(doc, starts)
     NER_STATS["seconds"] += time.process_time() - clock
     return [
         _merge(rules + [s for s in _model_spans(text) if _plausible_ner(s.text) and not _is_person_context(text, s)],
                text)
         for rules, text in zip(rule_spans, texts, strict=True)
     ]
+
+
+def _capitalised_sentences(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The sentences of ``text`` that may name an organisation, joined, and where each starts in both texts.
+
+    spaCy reads only sentences with a capitalised word after their first or
+    an acronym first ("UNICEF supported..."): an entity in any other sentence
+    could only be its first word alone, which the extractor never keeps from
+    the model. This cuts the words spaCy reads by about a third.
+    """
+    kept: list[str] = []
+    starts: list[tuple[int, int]] = []
+    length = 0
+    for match in _SENTENCE_SPAN.finditer(text):
+        words = match.group(0).split()
+        if any(w[:1].isupper() for w in words[1:]) or _ACRONYM_WORD.match(words[0]):
+            starts.append((length, match.start()))
+            kept.append(match.group(0))
+            length += len(match.group(0)) + 1
+    return " ".join(kept), starts
+
+
+def _original_offsets(doc, starts: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """The ORG entities of a reduced text, at their offsets in the original (none across two sentences)."""
+    spans = []
+    for entity in doc.ents:
+        if entity.label_ != "ORG":
+            continue
+        index = bisect.bisect_right([short for short, _ in starts], entity.start_char) - 1
+        short, original = starts[index]
+        following = starts[index + 1][0] if index + 1 < len(starts) else None
+        if following is None or entity.end_char < following:
+            spans.append((entity.start_char - short + original, entity.end_char - short + original))
+    return tuple(spans)
 
 
 def use_memo(memo: dict[str, tuple[tuple[int, int], ...]]) -> None:
@@ -139,10 +176,12 @@ def model_status() -> str:
 
 _MODEL_PROBLEM = [""]
 
+_SENTENCE_SPAN = re.compile(r"\S.*?(?:[.!?](?=\s)|$)", re.S)
+_ACRONYM_WORD = re.compile(r"[A-Z][A-Z0-9&-]+\b")
 _MEMO: dict[str, tuple[tuple[int, int], ...]] = {}
 _NEW: dict[str, tuple[tuple[int, int], ...]] = {}
 
-NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
+NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_asked": 0, "words_run": 0, "seconds": 0.0}
 """Counters of :func:`find_organisations` in this process (see :func:`ner_stats`)."""
 
 _KEYWORDS = (
@@ -205,11 +244,12 @@ def _model_spans(text: str) -> list[OrgSpan]:
     return [_strip_article(text[start:end], start) for start, end in _MEMO[text]]
 
 
-def _count(texts: list[str], unique: list[str]) -> None:
+def _count(texts: list[str], unique: list[str], read: list[str]) -> None:
     NER_STATS["calls"] += 1
     NER_STATS["texts"] += len(texts)
     NER_STATS["texts_run"] += len(unique)
-    NER_STATS["words_run"] += sum(len(text.split()) for text in unique)
+    NER_STATS["words_asked"] += sum(len(text.split()) for text in unique)
+    NER_STATS["words_run"] += sum(len(text.split()) for text in read)
 
 
 def _rule_spans(text: str) -> list[OrgSpan]:

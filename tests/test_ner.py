@@ -200,3 +200,35 @@ def test_a_ministry_named_with_commas_is_one_span_unless_the_list_names_others(t
         assert found[0] == expected
     else:
         assert found == expected
+
+
+def test_spacy_reads_only_sentences_that_may_name_an_organisation(monkeypatch):
+    """A blank pipeline with an entity ruler stands in for the model: it sees the reduced text,
+    and its entities come back at their offsets in the original text."""
+    import spacy
+
+    from kg import ner
+
+    seen = []
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(
+        [{"label": "ORG", "pattern": "Kijani Trust"}, {"label": "ORG", "pattern": "Nuru"}]
+    )
+    original_pipe = nlp.pipe
+
+    def pipe(texts, **kwargs):
+        texts = list(texts)
+        seen.extend(texts)
+        return original_pipe(texts, **kwargs)
+
+    monkeypatch.setattr(nlp, "pipe", pipe)
+    monkeypatch.setattr(ner, "_load_model", lambda: nlp)
+    ner.use_memo({})
+    text = "we met many groups. nuru was there. Then the Kijani Trust joined us. it went well."
+    spans = ner._MEMO.get(text)
+    assert spans is None
+    ner.find_organisations([text])
+    assert seen == ["Then the Kijani Trust joined us."]
+    start = text.index("Kijani Trust")
+    assert ner._MEMO[text] == ((start, start + len("Kijani Trust")),)
+    ner.use_memo({})
