@@ -283,7 +283,8 @@ _NOT_A_NAME = re.compile(
     r"he|she|through|also|during|after|before|since|thanks|all|both|each|many|some|nous|nos|ils|elles|nosotros|a|an|"
     r"the partners|regarding|concerning|including|such as|as well as|for (?:our|the|this|instance|example)|"
     r"in (?:our|the|this|addition)|with|within|via|"
-    r"(?:on|in|at|for|from|by|to) (?:several|some|many|most|all|each|our|the|this|these|those|a|an))\b"
+    r"(?:on|in|at|for|from|by|to) (?:several|some|many|most|all|each|our|the|this|these|those|a|an)|"
+    r"furthermore|moreover|however|additionally|besides|therefore|finally|firstly|secondly|lastly|meanwhile)\b"
 )
 _DANGLING = re.compile(r"\s(?:of|for|and|the|de|del|des|du|la|las|los|le|les|y|et|en|&)$", re.I)
 _SECTOR_WORDS = (
@@ -297,6 +298,7 @@ _GENERIC = {
     "donors", "media", "experts", "students", "public sector", "undp", "innovators", "ngo", "ngos",
     "undp co", "undp country office", "country office", "the government", "local authorities", "private sector actors",
     "academic institutions", "civil society organizations", "civil society organisations", "cso", "csos",
+    "municipality", "ministry", "university", "the municipality", "the ministry", "city council", "local council",
 }
 _KEYWORD_WORDS = (
     r"ministry|agency|university|municipality|foundation|association|company|department|institute|organi[sz]ation|"

@@ -1104,7 +1104,7 @@ def test_corpus_2021_civil_society_bullets(corpus_form):
 @pytest.mark.parametrize(
     "text",
     ["Technical collaboration", "The Ministry of", "On several of the Dream Labs", "Regarding the #Heat initiative",
-     "Chief HEAT officer of Athens", "University Professors"],
+     "Chief HEAT officer of Athens", "University Professors", "Furthermore", "Municipality", "The Ministry"],
 )
 def test_phrases_cut_names_and_people_are_not_names(text):
     assert parse_partner_lines(lines(text)) == []
