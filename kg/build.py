@@ -659,7 +659,7 @@ def _read_all(
             "texts": work.asked,
             "texts_read": len(work.additions),
             "words_in_texts_read": sum(len(text.split()) for text in work.additions),
-            "words_read": work.words_read,
+            "words_read": sum(ner.words_read(text) for text in work.additions),
             "model_missing": work.missing,
         },
     }
@@ -675,7 +675,6 @@ class _Extracted:
         self.done = 0
         self.cpu = {"read_parse": 0.0, "extract": 0.0, "ner": 0.0}
         self.asked = 0
-        self.words_read = 0
         self.missing = 0
         self.additions: dict = {}
         self.fresh: list[tuple[int, bytes]] = []
@@ -689,7 +688,6 @@ class _Extracted:
             for key in self.cpu:
                 self.cpu[key] += figure["cpu_seconds"][key]
             self.asked += figure["ner"]["texts"]
-            self.words_read += figure["ner"]["words_run"]
             self.missing = max(self.missing, figure["ner"]["model_missing"])
             self.additions.update(added)
             self.done += len(pairs)

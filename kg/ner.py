@@ -38,6 +38,7 @@ __all__ = [
     "use_memo",
     "memo_additions",
     "looks_like_organisation",
+    "words_read",
     "MODEL_NAME",
 ]
 
@@ -82,6 +83,11 @@ def find_organisations(texts: list[str], use_model: bool = True) -> list[list[Or
                text)
         for rules, text in zip(rule_spans, texts, strict=True)
     ]
+
+
+def words_read(text: str) -> int:
+    """How many words of ``text`` spaCy reads (see :func:`_capitalised_sentences`)."""
+    return len(_capitalised_sentences(text)[0].split())
 
 
 def _capitalised_sentences(text: str) -> tuple[str, list[tuple[int, int]]]:
