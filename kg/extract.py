@@ -22,6 +22,7 @@ from kg.partners import (
     PartnerName,
     in_two_scripts,
     is_acronym,
+    is_cut_short,
     is_no_partner,
     looks_like_name,
     parse_action_header,
@@ -192,14 +193,13 @@ _PERSON_ROLE = re.compile(
 _LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)(?:\s+[-–—:]|(?<=[^\W\d]{2})[-–—])\s")
 _LEADING_CLAUSE = re.compile(
     r"^\s*((?:[^\W_a-zß-ÿ]|[\"«“„‘])[^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|"
-    r"quien|quienes|donde|they|we|They|We|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
+    r"quien|quienes|donde|(?i:they|we)|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
     r"worked|to help)\b"
 )
 _STATED_ROLE = re.compile(
     r"^[^.]{0,20}?\b(?:was|is|were|are|acted as|served as|as)\s+(?:our|the|a|an)\s+((?:[a-z]+\s+){1,3}partner)\b"
 )
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
-_DANGLING_END = re.compile(r"\s(?:of|for|and|the|de|del|des|du|la|las|los|y|et|&)$", re.I)
 _SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[^\W\d_a-zß-ÿ]|[\"«“„‘])")  # before a capital (any script) or a quote
 _LABEL_PREFIX = re.compile(r"^(?:in process|in progress|ongoing|planned|potential|en cours|en proceso)\s*:\s*", re.I)
 _MENTION_Q = re.compile(
@@ -483,7 +483,7 @@ def _joined_lines(item: Item) -> list[AnswerLine]:
     joined: list[AnswerLine] = []
     for line in item.content_lines():
         last = joined[-1] if joined else None
-        if last and last.kind == line.kind == "text" and _DANGLING_END.search(last.text):
+        if last and last.kind == line.kind == "text" and is_cut_short(last.text):
             joined[-1] = AnswerLine("text", f"{last.text} {line.text}", last.line)
         else:
             joined.append(line)

@@ -113,12 +113,13 @@ def _capitalised_sentences(text: str) -> tuple[str, list[tuple[int, int]]]:
 def _original_offsets(doc, starts: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     """The ORG entities of a reduced text, at their offsets in the original (none across two sentences)."""
     spans = []
+    shorts = [short for short, _ in starts]
     for entity in doc.ents:
         if entity.label_ != "ORG":
             continue
-        index = bisect.bisect_right([short for short, _ in starts], entity.start_char) - 1
+        index = bisect.bisect_right(shorts, entity.start_char) - 1
         short, original = starts[index]
-        following = starts[index + 1][0] if index + 1 < len(starts) else None
+        following = shorts[index + 1] if index + 1 < len(shorts) else None
         if following is None or entity.end_char < following:
             spans.append((entity.start_char - short + original, entity.end_char - short + original))
     return tuple(spans)
@@ -187,7 +188,7 @@ _ACRONYM_WORD = re.compile(r"[A-Z][A-Z0-9&-]+\b")
 _MEMO: dict[str, tuple[tuple[int, int], ...]] = {}
 _NEW: dict[str, tuple[tuple[int, int], ...]] = {}
 
-NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_asked": 0, "words_run": 0, "seconds": 0.0}
+NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
 """Counters of :func:`find_organisations` in this process (see :func:`ner_stats`)."""
 
 _KEYWORDS = (
@@ -254,7 +255,6 @@ def _count(texts: list[str], unique: list[str], read: list[str]) -> None:
     NER_STATS["calls"] += 1
     NER_STATS["texts"] += len(texts)
     NER_STATS["texts_run"] += len(unique)
-    NER_STATS["words_asked"] += sum(len(text.split()) for text in unique)
     NER_STATS["words_run"] += sum(len(text.split()) for text in read)
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "parse_action_header",
     "looks_like_name",
     "is_no_partner",
+    "is_cut_short",
     "split_conjunction",
     "split_heads",
     "is_self",
@@ -123,12 +124,17 @@ def is_no_partner(text: str) -> bool:
     return not compact or compact in _NO_PARTNER_COMPACT or bool(_NO_PARTNER.match(folded))
 
 
+def is_cut_short(text: str) -> bool:
+    """True when ``text`` breaks off after a connector ("The Ministry of"): the rest of the name is elsewhere."""
+    return _DANGLING.search(text) is not None
+
+
 def looks_like_name(text: str) -> bool:
     """True when ``text`` reads as an organisation's name, not prose or a label."""
     words = text.split()
     if not words or len(words) > 14 or len(text) > 140 or len(text) < 2:
         return False
-    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)) or is_no_partner(text) or _DANGLING.search(text):
+    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)) or is_no_partner(text) or is_cut_short(text):
         return False  # a question, a label, a sentence opener or a name cut short ("The Ministry of")
     if not (starts_like_name(text) or _LOWER_START_OK.match(text)):
         return False
@@ -259,11 +265,11 @@ _KIND_WORDS = {
     "fondation", "association", "asociacion", "company", "companie", "startup", "start-up", "initiative", "cooperative",
     "fund", "network", "firm", "enterprise", "collective", "movement",
 }
-_NOT_ORG_WORD = re.compile(
-    r"\b(?:project|projects|proyecto|projet|programme|program|campaign|campaña|campagne|challenge|competition|"
-    r"forum|conference|summit|workshop|event|festival|fair|hackathon|meeting|webinar|course|call)\b",
-    re.I,
+_EVENT_WORDS = (  # what a name ends with when it names a project or an event, not an organisation
+    r"project|projects|proyecto|projet|campaign|campaña|campagne|challenge|forum|conference|"
+    r"summit|workshop|event|festival|fair|hackathon|meeting|webinar"
 )
+_NOT_ORG_WORD = re.compile(rf"\b(?:{_EVENT_WORDS}|programme|program|competition|course|call)\b", re.I)
 _LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
 _CONNECTORS = {
     "of", "and", "for", "the", "in", "on", "at", "to", "de", "del", "la", "las", "los", "el", "y", "e", "et",
@@ -308,11 +314,7 @@ _KEYWORD_WORD = re.compile(rf"(?:{_KEYWORD_WORDS})s?")
 _LABELLED_LIST = re.compile(r"^(.*?)\s*[\[(]([^\])]*[;,][^\])]*)[\])]\s*$")
 _SLASH = r"\s+/\s+"
 _AND_THE = r"\s+(?:and|y|et)\s+(?:the|la|el|le|les|los|las)\s+(?=[A-ZÀ-Ý])"
-_NOT_ORG_TAIL = re.compile(
-    r"\b(?:project|projects|proyecto|projet|campaign|campaña|campagne|challenge|forum|conference|"
-    r"summit|workshop|event|festival|fair|hackathon|meeting|webinar)$",
-    re.I,
-)
+_NOT_ORG_TAIL = re.compile(rf"\b(?:{_EVENT_WORDS})$", re.I)
 _INLINE_LABEL = re.compile(
     r"(?:^|\s)(?:NGOs?|CSOs?|INGOs?|Government|Gov't|Private sector|Academia|Academic|UN|Civil society|Donors?)\s*:\s+"
 )
