@@ -17,7 +17,6 @@ import gc
 import hashlib
 import json
 import os
-import pickle
 import time
 import traceback
 from collections import Counter
@@ -29,18 +28,19 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import URIRef
 
 from kg import __version__, analyse, ner, report
 from kg.analyse import ANALYTICS_GRAPH, Analysis, analyse_build, analytics_quads, write_analysis
-from kg.cache import BuildCache, GraphEntry, changes, file_sha256, insights_version
+from kg.cache import BuildCache, GraphEntry, changes, form_entry, insights_version
 from kg.errors import InputError
 from kg.extract import Extraction, extract, extract_many
 from kg.forms import Form, Message, read_form
-from kg.graph import REFERENCE_GRAPH, GraphPart, document_iri, document_parts, reference_part
+from kg.graph import REFERENCE_GRAPH, GraphPart, document_iri, document_parts, reference_inputs, reference_part
 from kg.namespaces import ID
 from kg.privacy import FormFacts, Protection, Pseudonymiser, WordCounts, form_words
-from kg.resolve import Resolution, resolve
+from kg.resolve import Resolution, resolution_inputs, resolve_inputs
 from kg.store import (
     Fragment,
     FragmentError,
@@ -171,10 +171,10 @@ def _build(
 ) -> BuildResult:
     """The stages of :func:`build`, which pauses the garbage collector around it."""
     store = BuildCache(out_dir, _settings(privacy), enabled=cache, root=cache_dir)
-    hashes = [file_sha256(path) for path, _ in inputs]
+    hashes, stats = zip(*(store.input_sha256(path, shown) for path, shown in inputs), strict=True)
     timings["hash"] = time.perf_counter() - start
     if store.outputs_untouched() and _same_inputs(store.previous, inputs, hashes):
-        return _unchanged(store, out_dir, timings, start)
+        return _unchanged(store, out_dir, timings, start, dict(zip((shown for _, shown in inputs), stats)))
     records, extractions, origins, figures = _read_all(inputs, hashes, jobs, progress, store)
     timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
     _flag_duplicates(records)
@@ -182,11 +182,11 @@ def _build(
     timings["read_extract"] = time.perf_counter() - start - timings["hash"]
 
     mark = time.perf_counter()
-    resolution = resolve(extractions)
+    resolution, resolution_key = _resolution(extractions, store)
     timings["resolve"] = time.perf_counter() - mark
 
     store.forget()
-    outputs = _Outputs(out_dir, store, origins, extractions, resolution, privacy, protection)
+    outputs = _Outputs(out_dir, store, origins, extractions, (resolution, resolution_key), privacy, protection)
     n_triples = outputs.write(timings)
     _count_triples(outputs.entries, records)
     mark = time.perf_counter()
@@ -194,14 +194,16 @@ def _build(
         _write_insights(outputs.analysis, out_dir)
         store.remember_insights(outputs.insights, outputs.analytics)
     timings["html_report"] = time.perf_counter() - mark
-    index = outputs.index(records, hashes)
+    index = outputs.index(records, hashes, stats)
     figures["cache"] = {
+        "files_hashed": store.hashed,
         "forms_extracted": store.extracted,
         "forms_reused": store.reused,
         "graphs_made": store.graphs_made,
         "graphs_reused": store.graphs_reused,
         "store": outputs.store_mode,
         "insights": "made" if outputs.analysis is not None else "kept",
+        **{step.replace("-", "_"): done for step, done in sorted(store.steps.items())},
     }
     result = BuildResult(
         out_dir,
@@ -237,7 +239,7 @@ class _Outputs:
         cache: BuildCache,
         origins: dict[int, tuple[str, str | None]],
         extractions: list[Extraction],
-        resolution: Resolution,
+        resolution: tuple[Resolution, str],
         privacy: Pseudonymiser,
         protection: Protection,
     ) -> None:
@@ -245,7 +247,7 @@ class _Outputs:
         self.cache = cache
         self.origins = origins
         self.docs = sorted(extractions, key=lambda d: d.path)
-        self.resolution = resolution
+        self.resolution, self.resolution_key = resolution
         self.privacy = privacy
         self.protection = protection
         self.known = {_document_iri(path): values for path, values in protection.known.items()}
@@ -256,7 +258,9 @@ class _Outputs:
         self.analysis: Analysis | None = None
         self.analytics: list = []
         self.insights = ""
-        self.reference: GraphPart | None = None
+        self.reference_keys: list[tuple[str, str, str, str]] = []
+        self.organisations: dict[str, str] = {}
+        self._reference: GraphPart | None = None
 
     def write(self, timings: dict[str, float]) -> int:
         """Make the graphs, write the store, analyse, serialise; return the number of triples."""
@@ -266,8 +270,8 @@ class _Outputs:
         writer = StoreWriter(self.out_dir) if self.store_mode == "full" else None
         batches = _Batches(writer)
         made = self._make(todo, batches)
-        self.reference = reference_part(self.docs, self.resolution, self.privacy, self.protection.names)
-        reference = _nquads(self.reference.keys)
+        self._make_reference()
+        reference = _nquads(self.reference_keys)
         timings["graph"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -307,11 +311,33 @@ class _Outputs:
             fragments.append(self._shared(reference, analytics))
             n_triples = write_fragments(fragments, self.out_dir, analytics)
         except FragmentError:
-            parts = list(self._parts(self.docs)) + [self.reference]
+            parts = list(self._parts(self.docs)) + [self._reference_part()]
             quads = sorted((q for part in parts for q in part.quads), key=str)
             n_triples = write_graph_files(quads + analytics, self.out_dir)
         timings["serialise"] = time.perf_counter() - mark
         return n_triples
+
+    def _make_reference(self) -> None:
+        """Make the reference graph's quads (as keys) and organisations, or keep the last build's.
+
+        They are kept while all the reference graph reads is unchanged (see
+        :meth:`BuildCache.cached_step`); its quads are then parsed only if
+        asked for (:meth:`_reference_part`).
+        """
+        inputs = repr(reference_inputs(self.docs))
+        key = _digest("\n".join([self.resolution_key, self.names_digest, inputs]))
+        found = self.cache.cached_step("reference-part", key)
+        if found is not None:
+            self.reference_keys, self.organisations = found
+            return
+        self._reference = reference_part(self.docs, self.resolution, self.privacy, self.protection.names)
+        self.reference_keys, self.organisations = self._reference.keys, _organisations(self._reference)
+        self.cache.remember_step("reference-part", key, (self.reference_keys, self.organisations))
+
+    def _reference_part(self) -> GraphPart:
+        if self._reference is None:
+            self._reference = GraphPart(str(REFERENCE_GRAPH), _parsed_quads(self.reference_keys), self.reference_keys)
+        return self._reference
 
     def _shared(self, reference: list[str], analytics: list) -> Fragment:
         """The reference and analytics graphs' fragment (:func:`_shared_fragment`), cached while they are unchanged.
@@ -320,17 +346,17 @@ class _Outputs:
         N-Quads and the insights key (:meth:`_insights_key`) key it.
         """
         key = _digest("".join(reference) + self.insights)
-        found = self.cache.cached_shared(key)
+        found = self.cache.cached_step("shared", key)
         if found is None:
-            found = _shared_fragment(self.reference, analytics)
-            self.cache.remember_shared(key, found)
+            found = _shared_fragment(self._reference_part(), analytics)
+            self.cache.remember_step("shared", key, found)
         return found
 
-    def index(self, records: list[FileRecord], hashes: list[str | None]) -> dict:
+    def index(self, records: list[FileRecord], hashes: tuple[str | None, ...], stats: tuple[list[int], ...]) -> dict:
         """What the cache index keeps of this build: entries per input file, store, organisations, partnerships."""
         forms = {
-            record.path: {"sha256": sha, "entry": self.cache.form_key(record.path, sha), "graph_key": None}
-            for record, sha in zip(records, hashes, strict=True)
+            record.path: {"sha256": sha, "stat": stat, "entry": self.cache.form_key(record.path, sha), "graph_key": None}
+            for record, sha, stat in zip(records, hashes, stats, strict=True)
         }
         shown = {str(_document_iri(doc.path)): self.origins[id(doc)][0] for doc in self.docs}
         for doc in self.docs:
@@ -341,7 +367,7 @@ class _Outputs:
         return {
             "forms": forms,
             "store": {entry.graph: self.keys[iri] for iri, entry in self.entries.items()},
-            "organisations": _organisations(self.reference),
+            "organisations": self.organisations,
             "partnerships": [list(pair) for pair in pairs],
             "insights": self.insights,
         }
@@ -393,7 +419,7 @@ class _Outputs:
         libraries come in through :func:`kg.cache.insights_version`.
         """
         graphs = sorted((entry.graph, entry.reads) for entry in self.entries.values())
-        graphs.append((str(REFERENCE_GRAPH), _reads(self.reference.keys)))
+        graphs.append((str(REFERENCE_GRAPH), _reads(self.reference_keys)))
         linked = {node for _graph, reads in graphs for node in reads[2]}
         lines = [insights_version()]
         for graph, (digest, loose, _nodes) in graphs:
@@ -446,6 +472,26 @@ class _Batches:
 def _nquads(keys: list[tuple[str, str, str, str]]) -> list[str]:
     """N-Quads lines of quads given by their terms' ``str`` (N-Triples syntax)."""
     return [f"{s} {p} {o} {g} .\n" for s, p, o, g in keys]
+
+
+def _parsed_quads(keys: list[tuple[str, str, str, str]]) -> list[ox.Quad]:
+    """The quads whose terms' ``str`` are ``keys``, in their order."""
+    return list(ox.parse("".join(_nquads(keys)).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+
+
+def _resolution(extractions: list[Extraction], cache: BuildCache) -> tuple[Resolution, str]:
+    """The organisations of ``extractions`` and the digest of what resolution read of them.
+
+    The last build's resolution is kept when that digest is unchanged (an
+    edit that names no new partner or mention, in no other country).
+    """
+    inputs = resolution_inputs(extractions)
+    key = _digest(repr(inputs))
+    resolution = cache.cached_step("resolution", key)
+    if resolution is None:
+        resolution = resolve_inputs(inputs)
+        cache.remember_step("resolution", key, resolution)
+    return resolution, key
 
 
 @lru_cache(maxsize=1 << 16)
@@ -522,7 +568,7 @@ def _settings(privacy: Pseudonymiser) -> str:
     return f"{privacy.enabled}:{privacy.person('portfolio-kg cache settings')}"
 
 
-def _same_inputs(previous: dict | None, inputs: list[tuple[Path, str]], hashes: list[str | None]) -> bool:
+def _same_inputs(previous: dict | None, inputs: list[tuple[Path, str]], hashes: tuple[str | None, ...]) -> bool:
     if previous is None or None in hashes:
         return False
     forms = previous.get("forms", {})
@@ -531,12 +577,25 @@ def _same_inputs(previous: dict | None, inputs: list[tuple[Path, str]], hashes: 
     )
 
 
-def _unchanged(cache: BuildCache, out_dir: Path, timings: dict[str, float], start: float) -> BuildResult:
-    """Nothing changed since the last build: keep its outputs, rewrite the manifest (times, changes)."""
+def _unchanged(
+    cache: BuildCache, out_dir: Path, timings: dict[str, float], start: float, stats: dict[str, list[int]]
+) -> BuildResult:
+    """Nothing changed since the last build: keep its outputs, rewrite the manifest (times, changes).
+
+    Files touched but not changed get their new size and time (``stats``) in the index.
+    """
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     records = [FileRecord(**entry) for entry in manifest["files"]]
     summary = manifest["summary"]
-    figures = {"cache": {"forms_extracted": 0, "forms_reused": len(records), "store": "kept", "outputs": "kept"}}
+    figures = {
+        "cache": {
+            "files_hashed": cache.hashed,
+            "forms_extracted": 0,
+            "forms_reused": len(records),
+            "store": "kept",
+            "outputs": "kept",
+        }
+    }
     result = BuildResult(
         out_dir,
         records,
@@ -549,6 +608,8 @@ def _unchanged(cache: BuildCache, out_dir: Path, timings: dict[str, float], star
     )
     timings["total"] = time.perf_counter() - start
     _write_manifest(result, out_dir)
+    for shown, entry in cache.previous["forms"].items():
+        entry["stat"] = stats[shown]
     kept = ("forms", "store", "organisations", "partnerships", "insights")
     cache.save({key: cache.previous[key] for key in kept if key in cache.previous})
     return result
@@ -581,13 +642,17 @@ def _write_insights(analysis: Analysis, out_dir: Path) -> None:
 
 
 def _walk(source: Path) -> Iterator[tuple[Path, str]]:
+    """Form files under ``source`` (symbolic links to folders not followed) with their path relative to it."""
     if source.is_file():
         yield source, source.name
         return
-    for path in sorted(source.rglob("*")):
-        # A file named just ".md" has no suffix in pathlib's eyes, yet it is a form (the archive has one).
-        if (path.suffix.lower() in FORM_SUFFIXES or path.name.lower() in FORM_SUFFIXES) and path.is_file():
-            yield path, path.relative_to(source).as_posix()
+    for root, folders, files in os.walk(source):
+        folders.sort()
+        relative = Path(root).relative_to(source).as_posix()
+        for name in sorted(files):
+            # A file named just ".md" is a form too (the archive has one): compare the ending, not the suffix.
+            if name.lower().endswith(FORM_SUFFIXES) and os.path.isfile(path := os.path.join(root, name)):
+                yield Path(path), name if relative == "." else f"{relative}/{name}"
 
 
 def _read_all(
@@ -684,7 +749,7 @@ class _Extracted:
         for chunk, (pairs, figure, added) in chunks:
             for index, pair in zip(indices[chunk : chunk + len(pairs)], pairs, strict=True):
                 self.results[index] = pair
-                self.fresh.append((index, pickle.dumps((asdict(pair[0]), pair[1]), protocol=pickle.HIGHEST_PROTOCOL)))
+                self.fresh.append((index, form_entry(asdict(pair[0]), pair[1])))
             for key in self.cpu:
                 self.cpu[key] += figure["cpu_seconds"][key]
             self.asked += figure["ner"]["texts"]
@@ -923,9 +988,11 @@ def _write_manifest(result: BuildResult, out_dir: Path) -> None:
             **_rounded(result.figures),
         },
         "changes": result.changes,
-        "files": [dict(vars(r)) for r in result.records],  # asdict's deep copy is not needed to write them
     }
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    head = json.dumps(manifest, indent=2, ensure_ascii=False)  # ends with "\n}"
+    # One line per file: quicker to write (json's C encoder) and to grep. asdict's deep copy is not needed.
+    files = ",\n".join("    " + json.dumps(vars(r), ensure_ascii=False) for r in result.records)
+    text = head[:-2] + ',\n  "files": [\n' + files + "\n  ]\n}\n"
     (out_dir / "manifest.json").write_text(text, encoding="utf-8")
 
 

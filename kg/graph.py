@@ -39,6 +39,7 @@ __all__ = [
     "named_graphs",
     "document_parts",
     "reference_part",
+    "reference_inputs",
     "concept_key",
 ]
 
@@ -204,9 +205,30 @@ def _document_triples(
     yield from _items(iri, doc, privacy, lit)
 
 
+def reference_inputs(extractions: list[Extraction]) -> list[tuple]:
+    """All that the reference graph reads of ``extractions`` (besides the resolution), form by form.
+
+    Each form gives its countries as ``(ISO3, label)`` and the labels of its
+    methods, data sources, themes and handover outcomes. A build keeps the
+    last reference graph while the digest of these (and of the resolution
+    and the names pseudonymised) is unchanged.
+    """
+    return [
+        (
+            tuple((country.iso3, country.label) for country in doc.countries if country.iso3),
+            *(
+                tuple(label for label, _line in values)
+                for values in (doc.methods, doc.datasources, doc.themes, doc.handover)
+            ),
+        )
+        for doc in extractions
+    ]
+
+
 def _reference_triples(extractions: list[Extraction], resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
-    yield from _countries(extractions, lit)
-    yield from _concepts(extractions, lit)
+    inputs = reference_inputs(extractions)
+    yield from _countries(inputs, lit)
+    yield from _concepts(inputs, lit)
     yield from _sectors(lit)
     yield from _organisations(resolution, lit)
 
@@ -349,12 +371,11 @@ def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFac
             yield node, PKG.link, lit(privacy.text(url), datatype=XSD.anyURI)
 
 
-def _countries(extractions: list[Extraction], lit: LiteralFactory) -> Iterator[Triple]:
+def _countries(inputs: list[tuple], lit: LiteralFactory) -> Iterator[Triple]:
     seen: dict[str, str] = {}
-    for doc in extractions:
-        for country in doc.countries:
-            if country.iso3:
-                seen.setdefault(country.iso3, country.label)
+    for countries, *_concepts in inputs:
+        for iso3, label in countries:
+            seen.setdefault(iso3, label)
     for iso3 in sorted(seen):
         node = mint("country", iso3)
         yield node, RDF.type, PKG.Country
@@ -362,16 +383,11 @@ def _countries(extractions: list[Extraction], lit: LiteralFactory) -> Iterator[T
         yield node, RDFS.label, lit(seen[iso3], lang="en")
 
 
-def _concepts(extractions: list[Extraction], lit: LiteralFactory) -> Iterator[Triple]:
+def _concepts(inputs: list[tuple], lit: LiteralFactory) -> Iterator[Triple]:
     labels: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for doc in extractions:
-        for kind, values in (
-            ("method", doc.methods),
-            ("datasource", doc.datasources),
-            ("theme", doc.themes),
-            ("handover", doc.handover),
-        ):
-            for label, _line in values:
+    for _countries, *concepts in inputs:
+        for kind, values in zip(("method", "datasource", "theme", "handover"), concepts, strict=True):
+            for label in values:
                 labels[(kind, concept_key(label))][label] += 1
     for (kind, key), counter in sorted(labels.items()):
         node = mint(kind, key)

@@ -56,6 +56,8 @@ __all__ = [
     "Resolution",
     "GazetteerEntry",
     "resolve",
+    "resolution_inputs",
+    "resolve_inputs",
     "normalise_name",
     "gazetteer",
     "FUZZY_THRESHOLD",
@@ -107,7 +109,31 @@ class Resolution:
 
 def resolve(extractions: list[Extraction]) -> Resolution:
     """Resolve every partner and mention of ``extractions`` to organisations."""
-    names = _collect_names(sorted(extractions, key=lambda d: d.path))
+    return resolve_inputs(resolution_inputs(extractions))
+
+
+def resolution_inputs(extractions: list[Extraction]) -> list[tuple]:
+    """All that resolution reads of ``extractions``, form by form in path order.
+
+    Each form gives ``(path, country, partners, mentions)``: partners as
+    ``(name, acronym, sector)``, mentions as ``(name, acronym)``. Equal
+    inputs resolve alike (with the same code and ontology data), so a build
+    keeps the last resolution while the digest of these is unchanged.
+    """
+    return [
+        (
+            doc.path,
+            doc.country,
+            tuple((fact.name, fact.acronym, fact.sector) for fact in doc.partnerships),
+            tuple((mention.name, mention.acronym) for mention in doc.mentions),
+        )
+        for doc in sorted(extractions, key=lambda d: d.path)
+    ]
+
+
+def resolve_inputs(inputs: list[tuple]) -> Resolution:
+    """Resolve the partners and mentions that :func:`resolution_inputs` gave."""
+    names = _collect_names(inputs)
     decisions = _decisions()
     clusters = _Clusters(names, forbidden=[(normalise_name(a), normalise_name(b)) for d, a, b, _ in decisions if d == "not-same"])
     clusters.link_gazetteer()
@@ -150,13 +176,13 @@ class _Name:
     country: str
 
 
-def _collect_names(extractions: list[Extraction]) -> list[_Name]:
+def _collect_names(inputs: list[tuple]) -> list[_Name]:
     names = []
-    for doc in extractions:
-        for index, fact in enumerate(doc.partnerships):
-            names.append(_name(fact.name, fact.acronym, fact.sector, doc.country, doc.path, index, False))
-        for index, mention in enumerate(doc.mentions):
-            names.append(_name(mention.name, mention.acronym, "unknown", doc.country, doc.path, index, True))
+    for path, country, partners, mentions in inputs:
+        for index, (name, acronym, sector) in enumerate(partners):
+            names.append(_name(name, acronym, sector, country, path, index, False))
+        for index, (name, acronym) in enumerate(mentions):
+            names.append(_name(name, acronym, "unknown", country, path, index, True))
     return names
 
 

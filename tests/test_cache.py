@@ -8,6 +8,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,11 +30,16 @@ EDITED = "informal_waste_pickers___closing_form.md"
 DELETED = "coastal_resilience_portfolio___closing_form.md"
 
 
+HOUR_AGO = time.time_ns() - 3600 * 10**9
+
+
 @pytest.fixture()
 def sources(tmp_path: Path, examples_dir: Path) -> Path:
-    """A private copy of the example forms, free to edit."""
+    """A private copy of the example forms, free to edit, last changed an hour ago (as an archive's forms were)."""
     folder = tmp_path / "forms"
     shutil.copytree(examples_dir, folder)
+    for path in folder.iterdir():
+        os.utime(path, ns=(HOUR_AGO, HOUR_AGO))
     return folder
 
 
@@ -73,7 +79,13 @@ def test_a_cached_rebuild_writes_the_same_bytes_as_a_cold_build(sources: Path, t
     # Nothing changed: the outputs are kept as they are, only the manifest is rewritten.
     stamp = (out / "graph.trig").stat().st_mtime_ns
     kept = build([sources], out)
-    assert kept.figures["cache"] == {"forms_extracted": 0, "forms_reused": 6, "store": "kept", "outputs": "kept"}
+    assert kept.figures["cache"] == {
+        "files_hashed": 0,  # their size and time are as the last build recorded them
+        "forms_extracted": 0,
+        "forms_reused": 6,
+        "store": "kept",
+        "outputs": "kept",
+    }
     assert (out / "graph.trig").stat().st_mtime_ns == stamp
     assert kept.changes["forms"] == {"added": [], "changed": [], "removed": []}
     _same_outputs(cold, out)
@@ -104,6 +116,61 @@ def test_changing_one_form_re_extracts_only_that_form(sources: Path, tmp_path: P
     assert len(unicef) == 1 and changes["organisations"]["removed"] == []
     assert {"form": EDITED, "organisation": unicef[0]["iri"]} in changes["partnerships"]["added"]
     _same_outputs(_cold(sources, tmp_path / "cold"), out)
+
+
+def test_a_file_is_hashed_again_when_its_size_or_time_changed_or_was_too_close_to_the_last_build(
+    sources: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build([sources], out)
+    # The same size, another letter, an old time unlike the recorded one: read, hashed, found changed.
+    path = sources / EDITED
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Households are willing", "Households are wilting", 1), encoding="utf-8")
+    os.utime(path, ns=(HOUR_AGO + 10**9, HOUR_AGO + 10**9))
+    result = build([sources], out)
+    assert result.figures["cache"]["files_hashed"] == 1
+    assert result.changes["forms"]["changed"] == [EDITED]
+    # A file whose recorded time is no earlier than two seconds before that build ended is hashed every time:
+    # a coarse file clock could hide an edit made just after it was hashed.
+    future = time.time_ns() + 60 * 10**9
+    os.utime(path, ns=(future, future))
+    build([sources], out)
+    again = build([sources], out)
+    assert again.figures["cache"]["files_hashed"] == 1
+    assert again.changes["forms"]["changed"] == []
+
+
+def test_an_edit_no_global_step_reads_keeps_the_resolution_and_the_reference_graph(
+    sources: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = build([sources], out).figures["cache"]
+    assert (first["resolution"], first["reference_part"]) == ("made", "made")
+    _reword_insight(sources)
+    kept = build([sources], out).figures["cache"]
+    assert (kept["resolution"], kept["reference_part"], kept["shared"]) == ("kept", "kept", "kept")
+    _same_outputs(_cold(sources, tmp_path / "cold"), out)
+    _add_partner(sources)
+    made = build([sources], out).figures["cache"]
+    assert (made["resolution"], made["reference_part"], made["shared"]) == ("made", "made", "made")
+    _same_outputs(_cold(sources, tmp_path / "cold2"), out)
+
+
+def test_lazy_items_read_the_pickle_once_and_behave_as_the_list() -> None:
+    items = [("question", 1), ("other", 2)]
+    lazy = kg.cache.LazyItems(pickle.dumps(items))
+    assert lazy == items and list(lazy) == items and len(lazy) == 2 and lazy[1] == ("other", 2)
+    assert lazy == kg.cache.LazyItems(pickle.dumps(items)) and lazy != items[:1]
+    assert pickle.loads(pickle.dumps(lazy)) == items and type(pickle.loads(pickle.dumps(lazy))) is list
+
+
+def test_the_manifest_lists_one_file_per_line(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([sources], out)
+    lines = (out / "manifest.json").read_text(encoding="utf-8").splitlines()
+    listed = [line for line in lines if line.startswith('    {"path": ')]
+    assert len(listed) == 6 and len(_manifest(out)["files"]) == 6
 
 
 def test_deleting_a_form_drops_its_named_graph(sources: Path, tmp_path: Path) -> None:
