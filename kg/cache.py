@@ -120,6 +120,7 @@ class GraphEntry:
     triples: int
     partners: list[str] = field(default_factory=list)
     reads: tuple = ()  # what the analytics and the report can read of it (kg.build._reads)
+    readable: bytes = b""  # those quads as N-Quads (kg.build._readable)
 
 
 class LazyItems(Sequence):

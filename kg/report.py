@@ -108,7 +108,11 @@ class Report:
 
 
 def write_report(
-    graph_dir: Path, out_dir: Path | None = None, analysis: Analysis | None = None, charts: bool = True
+    graph_dir: Path,
+    out_dir: Path | None = None,
+    analysis: Analysis | None = None,
+    charts: bool = True,
+    store: ox.Store | None = None,
 ) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` for the build in ``graph_dir`` (into ``out_dir``, default the same).
 
@@ -117,6 +121,8 @@ def write_report(
         out_dir: where to write; defaults to ``graph_dir``.
         analysis: the build's analysis when the caller already has it.
         charts: draw the charts (matplotlib) into the HTML.
+        store: the store to query instead of ``graph_dir``'s (one holding at
+            least the quads :data:`READ_PREDICATES` name, as ``kg build`` gives).
 
     Raises:
         InputError: if ``graph_dir`` holds no build.
@@ -125,7 +131,7 @@ def write_report(
         raise InputError(f"no such build folder: {graph_dir}")
     out_dir = out_dir or graph_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(graph_dir)
+    store = store or open_store(graph_dir)
     try:
         report = collect_report(store, analysis or analyse(store), charts=charts)
     finally:

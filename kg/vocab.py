@@ -87,6 +87,7 @@ def gazetteer() -> tuple[GazetteerEntry, ...]:
 
 
 
+@lru_cache(maxsize=1 << 16)  # resolution asks for the same names again and again
 def normalise_name(name: str) -> str:
     """The comparison form of a name: folded, no punctuation or articles, one spelling.
 
@@ -233,6 +234,7 @@ def sector_from_label(label: str) -> str | None:
     return _label_index().get(key) or _label_index().get(key.replace("/ ", "/"))
 
 
+@lru_cache(maxsize=1 << 16)
 def infer_sector(name: str) -> tuple[str, str] | None:
     """Infer a sector from an organisation's name: ``(sector, rule id)`` or None.
 
