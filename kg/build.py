@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import time
 import traceback
@@ -59,6 +60,7 @@ FORM_SUFFIXES = (".md", ".txt")
 Progress = Callable[[int, int], None]
 
 _CHUNK = 32  # forms per worker task: one spaCy batch
+_GRAPH_CHUNK = 256  # forms per graph worker task
 _BATCH = 100_000  # quads per N-Quads batch for the store writer
 _PARTNER = "<https://w3id.org/portfolio-kg/ontology#partner>"
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -187,7 +189,7 @@ def _build(
 
     store.forget()
     outputs = _Outputs(out_dir, store, origins, extractions, (resolution, resolution_key), privacy, protection)
-    n_triples = outputs.write(timings)
+    n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     _count_triples(outputs.entries, records)
     mark = time.perf_counter()
     if outputs.analysis is not None:
@@ -201,6 +203,7 @@ def _build(
         "forms_reused": store.reused,
         "graphs_made": store.graphs_made,
         "graphs_reused": store.graphs_reused,
+        "graph_workers": outputs.graph_workers,
         "store": outputs.store_mode,
         "insights": "made" if outputs.analysis is not None else "kept",
         **{step.replace("-", "_"): done for step, done in sorted(store.steps.items())},
@@ -262,16 +265,18 @@ class _Outputs:
         self.organisations: dict[str, str] = {}
         self._reference: GraphPart | None = None
         self._readable_store: ox.Store | None = None
+        self.graph_workers = 0  # processes that made the graphs (0: this one)
 
-    def write(self, timings: dict[str, float]) -> int:
-        """Make the graphs, write the store, analyse, serialise; return the number of triples."""
+    def write(self, timings: dict[str, float], jobs: int = 1) -> int:
+        """Make the graphs (in ``jobs`` processes), write the store, analyse, serialise; return the number of triples."""
         mark = time.perf_counter()
         in_store = self.cache.store_graphs()
         todo = self._plan(in_store)
-        writer = StoreWriter(self.out_dir) if self.store_mode == "full" else None
-        batches = _Batches(writer)
-        made = self._make(todo, batches)
-        self._make_reference()
+        with _graph_workers(self, todo, jobs) as chunks:  # the workers fork before the store and its thread open
+            writer = StoreWriter(self.out_dir) if self.store_mode == "full" else None
+            batches = _Batches(writer)
+            self._make_reference()  # while the workers make the forms' graphs
+            made = self._take(chunks, batches)
         reference = _nquads(self.reference_keys)
         timings["graph"] = time.perf_counter() - mark
 
@@ -392,19 +397,27 @@ class _Outputs:
         self.cache.graphs_made, self.cache.graphs_reused = len(todo), len(self.docs) - len(todo)
         return todo
 
-    def _make(self, docs: list[Extraction], batches: _Batches) -> set[str]:
-        """Make the graphs of ``docs``: entries (cached too) and their quads as N-Quads for the store."""
-        made = set()
+    def make(self, docs: list[Extraction]) -> list[tuple[str, GraphEntry, bytes]]:
+        """Make the graphs of ``docs`` and cache them: ``(document IRI, entry, its quads as N-Quads)`` each."""
+        made = []
         for doc, part in zip(docs, self._parts(docs), strict=True):
             iri = str(_document_iri(doc.path))
             partners = sorted({key[2][1:-1] for key in part.keys if key[1] == _PARTNER})
             reads = _reads(part.keys)
             readable = "".join(_nquads(_readable(part.keys))).encode("utf-8")
             entry = GraphEntry(part.graph, fragment(part.quads, part.keys), len(part.quads), partners, reads, readable)
-            self.entries[iri] = entry
             self.cache.remember_graph(self.keys[iri], entry)
-            batches.add(part.keys)
-            made.add(part.graph)
+            made.append((iri, entry, "".join(_nquads(part.keys)).encode("utf-8")))
+        return made
+
+    def _take(self, chunks: Iterator[list[tuple[str, GraphEntry, bytes]]], batches: _Batches) -> set[str]:
+        """Keep the graphs made (:meth:`make`), in the forms' order, and queue their quads for the store."""
+        made = set()
+        for chunk in chunks:
+            for iri, entry, nquads in chunk:
+                self.entries[iri] = entry
+                batches.add_data(nquads)
+                made.add(entry.graph)
         self.entries = {iri: self.entries[iri] for iri in (str(_document_iri(d.path)) for d in self.docs)}
         return made
 
@@ -456,24 +469,28 @@ class _Outputs:
 
 
 class _Batches:
-    """Quads as N-Quads text, handed to a store writer every :data:`_BATCH` quads (or kept, without one)."""
+    """N-Quads text, handed to a store writer every :data:`_BATCH` quads (or kept, without one)."""
 
     def __init__(self, writer: StoreWriter | None) -> None:
         self.writer = writer
-        self.lines: list[str] = []
+        self.pending: list[bytes] = []
+        self.size = 0  # quads pending
         self.kept: list[bytes] = []
 
-    def add(self, keys: list[tuple[str, str, str, str]]) -> None:
-        self.add_lines(_nquads(keys))
-
-    def add_lines(self, lines: list[str]) -> None:
-        self.lines.extend(lines)
-        if self.writer is not None and len(self.lines) >= _BATCH:
+    def add_data(self, nquads: bytes) -> None:
+        """Add N-Quads text (whole lines)."""
+        self.pending.append(nquads)
+        self.size += nquads.count(b"\n")
+        if self.writer is not None and self.size >= _BATCH:
             self.flush()
 
+    def add_lines(self, lines: list[str]) -> None:
+        """Add N-Quads lines."""
+        self.add_data("".join(lines).encode("utf-8"))
+
     def flush(self) -> None:
-        data = "".join(self.lines).encode("utf-8")
-        self.lines = []
+        data = b"".join(self.pending)
+        self.pending, self.size = [], 0
         if self.writer is not None:
             self.writer.add(data)
         else:
@@ -482,6 +499,39 @@ class _Batches:
     def data(self) -> bytes:
         self.flush()
         return b"".join(self.kept)
+
+
+@contextmanager
+def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iterator[Iterator[list]]:
+    """The graphs of ``docs`` made by :meth:`_Outputs.make`, chunk by chunk in order, by ``jobs`` processes.
+
+    The workers are forked from this process, so they share its extractions,
+    resolution and pseudonymiser without pickling them; each makes chunks of
+    :data:`_GRAPH_CHUNK` forms. With one job, few forms or no ``fork``, the
+    chunks are made here, as they are asked for.
+    """
+    chunks = [docs[i : i + _GRAPH_CHUNK] for i in range(0, len(docs), _GRAPH_CHUNK)]
+    if jobs < 2 or len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield map(outputs.make, chunks)
+        return
+    outputs.graph_workers = min(jobs, len(chunks))
+    global _FORKED
+    _FORKED = (outputs, docs)
+    context = multiprocessing.get_context("fork")
+    try:
+        with ProcessPoolExecutor(max_workers=outputs.graph_workers, mp_context=context) as pool:
+            yield pool.map(_make_forked, [(i, i + _GRAPH_CHUNK) for i in range(0, len(docs), _GRAPH_CHUNK)])
+    finally:
+        _FORKED = None
+
+
+_FORKED: tuple[_Outputs, list[Extraction]] | None = None  # the outputs stage and its forms, as graph workers inherit them
+
+
+def _make_forked(bounds: tuple[int, int]) -> list[tuple[str, GraphEntry, bytes]]:
+    """In a forked graph worker: make the graphs of the forms at ``bounds``."""
+    outputs, docs = _FORKED
+    return outputs.make(docs[bounds[0] : bounds[1]])
 
 
 def _nquads(keys: list[tuple[str, str, str, str]]) -> list[str]:
