@@ -175,15 +175,17 @@ def write_fragments(fragments: Iterable[Fragment], out_dir: Path, tail: list[ox.
     blocks = _spliced([f.ttl for f in fragments])
     if not fragments:
         return write_graph_files(list(tail), out_dir)
-    pieces: list[bytes] = [fragments[0].header[0]]
-    for graph, group in groupby(runs, key=itemgetter(1)):
-        pieces.append(graph + b" {\n")
-        pieces.extend(map(itemgetter(2), group))
-        pieces.append(b"}\n")
-    if tail:
-        pieces.append(_ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=_PREFIXES))[1])
-    (out_dir / "graph.trig").write_bytes(b"".join(pieces))
-    (out_dir / "graph.ttl").write_bytes(b"".join([fragments[0].header[1], *map(itemgetter(1), blocks)]))
+    with open(out_dir / "graph.trig", "wb", buffering=1 << 20) as trig:  # written piece by piece: never joined
+        trig.write(fragments[0].header[0])
+        for graph, group in groupby(runs, key=itemgetter(1)):
+            trig.write(graph + b" {\n")
+            trig.writelines(map(itemgetter(2), group))
+            trig.write(b"}\n")
+        if tail:
+            trig.write(_ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=_PREFIXES))[1])
+    with open(out_dir / "graph.ttl", "wb", buffering=1 << 20) as ttl:
+        ttl.write(fragments[0].header[1])
+        ttl.writelines(map(itemgetter(1), blocks))
     return sum(f.triples for f in fragments)
 
 
