@@ -43,7 +43,10 @@ shared. It keeps what each form gave last time:
   and the size and time of its outputs (to tell an untouched build).
 
 The index is removed before the store is touched and written last, so an
-interrupted build leaves no index and the next build starts cold.
+interrupted build leaves no index and the next build starts cold. Form and
+graph entries are written by a background thread (:meth:`BuildCache.start_writing`),
+or directly by the forked graph workers; the index is written only once they
+are all on disk (:meth:`BuildCache.flush`).
 """
 
 from __future__ import annotations
