@@ -87,7 +87,9 @@ KINDS = frozenset(
 
 _SLUG_MAX = 60
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
-_SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,79}")
+# Kept as written: letters, digits, "._-", not ending in a dot (Turtle writes a final dot as "\." and rdflib's
+# parser does not read that back).
+_SAFE_KEY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._\-]{0,78}[A-Za-z0-9_\-])?")
 
 
 def mint(kind: str, *key: str | int) -> URIRef:
