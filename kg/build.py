@@ -188,7 +188,7 @@ def _build(
     timings["resolve"] = time.perf_counter() - mark
 
     store.forget()
-    outputs = _Outputs(out_dir, store, origins, extractions, (resolution, resolution_key), privacy, protection)
+    outputs = _Outputs(out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection)
     n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     _count_triples(outputs.entries, records)
     mark = time.perf_counter()
@@ -242,7 +242,8 @@ class _Outputs:
         cache: BuildCache,
         origins: dict[int, tuple[str, str | None]],
         extractions: list[Extraction],
-        resolution: tuple[Resolution, str],
+        resolution: Resolution,
+        resolution_key: str,
         privacy: Pseudonymiser,
         protection: Protection,
     ) -> None:
@@ -250,7 +251,8 @@ class _Outputs:
         self.cache = cache
         self.origins = origins
         self.docs = sorted(extractions, key=lambda d: d.path)
-        self.resolution, self.resolution_key = resolution
+        self.resolution = resolution
+        self.resolution_key = resolution_key  # the digest of what resolution read (:func:`_resolution`)
         self.privacy = privacy
         self.protection = protection
         self.known = {_document_iri(path): values for path, values in protection.known.items()}
@@ -261,6 +263,7 @@ class _Outputs:
         self.analysis: Analysis | None = None
         self.analytics: list = []
         self.insights = ""
+        self.reference_key = ""  # the digest of all the reference graph reads (:meth:`_make_reference`)
         self.reference_keys: list[tuple[str, str, str, str]] = []
         self.organisations: dict[str, str] = {}
         self._reference: GraphPart | None = None
@@ -314,7 +317,7 @@ class _Outputs:
         mark = time.perf_counter()
         try:
             fragments = [entry.fragment for entry in self.entries.values()]
-            fragments.append(self._shared(reference, analytics))
+            fragments.append(self._shared(analytics))
             n_triples = write_fragments(fragments, self.out_dir, analytics)
         except FragmentError:
             parts = list(self._parts(self.docs)) + [self._reference_part()]
@@ -331,7 +334,7 @@ class _Outputs:
         asked for (:meth:`_reference_part`).
         """
         inputs = repr(reference_inputs(self.docs))
-        key = _digest("\n".join([self.resolution_key, self.names_digest, inputs]))
+        key = self.reference_key = _digest("\n".join([self.resolution_key, self.names_digest, inputs]))
         found = self.cache.cached_step("reference-part", key)
         if found is not None:
             self.reference_keys, self.organisations = found
@@ -345,13 +348,14 @@ class _Outputs:
             self._reference = GraphPart(str(REFERENCE_GRAPH), _parsed_quads(self.reference_keys), self.reference_keys)
         return self._reference
 
-    def _shared(self, reference: list[str], analytics: list) -> Fragment:
+    def _shared(self, analytics: list) -> Fragment:
         """The reference and analytics graphs' fragment (:func:`_shared_fragment`), cached while they are unchanged.
 
-        The analytics follow from what they read, so the reference graph's
-        N-Quads and the insights key (:meth:`_insights_key`) key it.
+        The reference graph follows from what it reads, and the analytics from
+        what they read, so :attr:`reference_key` and the insights key
+        (:meth:`_insights_key`) key it.
         """
-        key = _digest("".join(reference) + self.insights)
+        key = _digest(self.reference_key + self.insights)
         found = self.cache.cached_step("shared", key)
         if found is None:
             found = _shared_fragment(self._reference_part(), analytics)
@@ -403,8 +407,9 @@ class _Outputs:
         for doc, part in zip(docs, self._parts(docs), strict=True):
             iri = str(_document_iri(doc.path))
             partners = sorted({key[2][1:-1] for key in part.keys if key[1] == _PARTNER})
-            reads = _reads(part.keys)
-            readable = "".join(_nquads(_readable(part.keys))).encode("utf-8")
+            read = _readable(part.keys)
+            reads = _reads(read)
+            readable = "".join(_nquads(read)).encode("utf-8")
             entry = GraphEntry(part.graph, fragment(part.quads, part.keys), len(part.quads), partners, reads, readable)
             self.cache.remember_graph(self.keys[iri], entry)
             made.append((iri, entry, "".join(_nquads(part.keys)).encode("utf-8")))

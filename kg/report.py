@@ -131,7 +131,7 @@ def write_report(
         raise InputError(f"no such build folder: {graph_dir}")
     out_dir = out_dir or graph_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    store = store or open_store(graph_dir)
+    store = open_store(graph_dir) if store is None else store  # an empty store is falsy
     try:
         report = collect_report(store, analysis or analyse(store), charts=charts)
     finally:
