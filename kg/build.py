@@ -18,6 +18,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import threading
 import time
 import traceback
 from collections import Counter
@@ -177,6 +178,7 @@ def _build(
     timings["hash"] = time.perf_counter() - start
     if store.outputs_untouched() and _same_inputs(store.previous, inputs, hashes):
         return _unchanged(store, out_dir, timings, start, dict(zip((shown for _, shown in inputs), stats)))
+    readable = _Readable(store)  # loads the last build's readable quads meanwhile
     records, extractions, origins, figures = _read_all(inputs, hashes, jobs, progress, store)
     timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
     _flag_duplicates(records)
@@ -188,14 +190,9 @@ def _build(
     timings["resolve"] = time.perf_counter() - mark
 
     store.forget()
-    outputs = _Outputs(out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection)
+    outputs = _Outputs(out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable)
     n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     _count_triples(outputs.entries, records)
-    mark = time.perf_counter()
-    if outputs.analysis is not None:
-        _write_insights(outputs.analysis, out_dir, outputs.readable_store())
-        store.remember_insights(outputs.insights, outputs.analytics)
-    timings["html_report"] = time.perf_counter() - mark
     index = outputs.index(records, hashes, stats)
     figures["cache"] = {
         "files_hashed": store.hashed,
@@ -206,6 +203,8 @@ def _build(
         "graph_workers": outputs.graph_workers,
         "store": outputs.store_mode,
         "insights": "made" if outputs.analysis is not None else "kept",
+        "charts_drawn": outputs.charts_drawn,
+        "readable_graphs": {"kept": readable.kept, "loaded": readable.loaded},
         **{step.replace("-", "_"): done for step, done in sorted(store.steps.items())},
     }
     result = BuildResult(
@@ -246,6 +245,7 @@ class _Outputs:
         resolution_key: str,
         privacy: Pseudonymiser,
         protection: Protection,
+        readable: _Readable,
     ) -> None:
         self.out_dir = out_dir
         self.cache = cache
@@ -267,12 +267,15 @@ class _Outputs:
         self.reference_keys: list[tuple[str, str, str, str]] = []
         self.organisations: dict[str, str] = {}
         self._reference: GraphPart | None = None
+        self._readable = readable
         self._readable_store: ox.Store | None = None
         self.graph_workers = 0  # processes that made the graphs (0: this one)
+        self.charts_drawn = 0  # charts of the report drawn by this build (the others were the last build's)
 
     def write(self, timings: dict[str, float], jobs: int = 1) -> int:
         """Make the graphs (in ``jobs`` processes), write the store, analyse, serialise; return the number of triples."""
         mark = time.perf_counter()
+        self._readable.wait()  # no thread may run while the graph workers fork
         in_store = self.cache.store_graphs()
         todo = self._plan(in_store)
         with _graph_workers(self, todo, jobs) as chunks:  # the workers fork before the store and its thread open
@@ -314,17 +317,42 @@ class _Outputs:
         extend_store(analytics, self.out_dir)
         timings["analytics"] = time.perf_counter() - mark
 
-        mark = time.perf_counter()
+        aside = jobs if self.analysis is not None else 1  # nothing to write: no process
+        if aside > 1:
+            self.cache.flush()  # no thread may run while the process forks
+        with _aside(self._write_insights, aside) as insights:  # the insight files, while the graph files are written
+            mark = time.perf_counter()
+            n_triples = self._serialise(analytics)
+            timings["serialise"] = time.perf_counter() - mark
+        timings["html_report"], self.charts_drawn = insights()
+        if self.analysis is not None:
+            self.cache.remember_insights(self.insights, analytics)
+        return n_triples
+
+    def _serialise(self, analytics: list) -> int:
+        """Write graph.ttl and graph.trig from the forms' fragments (or the quads, if a fragment is unusable)."""
         try:
             fragments = [entry.fragment for entry in self.entries.values()]
             fragments.append(self._shared(analytics))
-            n_triples = write_fragments(fragments, self.out_dir, analytics)
+            return write_fragments(fragments, self.out_dir, analytics)
         except FragmentError:
             parts = list(self._parts(self.docs)) + [self._reference_part()]
             quads = sorted((q for part in parts for q in part.quads), key=str)
-            n_triples = write_graph_files(quads + analytics, self.out_dir)
-        timings["serialise"] = time.perf_counter() - mark
-        return n_triples
+            return write_graph_files(quads + analytics, self.out_dir)
+
+    def _write_insights(self) -> tuple[float, int]:
+        """Write the insight files if the analytics were redone: the seconds it took and how many charts it drew.
+
+        Charts drawn by the last build are taken again (:class:`_Charts`);
+        the report's charts are kept for the next one.
+        """
+        mark = time.perf_counter()
+        if self.analysis is None:
+            return 0.0, 0
+        charts = _Charts(self.cache.cached_charts())
+        _write_insights(self.analysis, self.out_dir, self.readable_store(), charts)
+        self.cache.remember_charts(dict(charts))
+        return time.perf_counter() - mark, charts.drawn
 
     def _make_reference(self) -> None:
         """Make the reference graph's quads (as keys) and organisations, or keep the last build's.
@@ -454,11 +482,15 @@ class _Outputs:
         times faster: it holds a fifth of the quads, in memory.
         """
         if self._readable_store is None:
-            data = [entry.readable for entry in self.entries.values()]
-            data.append("".join(_nquads(_readable(self.reference_keys))).encode("utf-8"))
-            self._readable_store = ox.Store()
-            self._readable_store.bulk_load(b"".join(data), format=ox.RdfFormat.N_QUADS)
+            self._readable_store = self._readable.update(self._readable_data())
         return self._readable_store
+
+    def _readable_data(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
+        """Each graph's key and a function giving its readable quads (N-Quads)."""
+        data = {entry.graph: (self.keys[iri], lambda entry=entry: entry.readable) for iri, entry in self.entries.items()}
+        reference = "".join(_nquads(_readable(self.reference_keys))).encode("utf-8")
+        data[str(REFERENCE_GRAPH)] = (self.reference_key, lambda: reference)
+        return data
 
     def _parts(self, docs: list[Extraction]):
         return document_parts(docs, self.resolution, self.privacy, self.known, self.protection.names)
@@ -471,6 +503,56 @@ class _Outputs:
             [self.resolution.key_of(doc.path, i) for i in range(len(doc.partnerships))],
             [self.resolution.mention_key_of(doc.path, i) for i in range(len(doc.mentions))],
         ]
+
+
+class _Readable:
+    """The in-memory store of what the analytics can read, built from the last build's in the background.
+
+    From the build's start a thread loads the last build's readable quads
+    (:meth:`BuildCache.readable_snapshot`: pyoxigraph parses them without
+    the GIL while this process reads and resolves the forms); :meth:`update`
+    then replaces only the graphs whose key changed. The store holds the
+    same quads as one loaded from scratch, so the analytics give the same.
+    """
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self.found: tuple[dict[str, str], ox.Store] | None = None
+        self.kept = self.loaded = 0  # graphs kept from the last build's quads, and loaded now
+        self._thread: threading.Thread | None = threading.Thread(target=self._load, daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Wait until the last build's quads are loaded (or found missing)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def update(self, graphs: dict[str, tuple[str, Callable[[], bytes]]]) -> ox.Store:
+        """The store of ``graphs`` (IRI -> key and readable N-Quads), the snapshot for the next build kept."""
+        self.wait()
+        before, store = self.found if self.found is not None else ({}, ox.Store())
+        for graph, key in before.items():
+            if graphs.get(graph, ("",))[0] != key:
+                store.remove_graph(ox.NamedNode(graph))
+        new = [read() for graph, (key, read) in graphs.items() if before.get(graph) != key]
+        self.kept, self.loaded = len(graphs) - len(new), len(new)
+        store.bulk_load(b"".join(new), format=ox.RdfFormat.N_QUADS)
+        if new or len(before) != len(graphs):
+            keys = {graph: key for graph, (key, _read) in graphs.items()}
+            self.cache.remember_readable(keys, b"".join(read() for _key, read in graphs.values()))
+        return store
+
+    def _load(self) -> None:
+        found = self.cache.readable_snapshot()
+        if found is not None:
+            graphs, data = found
+            store = ox.Store()
+            try:
+                store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            except (SyntaxError, ValueError):  # a damaged snapshot: every graph is loaded anew
+                return
+            self.found = graphs, store
 
 
 class _Batches:
@@ -534,6 +616,37 @@ def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iter
 
 
 _FORKED: tuple[_Outputs, list[Extraction]] | None = None  # the outputs stage and its forms, as graph workers inherit them
+
+
+@contextmanager
+def _aside(task: Callable[[], tuple], jobs: int) -> Iterator[Callable[[], tuple]]:
+    """Run ``task`` in a forked process while the body runs; yield a function that gives its result.
+
+    The process shares this one's memory as it was at the fork, so only the
+    task's result is pickled. With one job or no ``fork`` the task runs
+    here, after the body. Either way its result is there once the body ends.
+    """
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        done: list[tuple] = []
+        yield lambda: done[0]
+        done.append(task())
+        return
+    global _ASIDE
+    _ASIDE = task
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            future = pool.submit(_run_aside)
+            yield future.result
+            future.result()
+    finally:
+        _ASIDE = None
+
+
+_ASIDE: Callable[[], tuple] | None = None  # the task a process forked by _aside runs
+
+
+def _run_aside() -> tuple:
+    return _ASIDE()
 
 
 def _make_forked(bounds: tuple[int, int]) -> list[tuple[str, GraphEntry, bytes]]:
@@ -704,7 +817,11 @@ def _paused_gc():
     """Pause the cyclic garbage collector: a build makes millions of small objects and no cycles worth a pass.
 
     Each pass walks every live object (the forms' text, the graph's terms):
-    left on, the collector takes a third of the graph stage.
+    left on, the collector takes a third of the graph stage. Turned on again,
+    its next pass would walk every object made meanwhile (0.5 s after a
+    rebuild): they go to the oldest generation instead, whose full passes
+    are rare, and cycles among them (matplotlib's parser leaves some, holding
+    the build's frames) are freed by the next one.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -712,17 +829,46 @@ def _paused_gc():
         yield
     finally:
         if enabled:
+            gc.freeze()  # moves every tracked object out of the young generations...
+            gc.unfreeze()  # ...into the oldest one
             gc.enable()
 
 
-def _write_insights(analysis: Analysis, out_dir: Path, store: ox.Store | None = None) -> None:
-    """Write analysis.json, ecosystem.html (whole portfolio) and report.md/report.html (from ``store``, or OUT's)."""
+def _write_insights(
+    analysis: Analysis, out_dir: Path, store: ox.Store | None = None, drawn: dict[str, bytes] | None = None
+) -> None:
+    """Write analysis.json, ecosystem.html (whole portfolio) and report.md/report.html (from ``store``, or OUT's).
+
+    ``drawn`` holds charts drawn before (see :func:`kg.report.write_report`).
+    """
     from kg.report import write_report
     from kg.visualise import portfolio_view, write_html
 
     write_analysis(analysis, out_dir / "analysis.json")
     write_html(portfolio_view(analysis), out_dir / "ecosystem.html")
-    write_report(out_dir, analysis=analysis, store=store)
+    write_report(out_dir, analysis=analysis, store=store, drawn=drawn)
+
+
+class _Charts(dict):
+    """The report's charts by key: those of ``previous`` asked for, and those drawn now (counted in ``drawn``).
+
+    Only these are kept for the next build, so charts no report shows any
+    more are dropped.
+    """
+
+    def __init__(self, previous: dict[str, bytes]) -> None:
+        super().__init__()
+        self.previous = previous
+        self.drawn = 0
+
+    def __contains__(self, key: object) -> bool:
+        if not super().__contains__(key) and key in self.previous:
+            self[key] = self.previous[key]
+        return super().__contains__(key)
+
+    def __setitem__(self, key: str, png: bytes) -> None:
+        self.drawn += key not in self.previous
+        super().__setitem__(key, png)
 
 
 def _walk(source: Path) -> Iterator[tuple[Path, str]]:

@@ -22,6 +22,11 @@ shared. It keeps what each form gave last time:
   the analytics graph and OUT's analysis.json, ecosystem.html and report
   files (when they are as the last build wrote them) instead of redoing them
   (the index records the digest);
+* ``charts.pkl``: the report's charts (PNG), by a digest of what each
+  shows: a new report draws only the charts whose data changed;
+* ``readable.pkl``: the quads the analytics could read in the last build
+  (N-Quads) and the key of the graph each came from: the next build loads
+  them in the background and replaces only the graphs that changed;
 * ``resolution.pkl``, ``reference-part.pkl`` and ``shared.pkl``: the last
   build's resolution (keyed by all it read of the forms,
   :func:`kg.resolve.resolution_inputs`), reference graph (keyed by that,
@@ -64,6 +69,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from kg.vocab import ontology_dir
 
@@ -423,6 +430,24 @@ class BuildCache:
         if self.enabled:
             _dump(self.root / "reference.pkl", lines)
 
+    def readable_snapshot(self) -> tuple[dict[str, str], bytes] | None:
+        """The quads the last build's analytics could read (N-Quads), with the key of each graph they are from.
+
+        The build loads them in the background from its start and replaces
+        only the graphs whose key changed (see :class:`kg.build._Readable`).
+        """
+        if not self.enabled:
+            return None
+        found = _load(self.root / "readable.pkl")
+        if isinstance(found, tuple) and len(found) == 3 and found[0] == self._step_key("readable"):
+            return found[1], found[2]
+        return None
+
+    def remember_readable(self, graphs: dict[str, str], data: bytes) -> None:
+        """Keep this build's readable quads (:meth:`readable_snapshot`), written in the background."""
+        if self.enabled:
+            self._later(str(self.root / "readable.pkl"), pickle.dumps((self._step_key("readable"), graphs, data)))
+
     # -- analytics and report ----------------------------------------------
 
     def cached_insights(self, key: str) -> list | None:
@@ -441,12 +466,27 @@ class BuildCache:
         found = _load(self.root / "insights.pkl")
         if not isinstance(found, dict) or found.get("key") != key:
             return None
-        return found["quads"]
+        try:  # kept as N-Quads: ten times quicker to write and read than pickled quads
+            return list(ox.parse(found["quads"], format=ox.RdfFormat.N_QUADS))
+        except (SyntaxError, ValueError, TypeError):
+            return None
 
-    def remember_insights(self, key: str, quads: list) -> None:
+    def remember_insights(self, key: str, quads: list[ox.Quad]) -> None:
         """Keep the analytics quads of this build under its insights ``key`` (the index records the key)."""
         if self.enabled:
-            _dump(self.root / "insights.pkl", {"key": key, "quads": quads})
+            _dump(self.root / "insights.pkl", {"key": key, "quads": ox.serialize(quads, format=ox.RdfFormat.N_QUADS)})
+
+    def cached_charts(self) -> dict[str, bytes]:
+        """The last report's charts by :meth:`kg.report.Chart.key`, if drawn with the same code and libraries."""
+        found = _load(self.root / "charts.pkl") if self.enabled else None
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == insights_version():
+            return dict(found[1])
+        return {}
+
+    def remember_charts(self, charts: dict[str, bytes]) -> None:
+        """Keep the report's charts (PNG by :meth:`kg.report.Chart.key`) for the next build's report."""
+        if self.enabled:
+            _dump(self.root / "charts.pkl", (insights_version(), charts))
 
     # -- global steps (one entry each: the last build's) --------------------
 
@@ -636,6 +676,7 @@ def _file_digest(path: Path) -> str:
     return f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
 
 
+@lru_cache(maxsize=None)
 def _package_version(name: str) -> str:
     try:
         return f"{name} {importlib.metadata.version(name)}"

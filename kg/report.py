@@ -19,11 +19,13 @@ rankings and listed in a note: they are extraction artefacts, not partners.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import re
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +99,28 @@ class Block:
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     png: bytes = b""
+    chart: Chart | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What a chart shows: ``barh`` (labels, values) or ``stacked`` (years, types, counts per year and type).
+
+    Sections describe their charts; :func:`draw_charts` draws them (the
+    slow part of the report: matplotlib), or takes the PNG drawn for the
+    same chart before.
+    """
+
+    kind: str
+    data: tuple
+
+    def key(self) -> str:
+        """A digest of the chart's kind and data: equal keys draw equal PNGs (with the same matplotlib)."""
+        return hashlib.sha256(repr((self.kind, self.data)).encode("utf-8")).hexdigest()
+
+    def draw(self) -> bytes:
+        """The chart as PNG bytes."""
+        return _barh(*self.data) if self.kind == "barh" else _stacked(*self.data)
 
 
 @dataclass
@@ -113,6 +137,7 @@ def write_report(
     analysis: Analysis | None = None,
     charts: bool = True,
     store: ox.Store | None = None,
+    drawn: MutableMapping[str, bytes] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` for the build in ``graph_dir`` (into ``out_dir``, default the same).
 
@@ -123,6 +148,8 @@ def write_report(
         charts: draw the charts (matplotlib) into the HTML.
         store: the store to query instead of ``graph_dir``'s (one holding at
             least the quads :data:`READ_PREDICATES` name, as ``kg build`` gives).
+        drawn: PNGs drawn before, by :meth:`Chart.key`: charts found there
+            are not drawn again, and those drawn are added (see :func:`draw_charts`).
 
     Raises:
         InputError: if ``graph_dir`` holds no build.
@@ -133,7 +160,7 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(graph_dir) if store is None else store  # an empty store is falsy
     try:
-        report = collect_report(store, analysis or analyse(store), charts=charts)
+        report = collect_report(store, analysis or analyse(store), charts=charts, drawn=drawn)
     finally:
         del store
     md_path, html_path = out_dir / "report.md", out_dir / "report.html"
@@ -142,8 +169,10 @@ def write_report(
     return md_path, html_path
 
 
-def collect_report(store: ox.Store, analysis: Analysis, charts: bool = True) -> Report:
-    """Gather every section of the report from ``analysis`` and ``store``."""
+def collect_report(
+    store: ox.Store, analysis: Analysis, charts: bool = True, drawn: MutableMapping[str, bytes] | None = None
+) -> Report:
+    """Gather every section of the report from ``analysis`` and ``store``, its charts drawn (:func:`draw_charts`)."""
     iso = {iri: info["iso3"] for iri, info in analysis.projections.countries.items()}
     sdgs = _sdgs_by_country(store, iso)
     handover = _handover(store)
@@ -160,7 +189,18 @@ def collect_report(store: ox.Store, analysis: Analysis, charts: bool = True) -> 
         _notes_section(analysis),
     ):
         blocks.extend(section)
+    draw_charts(blocks, {} if drawn is None else drawn)
     return Report("Portfolio insights", blocks)
+
+
+def draw_charts(blocks: list[Block], drawn: MutableMapping[str, bytes]) -> None:
+    """Give each chart block its PNG: from ``drawn`` (PNGs by :meth:`Chart.key`) or drawn now and added to it."""
+    for block in blocks:
+        if block.chart is not None:
+            key = block.chart.key()
+            if key not in drawn:
+                drawn[key] = block.chart.draw()
+            block.png = drawn[key]
 
 
 def render_markdown(report: Report) -> str:
@@ -249,12 +289,13 @@ def _size_section(analysis: Analysis, charts: bool) -> list[Block]:
     )
     if charts and by_country:
         top = by_country[:_TOP][::-1]
-        blocks.append(Block("chart", "Forms by country (top 20)", png=_barh([r[0] for r in top], [r[2] for r in top])))
+        blocks.append(Block("chart", "Forms by country (top 20)", chart=_bars([r[0] for r in top], [r[2] for r in top])))
     blocks.append(Block("h3", "By year and type"))
     year_rows = [[y] + [str(years[y][t]) for t in types] + [str(sum(years[y].values()))] for y in sorted(years)]
     blocks.append(Block("table", headers=["year"] + types + ["total"], rows=year_rows))
     if charts and years:
-        blocks.append(Block("chart", "Forms by year and type", png=_stacked(sorted(years), types, years)))
+        chart = Chart("stacked", _stack_data(sorted(years), types, years))
+        blocks.append(Block("chart", "Forms by year and type", chart=chart))
     return blocks
 
 
@@ -285,7 +326,7 @@ def _partner_section(analysis: Analysis, charts: bool) -> list[Block]:
     if charts and ranked:
         top = ranked[::-1]
         blocks.append(
-            Block("chart", "Top partners by forms", png=_barh([p["label"] for p in top], [p["documents"] for p in top]))
+            Block("chart", "Top partners by forms", chart=_bars([p["label"] for p in top], [p["documents"] for p in top]))
         )
     blocks += [
         Block("h2", "Brokers"),
@@ -308,7 +349,7 @@ def _partner_section(analysis: Analysis, charts: bool) -> list[Block]:
         top = brokers[::-1]
         blocks.append(
             Block(
-                "chart", "Brokers by betweenness", png=_barh([p["label"] for p in top], [p["betweenness"] for p in top])
+                "chart", "Brokers by betweenness", chart=_bars([p["label"] for p in top], [p["betweenness"] for p in top])
             )
         )
     return blocks
@@ -334,7 +375,7 @@ def _sector_section(analysis: Analysis, charts: bool) -> list[Block]:
             Block(
                 "chart",
                 "Partnerships by sector",
-                png=_barh([labels.get(s, s) for s, _n in mix][::-1], [n for _s, n in mix][::-1]),
+                chart=_bars([labels.get(s, s) for s, _n in mix][::-1], [n for _s, n in mix][::-1]),
             )
         )
     countries = sorted(
@@ -486,7 +527,7 @@ def _handover_section(handover: list[tuple[str, int]], charts: bool) -> list[Blo
             Block(
                 "chart",
                 "Handover outcomes",
-                png=_barh([_wrap(label) for label, _n in handover][::-1], [n for _label, n in handover][::-1]),
+                chart=_bars([_wrap(label) for label, _n in handover][::-1], [n for _label, n in handover][::-1]),
             )
         )
     return blocks
@@ -574,7 +615,15 @@ def _wrap(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def _barh(labels: list[str], values: list[float]) -> bytes:
+def _bars(labels: list[str], values: list[float]) -> Chart:
+    return Chart("barh", (tuple(labels), tuple(values)))
+
+
+def _stack_data(years: list[str], types: list[str], counts: dict[str, Counter]) -> tuple:
+    return tuple(years), tuple(types), tuple(tuple(counts[y][kind] for kind in types) for y in years)
+
+
+def _barh(labels: tuple[str, ...], values: tuple[float, ...]) -> bytes:
     shown = [_wrap(label, 50) for label in labels]
     fig, ax = _figure(8.0, 0.3 * len(labels) + 0.8)
     # Fixed margins (no tight_layout: it costs a second draw): room for the longest label at 8 pt.
@@ -589,12 +638,12 @@ def _barh(labels: list[str], values: list[float]) -> bytes:
     return _png(fig)
 
 
-def _stacked(years: list[str], types: list[str], counts: dict[str, Counter]) -> bytes:
+def _stacked(years: tuple[str, ...], types: tuple[str, ...], counts: tuple[tuple[int, ...], ...]) -> bytes:
     fig, ax = _figure(8.0, 3.5)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.96)
     bottom = [0] * len(years)
-    for kind in types:
-        heights = [counts[y][kind] for y in years]
+    for column, kind in enumerate(types):
+        heights = [row[column] for row in counts]
         ax.bar(years, heights, bottom=bottom, label=kind)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.legend(fontsize=8, frameon=False)

@@ -277,10 +277,14 @@ def test_the_insights_are_kept_when_nothing_they_read_changed(sources: Path, tmp
 
 def test_a_new_partner_makes_the_insights_again(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build([sources], out)
+    charts = build([sources], out).figures["cache"]["charts_drawn"]
+    assert charts == (out / "report.html").read_text(encoding="utf-8").count("<figure>")
     _add_partner(sources)
     result = build([sources], out)
     assert result.figures["cache"]["insights"] == "made"
+    assert 0 < result.figures["cache"]["charts_drawn"] < charts  # only the charts whose data changed
+    # the last build's readable quads are kept but for the edited form's graph and the reference graph's
+    assert result.figures["cache"]["readable_graphs"] == {"kept": 5, "loaded": 2}
     cold = _cold(sources, tmp_path / "cold")
     _same_outputs(cold, out)
     _same_insights(cold, out)
@@ -294,6 +298,17 @@ def test_an_insight_file_changed_since_the_last_build_is_written_again(sources: 
     _reword_insight(sources)
     result = build([sources], out)
     assert result.figures["cache"]["insights"] == "made"
+    assert result.figures["cache"]["charts_drawn"] == 0  # the same charts as last time, not drawn again
+    _same_insights(_cold(sources, tmp_path / "cold"), out)
+
+
+def test_a_damaged_snapshot_of_the_readable_quads_is_loaded_anew(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build([sources], out).figures["cache"]["readable_graphs"] == {"kept": 0, "loaded": 7}
+    (default_cache_dir(out) / "readable.pkl").write_bytes(b"not a pickle")
+    _add_partner(sources)
+    result = build([sources], out)
+    assert result.figures["cache"]["readable_graphs"] == {"kept": 0, "loaded": 7}
     _same_insights(_cold(sources, tmp_path / "cold"), out)
 
 

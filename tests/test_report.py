@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.analyse import analyse
-from kg.report import collect_report, is_placeholder, md_escape, render_html, render_markdown, write_report
+from kg.report import Block, Chart, collect_report, draw_charts, is_placeholder, md_escape, render_html, render_markdown, write_report
 from kg.visualise import remote_references
 from test_analyse import PKG, SKOS, tiny_portfolio
 
@@ -96,6 +96,26 @@ def test_html_is_self_contained_with_charts(report):
     images = re.findall(r'<img [^>]*src="([^"]*)"', html)
     assert len(images) >= 5 and all(src.startswith("data:image/png;base64,") for src in images)
     assert "<script" not in html
+
+
+def test_charts_drawn_before_are_taken_not_drawn_again(report):
+    rep, _ids = report
+    charts = [block for block in rep.blocks if block.kind == "chart"]
+    drawn = {block.chart.key(): block.png for block in charts}
+    assert len(drawn) == len(charts) and all(png.startswith(b"\x89PNG") for png in drawn.values())
+    store, _ids = _portfolio()
+    first = charts[0].chart.key()
+    again = collect_report(store, analyse(store), drawn={first: b"kept"})
+    pngs = [block.png for block in again.blocks if block.kind == "chart"]
+    assert pngs[0] == b"kept" and pngs[1:] == [block.png for block in charts[1:]]
+    assert Chart("barh", (("a",), (1,))).key() != Chart("barh", (("a",), (2,))).key()
+
+
+def test_draw_charts_adds_what_it_draws():
+    drawn: dict[str, bytes] = {}
+    chart = Chart("barh", (("a", "b"), (1, 2)))
+    draw_charts([Block("chart", "two bars", chart=chart), Block("p", "text")], drawn)
+    assert list(drawn) == [chart.key()] and drawn[chart.key()].startswith(b"\x89PNG")
 
 
 def test_form_text_is_escaped():
