@@ -23,7 +23,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -287,35 +287,21 @@ class _Outputs:
         timings["graph"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        changed = True
-        if writer is not None:
-            batches.add_lines(reference)
-            batches.flush()
-            writer.close()
-        else:
-            current = {entry.graph for entry in self.entries.values()}
-            graphs = (set(in_store) - current) | made | {str(ANALYTICS_GRAPH)}
-            before = self.cache.cached_reference()
-            if before is None:
-                graphs.add(str(REFERENCE_GRAPH))
-                before = set()
-            now = set(reference)
-            gone = "".join(sorted(before - now)).encode("utf-8")
-            new = batches.data() + "".join(sorted(now - before)).encode("utf-8")
-            update_store(self.out_dir, sorted(graphs), gone, new)
-            changed = now != before
-        if changed:
-            self.cache.remember_reference(reference)
-        timings["store"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        self.insights = self._insights_key()
-        analytics = self.cache.cached_insights(self.insights)
-        if analytics is None:
-            self.analysis = analyse.analyse(self.readable_store())
-            analytics = analytics_quads(self.analysis)
-        self.analytics = analytics
+        with ThreadPoolExecutor(max_workers=1) as thread:  # pyoxigraph updates the store without the GIL
+            updating = self._write_store(thread, writer, batches, in_store, made, reference)
+            timings["store"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            self.insights = self._insights_key()
+            analytics = self.cache.cached_insights(self.insights)
+            if analytics is None:
+                self.analysis = analyse.analyse(self.readable_store())
+                analytics = analytics_quads(self.analysis)
+            self.analytics = analytics
+            timings["analytics"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            updating.result()
+        timings["store"] += time.perf_counter() - mark  # the wait for the update, if it took longer
         extend_store(analytics, self.out_dir)
-        timings["analytics"] = time.perf_counter() - mark
 
         aside = jobs if self.analysis is not None else 1  # nothing to write: no process
         if aside > 1:
@@ -328,6 +314,35 @@ class _Outputs:
         if self.analysis is not None:
             self.cache.remember_insights(self.insights, analytics)
         return n_triples
+
+    def _write_store(
+        self,
+        thread: ThreadPoolExecutor,
+        writer: StoreWriter | None,
+        batches: _Batches,
+        in_store: dict[str, str] | None,
+        made: set[str],
+        reference: list[str],
+    ) -> Future:
+        """Finish the new store, or update the last one in ``thread`` while the analytics run (its future)."""
+        if writer is not None:
+            batches.add_lines(reference)
+            batches.flush()
+            writer.close()
+            self.cache.remember_reference(reference)
+            return thread.submit(lambda: None)
+        before = self.cache.cached_reference()
+        current = {entry.graph for entry in self.entries.values()}
+        graphs = (set(in_store) - current) | made | {str(ANALYTICS_GRAPH)}
+        if before is None:
+            graphs.add(str(REFERENCE_GRAPH))
+            before = set()
+        now = set(reference)
+        if now != before:
+            self.cache.remember_reference(reference)
+        gone = "".join(sorted(before - now)).encode("utf-8")
+        new = batches.data() + "".join(sorted(now - before)).encode("utf-8")
+        return thread.submit(update_store, self.out_dir, sorted(graphs), gone, new)
 
     def _serialise(self, analytics: list) -> int:
         """Write graph.ttl and graph.trig from the forms' fragments (or the quads, if a fragment is unusable)."""
