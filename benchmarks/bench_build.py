@@ -16,9 +16,15 @@ in the same run:
   dataset and against the build's spliced serialisation;
 * the cold build against the cached rebuilds.
 
+Each kind of one-form change (a sentence naming an organisation, a
+reworded insight, a new partner) is made and rebuilt ``--repeats`` times
+(3), a new edit each time, and the median is shown with every run: the
+machines vary by tens of percent from one build to the next.
+
 The growth curve builds synthetic corpora of 2, 5 and 10 times the archive
 (``benchmarks/scale_corpus.py``) cold and gives each stage's time as a
-multiple of its time on the archive. Usage::
+multiple of its time on the archive (built without the cache, as they
+are). Usage::
 
     python benchmarks/bench_build.py                       # everything (about 25 minutes on 2 cores)
     python benchmarks/bench_build.py --scales 2 --no-naive # quicker
@@ -38,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,19 +94,18 @@ def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
     os.utime(out / "graph.ttl")
     builds["from_cache"] = _build(corpus, out, args.jobs)
     _say("rebuild from the cache, graph files rewritten (graph.ttl touched)", builds["from_cache"])
-    _edit_narrative(corpus / FOUNDING)
-    builds["one_change_new_text"] = _build(corpus, out, args.jobs)
-    _say("rebuild, one form changed (a sentence naming an organisation added)", builds["one_change_new_text"])
+    builds["one_change_new_text"] = _one_change(
+        corpus, out, args, _edit_narrative, "a sentence naming an organisation added"
+    )
     builds["check_cold"] = _build(corpus, work / "check", args.jobs, cache=False)
     figures["one_change_identical_to_cold"] = _identical(work / "check", out)
     print(f"  one-change rebuild byte-identical to a cold build: {figures['one_change_identical_to_cold']}", flush=True)
-    _edit_insight(corpus / FOUNDING)
-    builds["one_change_insight"] = _build(corpus, out, args.jobs)
-    _say("rebuild, one form changed (a key insight reworded: no new text for spaCy)", builds["one_change_insight"])
-    _edit_partner(corpus / FOUNDING)
-    builds["one_change_partner"] = _build(corpus, out, args.jobs)
-    _say("rebuild, one form changed (a partner added: analytics, HTML view and report redone)",
-         builds["one_change_partner"])
+    builds["one_change_insight"] = _one_change(
+        corpus, out, args, _edit_insight, "a key insight reworded: no new text for spaCy"
+    )
+    builds["one_change_partner"] = _one_change(
+        corpus, out, args, _edit_partner, "a partner added: analytics, HTML view and report redone"
+    )
     builds["check_cold_2"] = _build(corpus, work / "check2", args.jobs, cache=False)
     figures["partner_change_identical_to_cold"] = _identical(work / "check2", out)
     print(f"  partner-change rebuild byte-identical to a cold build: {figures['partner_change_identical_to_cold']}",
@@ -108,7 +114,22 @@ def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
 
     figures["ner"] = _ner_baseline(args.corpus, builds["cold"], args.jobs)
     figures["serialiser"] = _serialiser_baseline(out, builds["cold"])
-    figures["growth"] = _growth(args, work, builds["cold"])
+    figures["growth"] = _growth(args, work, builds["check_cold"])  # a cold build without the cache, as theirs
+
+
+def _one_change(
+    corpus: Path, out: Path, args: argparse.Namespace, edit: Callable[[Path, int], None], what: str
+) -> dict:
+    """Edit the founding form and rebuild, ``--repeats`` times (a new edit each): the median build, with every wall."""
+    runs = []
+    for turn in range(args.repeats):
+        edit(corpus / FOUNDING, turn)
+        runs.append(_build(corpus, out, args.jobs))
+    median = sorted(runs, key=lambda run: run["wall"])[len(runs) // 2]
+    median["walls"] = [run["wall"] for run in runs]
+    _say(f"rebuild, one form changed ({what}; median of {len(runs)})", median)
+    print(f"  every run: {', '.join(f'{wall:.1f}' for wall in median['walls'])} s wall", flush=True)
+    return median
 
 
 def _arguments() -> argparse.Namespace:
@@ -117,6 +138,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scales", default="2,5,10", help="growth curve sizes, times the archive ('' for none)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive (pre-cache) build")
+    parser.add_argument("--repeats", type=int, default=3, help="rebuilds of each kind of one-form change (median)")
     parser.add_argument("--work", help="keep the corpora and builds in this folder")
     parser.add_argument("--json", help="write every figure to this file too")
     parser.add_argument("--naive-build", nargs=2, metavar=("SOURCE", "OUT"), help=argparse.SUPPRESS)
@@ -215,27 +237,35 @@ def _identical(a: Path, b: Path) -> bool:
 # -- edits -------------------------------------------------------------------
 
 
-def _edit_narrative(path: Path) -> None:
+_NEW_ORGANISATIONS = ("Ministerio de Telecomunicaciones", "Ministerio de Cultura y Patrimonio", "Instituto de Fomento")
+_NEW_PARTNERS = ("Banco Central del Ecuador", "Superintendencia de Bancos", "Corporación Financiera Nacional")
+_INSIGHT = "CULTIVATE A CULTURE OF COLLABORATION"
+_REWORDED = ("CULTIVATE A LASTING CULTURE OF COLLABORATION", "GROW A LASTING CULTURE OF COLLABORATION",
+             "GROW A LASTING CULTURE OF OPEN COLLABORATION")
+
+
+def _edit_narrative(path: Path, turn: int = 0) -> None:
     """Add a sentence naming an organisation to the form's handover answer (a narrative, read by spaCy)."""
     lines = path.read_text(encoding="utf-8").split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith("> Can you provide more detail on your handover"))
     at = next(i for i in range(at + 1, len(lines)) if len(lines[i]) > 200)
-    lines[at] += " The lab also trained the staff of the Ministerio de Telecomunicaciones in 2023."
+    lines[at] += f" The lab also trained the staff of the {_NEW_ORGANISATIONS[turn % 3]} in {2023 + turn}."
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _edit_partner(path: Path) -> None:
+def _edit_partner(path: Path, turn: int = 0) -> None:
     """Name one more partner in the form's list of partners (what the analytics read changes)."""
     text = path.read_text(encoding="utf-8")
-    edited = text.replace("\nCluster Financiero", "\nCluster Financiero\n\nBanco Central del Ecuador", 1)
+    edited = text.replace("\nCluster Financiero", f"\nCluster Financiero\n\n{_NEW_PARTNERS[turn % 3]}", 1)
     assert edited != text, "the partner list to edit is not in the form"
     path.write_text(edited, encoding="utf-8")
 
 
-def _edit_insight(path: Path) -> None:
+def _edit_insight(path: Path, turn: int = 0) -> None:
     """Reword the form's first key insight (not a text spaCy reads)."""
     text = path.read_text(encoding="utf-8")
-    edited = text.replace("CULTIVATE A CULTURE OF COLLABORATION", "CULTIVATE A LASTING CULTURE OF COLLABORATION", 1)
+    before = _INSIGHT if turn == 0 else _REWORDED[(turn - 1) % 3]
+    edited = text.replace(before, _REWORDED[turn % 3], 1)
     assert edited != text, "the key insight to edit is not in the form"
     path.write_text(edited, encoding="utf-8")
 

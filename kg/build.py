@@ -306,13 +306,17 @@ class _Outputs:
         aside = jobs if self.analysis is not None else 1  # nothing to write: no process
         if aside > 1:
             self.cache.flush()  # no thread may run while the process forks
-        with _aside(self._write_insights, aside) as insights:  # the insight files, while the graph files are written
+        with _aside(self._write_views, aside) as views:  # the HTML view and report while the graph files are written
             mark = time.perf_counter()
             n_triples = self._serialise(analytics)
             timings["serialise"] = time.perf_counter() - mark
-        timings["html_report"], self.charts_drawn = insights()
-        if self.analysis is not None:
-            self.cache.remember_insights(self.insights, analytics)
+            mark = time.perf_counter()
+            if self.analysis is not None:
+                write_analysis(self.analysis, self.out_dir / "analysis.json")
+                self.cache.remember_insights(self.insights, analytics)
+            written = time.perf_counter() - mark
+        seconds, self.charts_drawn = views()
+        timings["html_report"] = seconds + written
         return n_triples
 
     def _write_store(
@@ -355,8 +359,8 @@ class _Outputs:
             quads = sorted((q for part in parts for q in part.quads), key=str)
             return write_graph_files(quads + analytics, self.out_dir)
 
-    def _write_insights(self) -> tuple[float, int]:
-        """Write the insight files if the analytics were redone: the seconds it took and how many charts it drew.
+    def _write_views(self) -> tuple[float, int]:
+        """Write ecosystem.html and the report if the analytics were redone: the seconds it took, the charts drawn.
 
         Charts drawn by the last build are taken again (:class:`_Charts`);
         the report's charts are kept for the next one.
@@ -365,7 +369,7 @@ class _Outputs:
         if self.analysis is None:
             return 0.0, 0
         charts = _Charts(self.cache.cached_charts())
-        _write_insights(self.analysis, self.out_dir, self.readable_store(), charts)
+        _write_views(self.analysis, self.out_dir, self.readable_store(), charts)
         self.cache.remember_charts(dict(charts))
         return time.perf_counter() - mark, charts.drawn
 
@@ -502,7 +506,9 @@ class _Outputs:
 
     def _readable_data(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
         """Each graph's key and a function giving its readable quads (N-Quads)."""
-        data = {entry.graph: (self.keys[iri], lambda entry=entry: entry.readable) for iri, entry in self.entries.items()}
+        data = {
+            entry.graph: (self.keys[iri], lambda entry=entry: entry.readable) for iri, entry in self.entries.items()
+        }
         reference = "".join(_nquads(_readable(self.reference_keys))).encode("utf-8")
         data[str(REFERENCE_GRAPH)] = (self.reference_key, lambda: reference)
         return data
@@ -849,17 +855,16 @@ def _paused_gc():
             gc.enable()
 
 
-def _write_insights(
+def _write_views(
     analysis: Analysis, out_dir: Path, store: ox.Store | None = None, drawn: dict[str, bytes] | None = None
 ) -> None:
-    """Write analysis.json, ecosystem.html (whole portfolio) and report.md/report.html (from ``store``, or OUT's).
+    """Write ecosystem.html (whole portfolio) and report.md/report.html (from ``store``, or OUT's).
 
     ``drawn`` holds charts drawn before (see :func:`kg.report.write_report`).
     """
     from kg.report import write_report
     from kg.visualise import portfolio_view, write_html
 
-    write_analysis(analysis, out_dir / "analysis.json")
     write_html(portfolio_view(analysis), out_dir / "ecosystem.html")
     write_report(out_dir, analysis=analysis, store=store, drawn=drawn)
 

@@ -289,7 +289,8 @@ def _size_section(analysis: Analysis, charts: bool) -> list[Block]:
     )
     if charts and by_country:
         top = by_country[:_TOP][::-1]
-        blocks.append(Block("chart", "Forms by country (top 20)", chart=_bars([r[0] for r in top], [r[2] for r in top])))
+        chart = _bars([r[0] for r in top], [r[2] for r in top])
+        blocks.append(Block("chart", "Forms by country (top 20)", chart=chart))
     blocks.append(Block("h3", "By year and type"))
     year_rows = [[y] + [str(years[y][t]) for t in types] + [str(sum(years[y].values()))] for y in sorted(years)]
     blocks.append(Block("table", headers=["year"] + types + ["total"], rows=year_rows))
@@ -325,9 +326,8 @@ def _partner_section(analysis: Analysis, charts: bool) -> list[Block]:
     )
     if charts and ranked:
         top = ranked[::-1]
-        blocks.append(
-            Block("chart", "Top partners by forms", chart=_bars([p["label"] for p in top], [p["documents"] for p in top]))
-        )
+        chart = _bars([p["label"] for p in top], [p["documents"] for p in top])
+        blocks.append(Block("chart", "Top partners by forms", chart=chart))
     blocks += [
         Block("h2", "Brokers"),
         Block(
@@ -347,11 +347,8 @@ def _partner_section(analysis: Analysis, charts: bool) -> list[Block]:
     ]
     if charts and brokers:
         top = brokers[::-1]
-        blocks.append(
-            Block(
-                "chart", "Brokers by betweenness", chart=_bars([p["label"] for p in top], [p["betweenness"] for p in top])
-            )
-        )
+        chart = _bars([p["label"] for p in top], [p["betweenness"] for p in top])
+        blocks.append(Block("chart", "Brokers by betweenness", chart=chart))
     return blocks
 
 

@@ -17,7 +17,17 @@ import pyoxigraph as ox
 import pytest
 
 from kg.analyse import analyse
-from kg.report import Block, Chart, collect_report, draw_charts, is_placeholder, md_escape, render_html, render_markdown, write_report
+from kg.report import (
+    Block,
+    Chart,
+    collect_report,
+    draw_charts,
+    is_placeholder,
+    md_escape,
+    render_html,
+    render_markdown,
+    write_report,
+)
 from kg.visualise import remote_references
 from test_analyse import PKG, SKOS, tiny_portfolio
 
