@@ -279,11 +279,13 @@ def _naive_build(source: Path, out: Path, jobs: int) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     from kg import build as b
-    from kg.analyse import analyse_build, analytics_quads
+    from kg.analyse import analyse_build, analytics_quads, write_analysis
     from kg.graph import document_iri, named_graphs
     from kg.privacy import Pseudonymiser
+    from kg.report import write_report
     from kg.resolve import resolve
     from kg.store import extend_store, to_ox_quads, write_graph_files, write_store
+    from kg.visualise import portfolio_view, write_html
 
     gc.enable()
     seconds: dict[str, float] = {}
@@ -318,7 +320,9 @@ def _naive_build(source: Path, out: Path, jobs: int) -> None:
     write_graph_files(quads + analytics, out)
     seconds["serialise"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    b._write_insights(analysis, out)
+    write_analysis(analysis, out / "analysis.json")
+    write_html(portfolio_view(analysis), out / "ecosystem.html")
+    write_report(out, analysis=analysis)
     seconds["html_report"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - start
     (out / "naive.json").write_text(json.dumps(seconds), encoding="utf-8")
