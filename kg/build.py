@@ -178,8 +178,8 @@ def _build(
     timings["hash"] = time.perf_counter() - start
     if store.outputs_untouched() and _same_inputs(store.previous, inputs, hashes):
         return _unchanged(store, out_dir, timings, start, dict(zip((shown for _, shown in inputs), stats)))
-    readable = _Readable(store)  # loads the last build's readable quads meanwhile
     records, extractions, origins, figures = _read_all(inputs, hashes, jobs, progress, store)
+    readable = _Readable(store)  # loads the last build's readable quads while resolution runs
     timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
     _flag_duplicates(records)
     protection = _protect(privacy, extractions, records, store, origins)
@@ -192,6 +192,7 @@ def _build(
     store.forget()
     outputs = _Outputs(out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable)
     n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
+    readable.wait()  # done by now, used or not: no thread outlives the build
     _count_triples(outputs.entries, records)
     index = outputs.index(records, hashes, stats)
     figures["cache"] = {
@@ -275,7 +276,6 @@ class _Outputs:
     def write(self, timings: dict[str, float], jobs: int = 1) -> int:
         """Make the graphs (in ``jobs`` processes), write the store, analyse, serialise; return the number of triples."""
         mark = time.perf_counter()
-        self._readable.wait()  # no thread may run while the graph workers fork
         in_store = self.cache.store_graphs()
         todo = self._plan(in_store)
         with _graph_workers(self, todo, jobs) as chunks:  # the workers fork before the store and its thread open
@@ -504,6 +504,10 @@ class _Outputs:
             self._readable_store = self._readable.update(self._readable_data())
         return self._readable_store
 
+    def wait_for_threads(self) -> None:
+        """Wait for this stage's background thread (no thread may run while a process forks)."""
+        self._readable.wait()
+
     def _readable_data(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
         """Each graph's key and a function giving its readable quads (N-Quads)."""
         data = {
@@ -624,6 +628,7 @@ def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iter
         yield map(outputs.make, chunks)
         return
     outputs.graph_workers = min(jobs, len(chunks))
+    outputs.wait_for_threads()
     global _FORKED
     _FORKED = (outputs, docs)
     context = multiprocessing.get_context("fork")
