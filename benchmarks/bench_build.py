@@ -28,6 +28,7 @@ are). Usage::
 
     python benchmarks/bench_build.py                       # everything (about 25 minutes on 2 cores)
     python benchmarks/bench_build.py --scales 2 --no-naive # quicker
+    python benchmarks/bench_build.py --growth-only --scales 2,5,10
     python benchmarks/bench_build.py --json figures.json   # also keep the figures
 """
 
@@ -80,6 +81,11 @@ def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
     print(f"# kg build benchmark ({figures['machine']}; --jobs {args.jobs})\n", flush=True)
 
     builds = figures["builds"] = {}
+    if args.growth_only:
+        builds["check_cold"] = _build(corpus, work / "check", args.jobs, cache=False)
+        _say("cold build without the cache", builds["check_cold"])
+        figures["growth"] = _growth(args, work, builds["check_cold"])
+        return
     if not args.no_naive:
         builds["naive"] = _measure([sys.executable, __file__, "--naive-build", str(corpus), str(work / "naive")], None)
         builds["naive"]["seconds"] = json.loads((work / "naive" / "naive.json").read_text())
@@ -139,6 +145,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--scales", default="2,5,10", help="growth curve sizes, times the archive ('' for none)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive (pre-cache) build")
     parser.add_argument("--repeats", type=int, default=3, help="rebuilds of each kind of one-form change (median)")
+    parser.add_argument("--growth-only", action="store_true", help="only the growth curve (and its 1x build)")
     parser.add_argument("--work", help="keep the corpora and builds in this folder")
     parser.add_argument("--json", help="write every figure to this file too")
     parser.add_argument("--naive-build", nargs=2, metavar=("SOURCE", "OUT"), help=argparse.SUPPRESS)
