@@ -531,11 +531,11 @@ class _Outputs:
 
 
 class _Readable:
-    """The in-memory store of what the analytics can read, built from the last build's in the background.
+    """The in-memory store of what the analytics can read, made from the last build's in the background.
 
-    From the build's start a thread loads the last build's readable quads
+    Once the forms are read, a thread loads the last build's readable quads
     (:meth:`BuildCache.readable_snapshot`: pyoxigraph parses them without
-    the GIL while this process reads and resolves the forms); :meth:`update`
+    the GIL while this process resolves the forms); :meth:`update`
     then replaces only the graphs whose key changed. The store holds the
     same quads as one loaded from scratch, so the analytics give the same.
     """

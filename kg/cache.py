@@ -433,8 +433,8 @@ class BuildCache:
     def readable_snapshot(self) -> tuple[dict[str, str], bytes] | None:
         """The quads the last build's analytics could read (N-Quads), with the key of each graph they are from.
 
-        The build loads them in the background from its start and replaces
-        only the graphs whose key changed (see :class:`kg.build._Readable`).
+        The build loads them in the background while it resolves the forms
+        and replaces only the graphs whose key changed (see :class:`kg.build._Readable`).
         """
         if not self.enabled:
             return None

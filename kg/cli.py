@@ -277,8 +277,11 @@ def main() -> None:
         code = exc.exit_code
     except SystemExit as exc:
         code = _exit_code(exc)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a closed pipe (``kg query ... | head``): nothing more to say
+            pass
     os._exit(code)
 
 
