@@ -291,29 +291,36 @@ class _Outputs:
             updating = self._write_store(thread, writer, batches, in_store, made, reference)
             timings["store"] = time.perf_counter() - mark
             mark = time.perf_counter()
-            self.insights = self._insights_key()
-            analytics = self.cache.cached_insights(self.insights)
-            if analytics is None:
-                self.analysis = analyse.analyse(self.readable_store())
-                analytics = analytics_quads(self.analysis)
-            self.analytics = analytics
+            self.analytics = self._analytics()
             timings["analytics"] = time.perf_counter() - mark
             mark = time.perf_counter()
             updating.result()
         timings["store"] += time.perf_counter() - mark  # the wait for the update, if it took longer
-        extend_store(analytics, self.out_dir)
+        extend_store(self.analytics, self.out_dir)
+        return self._write_files(timings, jobs)
 
+    def _analytics(self) -> list[ox.Quad]:
+        """The analytics graph's quads: the last build's while what they read is unchanged, else made anew."""
+        self.insights = self._insights_key()
+        analytics = self.cache.cached_insights(self.insights)
+        if analytics is None:
+            self.analysis = analyse.analyse(self.readable_store())
+            analytics = analytics_quads(self.analysis)
+        return analytics
+
+    def _write_files(self, timings: dict[str, float], jobs: int) -> int:
+        """Write the graph files and analysis.json while a forked process writes the HTML view and the report."""
         aside = jobs if self.analysis is not None else 1  # nothing to write: no process
         if aside > 1:
             self.cache.flush()  # no thread may run while the process forks
-        with _aside(self._write_views, aside) as views:  # the HTML view and report while the graph files are written
+        with _aside(self._write_views, aside) as views:
             mark = time.perf_counter()
-            n_triples = self._serialise(analytics)
+            n_triples = self._serialise(self.analytics)
             timings["serialise"] = time.perf_counter() - mark
             mark = time.perf_counter()
             if self.analysis is not None:
                 write_analysis(self.analysis, self.out_dir / "analysis.json")
-                self.cache.remember_insights(self.insights, analytics)
+                self.cache.remember_insights(self.insights, self.analytics)
             written = time.perf_counter() - mark
         seconds, self.charts_drawn = views()
         timings["html_report"] = seconds + written
