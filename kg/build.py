@@ -35,7 +35,7 @@ from rdflib import URIRef
 
 from kg import __version__, analyse, ner, report
 from kg.analyse import ANALYTICS_GRAPH, Analysis, analytics_quads, write_analysis
-from kg.cache import BuildCache, GraphEntry, changes, form_entry, insights_version
+from kg.cache import BuildCache, GraphEntry, changes, form_entry
 from kg.errors import InputError
 from kg.extract import Extraction, extract, extract_many
 from kg.forms import Form, Message, read_form
@@ -335,13 +335,12 @@ class _Outputs:
         made: set[str],
         reference: list[str],
     ) -> Future:
-        """Finish the new store, or update the last one in ``thread`` while the analytics run (its future)."""
+        """Finish the new store, or update the last one, in ``thread`` while the analytics run (its future)."""
         if writer is not None:
             batches.add_lines(reference)
             batches.flush()
-            writer.close()
             self.cache.remember_reference(reference)
-            return thread.submit(lambda: None)
+            return thread.submit(writer.close)
         before = self.cache.cached_reference()
         current = {entry.graph for entry in self.entries.values()}
         graphs = (set(in_store) - current) | made | {str(ANALYTICS_GRAPH)}
@@ -495,7 +494,7 @@ class _Outputs:
         graphs = sorted((entry.graph, entry.reads) for entry in self.entries.values())
         graphs.append((str(REFERENCE_GRAPH), _reads(self.reference_keys)))
         linked = {node for _graph, reads in graphs for node in reads[2]}
-        lines = [insights_version()]
+        lines = [self.cache.insights_version]
         for graph, (digest, loose, _nodes) in graphs:
             lines.append(f"{graph} {digest}")
             lines.extend(f"{graph} {node} {labels}" for node, labels in loose if node in linked)
@@ -630,25 +629,16 @@ def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iter
     chunks are made here, as they are asked for.
     """
     chunks = [docs[i : i + _GRAPH_CHUNK] for i in range(0, len(docs), _GRAPH_CHUNK)]
-    if jobs < 2 or len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or len(chunks) < 2 or not _CAN_FORK:
         outputs.cache.start_writing()
         yield map(outputs.make, chunks)
         return
     outputs.graph_workers = min(jobs, len(chunks))
     outputs.wait_for_threads()
-    global _FORKED
-    _FORKED = (outputs, docs)
-    context = multiprocessing.get_context("fork")
-    try:
-        with ProcessPoolExecutor(max_workers=outputs.graph_workers, mp_context=context) as pool:
-            made = pool.map(_make_forked, [(i, i + _GRAPH_CHUNK) for i in range(0, len(docs), _GRAPH_CHUNK)])
-            outputs.cache.start_writing()  # the workers have forked (at the first task): threads may start
-            yield made
-    finally:
-        _FORKED = None
-
-
-_FORKED: tuple[_Outputs, list[Extraction]] | None = None  # the outputs stage and its forms, as graph workers inherit them
+    with _forked_pool(outputs.graph_workers, (outputs, docs)) as pool:
+        made = pool.map(_make_forked, [(i, i + _GRAPH_CHUNK) for i in range(0, len(docs), _GRAPH_CHUNK)])
+        outputs.cache.start_writing()  # the workers have forked (at the first task): threads may start
+        yield made
 
 
 @contextmanager
@@ -659,32 +649,46 @@ def _aside(task: Callable[[], tuple], jobs: int) -> Iterator[Callable[[], tuple]
     task's result is pickled. With one job or no ``fork`` the task runs
     here, after the body. Either way its result is there once the body ends.
     """
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or not _CAN_FORK:
         done: list[tuple] = []
         yield lambda: done[0]
         done.append(task())
         return
-    global _ASIDE
-    _ASIDE = task
+    with _forked_pool(1, task) as pool:
+        future = pool.submit(_run_aside)
+        yield future.result
+        future.result()
+
+
+@contextmanager
+def _forked_pool(workers: int, inherited: object) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` processes forked from this one, finding ``inherited`` in :data:`_INHERITED`.
+
+    Forked, they share this process's memory (extractions, resolution,
+    analysis) without pickling it; only their tasks' arguments and results
+    are pickled. No thread may run when the pool forks (at its first task).
+    """
+    global _INHERITED
+    _INHERITED = inherited
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-            future = pool.submit(_run_aside)
-            yield future.result
-            future.result()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield pool
     finally:
-        _ASIDE = None
+        _INHERITED = None
 
 
-_ASIDE: Callable[[], tuple] | None = None  # the task a process forked by _aside runs
+_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+_INHERITED: object = None  # what the processes of _forked_pool inherit: (outputs stage, forms) or a task
 
 
 def _run_aside() -> tuple:
-    return _ASIDE()
+    """In the process forked by :func:`_aside`: run its task."""
+    return _INHERITED()
 
 
 def _make_forked(bounds: tuple[int, int]) -> list[tuple[str, GraphEntry, bytes]]:
     """In a forked graph worker: make the graphs of the forms at ``bounds``."""
-    outputs, docs = _FORKED
+    outputs, docs = _INHERITED
     return outputs.make(docs[bounds[0] : bounds[1]])
 
 

@@ -67,7 +67,7 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -205,11 +205,14 @@ def graph_version() -> str:
     )
 
 
-def insights_version() -> str:
-    """A hash of what the analytics and the report also depend on: templates and drawing libraries."""
+def insights_version(graph: str | None = None) -> str:
+    """A hash of what the analytics and the report also depend on: templates and drawing libraries.
+
+    ``graph`` is :func:`graph_version`'s value when the caller has it (it hashes every module of kg).
+    """
     templates = sorted(path for path in (_KG_DIR / "templates").rglob("*") if path.is_file())
     return _digest(
-        [graph_version()]
+        [graph or graph_version()]
         + [_file_digest(path) for path in templates]
         + [_package_version(name) for name in _INSIGHT_PACKAGES]
     )
@@ -430,6 +433,11 @@ class BuildCache:
         if self.enabled:
             _dump(self.root / "reference.pkl", lines)
 
+    @cached_property
+    def insights_version(self) -> str:
+        """:func:`insights_version` of this build (computed once: it hashes every module of kg)."""
+        return insights_version(self.graph_version)
+
     def readable_snapshot(self) -> tuple[dict[str, str], bytes] | None:
         """The quads the last build's analytics could read (N-Quads), with the key of each graph they are from.
 
@@ -479,14 +487,14 @@ class BuildCache:
     def cached_charts(self) -> dict[str, bytes]:
         """The last report's charts by :meth:`kg.report.Chart.key`, if drawn with the same code and libraries."""
         found = _load(self.root / "charts.pkl") if self.enabled else None
-        if isinstance(found, tuple) and len(found) == 2 and found[0] == insights_version():
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == self.insights_version:
             return dict(found[1])
         return {}
 
     def remember_charts(self, charts: dict[str, bytes]) -> None:
         """Keep the report's charts (PNG by :meth:`kg.report.Chart.key`) for the next build's report."""
         if self.enabled:
-            _dump(self.root / "charts.pkl", (insights_version(), charts))
+            _dump(self.root / "charts.pkl", (self.insights_version, charts))
 
     # -- global steps (one entry each: the last build's) --------------------
 
