@@ -27,7 +27,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import groupby
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,7 +36,7 @@ from rdflib import URIRef
 
 from kg import __version__, analyse, ner, report
 from kg.analyse import ANALYTICS_GRAPH, Analysis, analytics_quads, write_analysis
-from kg.cache import BuildCache, GraphEntry, changes, form_entry
+from kg.cache import BuildCache, GraphEntry, Pickled, changes, form_entry
 from kg.errors import InputError
 from kg.extract import Extraction, extract, extract_many
 from kg.forms import Form, Message, read_form
@@ -46,6 +47,7 @@ from kg.resolve import Resolution, resolution_inputs, resolve_inputs
 from kg.store import (
     Fragment,
     FragmentError,
+    Layout,
     StoreWriter,
     extend_store,
     fragment,
@@ -99,6 +101,9 @@ class BuildResult:
     seconds: dict[str, float]
     changes: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
+    # The build's working data (forms, graphs, analytics), freed with the result rather than when the build returns:
+    # freeing millions of objects takes a rebuild's fifth of a second, which `kg build` saves by exiting at once.
+    retained: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def errors(self) -> int:
@@ -217,6 +222,7 @@ def _build(
         timings,
         changes(store.previous, index),
         figures,
+        retained=(extractions, origins, protection, resolution, outputs, store, readable),
     )
     timings["total"] = time.perf_counter() - start
     _write_manifest(result, out_dir)
@@ -355,11 +361,21 @@ class _Outputs:
         return thread.submit(update_store, self.out_dir, sorted(graphs), gone, new)
 
     def _serialise(self, analytics: list) -> int:
-        """Write graph.ttl and graph.trig from the forms' fragments (or the quads, if a fragment is unusable)."""
+        """Write graph.ttl and graph.trig from the forms' fragments (or the quads, if a fragment is unusable).
+
+        What the last graph files hold of an unchanged form is copied from
+        them (:func:`kg.store.write_fragments`): its fragment is not loaded.
+        """
+        layout = self.cache.cached_layout()
+        layout = layout if isinstance(layout, Layout) else None
+        parts: dict[str, Callable[[], Fragment]] = {
+            f"graph {self.keys[iri]}": entry.fragment.value for iri, entry in self.entries.items()
+        }
+        parts.update(self._shared(analytics, set(layout.parts) if layout is not None else set()))
         try:
-            fragments = [entry.fragment for entry in self.entries.values()]
-            fragments.append(self._shared(analytics))
-            return write_fragments(fragments, self.out_dir, analytics)
+            n_triples, layout = write_fragments(parts, self.out_dir, analytics, layout)
+            self.cache.remember_layout(layout)
+            return n_triples
         except FragmentError:
             parts = list(self._parts(self.docs)) + [self._reference_part()]
             quads = sorted((q for part in parts for q in part.quads), key=str)
@@ -401,19 +417,21 @@ class _Outputs:
             self._reference = GraphPart(str(REFERENCE_GRAPH), _parsed_quads(self.reference_keys), self.reference_keys)
         return self._reference
 
-    def _shared(self, analytics: list) -> Fragment:
-        """The reference and analytics graphs' fragment (:func:`_shared_fragment`), cached while they are unchanged.
+    def _shared(self, analytics: list, held: set[str]) -> dict[str, Callable[[], Fragment]]:
+        """The reference and analytics graphs' parts of the graph files (:class:`_SharedParts`).
 
-        The reference graph follows from what it reads, and the analytics from
-        what they read, so :attr:`reference_key` and the insights key
-        (:meth:`_insights_key`) key it.
+        Their names are kept while the reference graph and the analytics are
+        unchanged (:attr:`reference_key` and the insights key,
+        :meth:`_insights_key`, key them); ``held`` are the parts the last
+        graph files hold, which are not made.
         """
         key = _digest(self.reference_key + self.insights)
-        found = self.cache.cached_step("shared", key)
-        if found is None:
-            found = _shared_fragment(self._reference_part(), analytics)
-            self.cache.remember_step("shared", key, found)
-        return found
+        shared = _SharedParts(self._reference_part, analytics, held)
+        names = self.cache.cached_step("shared", key)
+        if names is None:
+            names = shared.names()
+            self.cache.remember_step("shared", key, names)
+        return {name: partial(shared.part, name) for name in names}
 
     def index(self, records: list[FileRecord], hashes: tuple[str | None, ...], stats: tuple[list[int], ...]) -> dict:
         """What the cache index keeps of this build: entries per input file, store, organisations, partnerships."""
@@ -463,7 +481,8 @@ class _Outputs:
             read = _readable(part.keys)
             reads = _reads(read)
             readable = "".join(_nquads(read)).encode("utf-8")
-            entry = GraphEntry(part.graph, fragment(part.quads, part.keys), len(part.quads), partners, reads, readable)
+            made_fragment = Pickled(fragment(part.quads, part.keys))
+            entry = GraphEntry(part.graph, made_fragment, len(part.quads), partners, reads, readable)
             self.cache.remember_graph(self.keys[iri], entry)
             made.append((iri, entry, "".join(_nquads(part.keys)).encode("utf-8")))
         return made
@@ -758,29 +777,84 @@ def _readable(keys: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str
     return [key for key in keys if key[1] in _READ_PREDICATES and (key[1] != _TYPE or key[2] in _READ_TYPES)]
 
 
-def _shared_fragment(reference: GraphPart, analytics: list) -> Fragment:
-    """The reference graph's TriG runs, and the Turtle of it and the analytics graph together.
+class _SharedParts:
+    """The reference graph's part of the graph files, with the analytics' Turtle: one part per subject.
 
-    graph.trig holds the analytics graph after everything else, in its own
-    order; in graph.ttl an organisation's analytics triples join the subject's
-    block. Only the blocks of the subjects the analytics describe are written
-    again with them; the others are the reference graph's own.
+    A subject's TriG run and Turtle block make a part named by a digest of
+    its reference quads; the Turtle block of a subject the analytics
+    describe (it holds their triples too) is a part of its own, named by
+    those quads and its analytics quads, since the analytics change with
+    any partner. So a rebuild serialises only the subjects whose quads
+    changed: the first part asked for makes every part the last graph files
+    do not hold (``held``) in one serialisation.
     """
-    alone = fragment(reference.quads, reference.keys)
-    if not analytics:
-        return alone
-    described = {str(quad.subject) for quad in analytics}
-    pairs = sorted(
-        [pair for pair in zip(reference.keys, reference.quads, strict=True) if pair[0][0] in described]
-        + [((str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)), q) for q in analytics]
-    )
-    unique = [pair for i, pair in enumerate(pairs) if i == 0 or pair[0] != pairs[i - 1][0]]
-    both = fragment([q for _, q in unique], [k for k, _ in unique])
-    blocks = dict(both.ttl)
-    ttl = [(subject, blocks.pop(subject, text)) for subject, text in alone.ttl] + list(blocks.items())
-    before = len({key[:3] for key in reference.keys if key[0] in described})
-    triples = alone.triples + both.triples - before
-    return Fragment(alone.trig, ttl, triples, (alone.header[0] or both.header[0], both.header[1]))
+
+    def __init__(self, reference: Callable[[], GraphPart], analytics: list, held: set[str]) -> None:
+        self.reference = reference
+        self.analytics = analytics
+        self.held = held
+        self._subjects: dict[str, tuple] | None = None  # part name -> its subject's reference and analytics pairs
+        self._made: dict[str, Fragment] = {}
+        self._given: set[str] = set()
+
+    def names(self) -> list[str]:
+        """Every part's name."""
+        return list(self._by_name())
+
+    def part(self, name: str) -> Fragment:
+        """The part ``name``; the first ask makes all those not held, an ask for a held one (files changed) all."""
+        if name not in self._made:
+            pending = [n for n in self._by_name() if n not in self._made and n not in self._given]
+            self._made.update(self._make(pending if name in self.held else [n for n in pending if n not in self.held]))
+        self._given.add(name)
+        return self._made.pop(name)
+
+    def _by_name(self) -> dict[str, tuple]:
+        if self._subjects is None:
+            self._subjects = _shared_subjects(self.reference(), self.analytics)
+        return self._subjects
+
+    def _make(self, names: list[str]) -> dict[str, Fragment]:
+        """The parts ``names``, from one serialisation of their runs and one of their blocks with analytics."""
+        by_name = self._by_name()
+        runs = sorted(pair for name in names if name.startswith("run ") for pair in by_name[name][1])
+        blocks = sorted(pair for name in names if name.startswith("block ") for pair in by_name[name][1])
+        alone = fragment([q for _k, q in runs], [k for k, _q in runs])
+        both = fragment([q for _k, q in blocks], [k for k, _q in blocks])
+        trig = {subject: (subject, graph, text) for subject, graph, text in alone.trig}
+        ttl = dict(alone.ttl) | dict(both.ttl)
+        header = (alone.header[0] or both.header[0], both.header[1] or alone.header[1])
+        made = {}
+        for name in names:
+            subject, pairs, described = by_name[name]
+            triples = len({key[:3] for key, _quad in pairs})
+            if name.startswith("run "):
+                run, block = [trig[subject]], [] if described else [(subject, ttl[subject])]
+                made[name] = Fragment(run, block, 0 if described else triples, header)
+            else:
+                made[name] = Fragment([], [(subject, ttl[subject])], triples, header)
+        return made
+
+
+def _shared_subjects(reference: GraphPart, analytics: list) -> dict[str, tuple]:
+    """Part name -> ``(subject, its (key, quad) pairs, described)``: see :class:`_SharedParts`."""
+    described: dict[str, list] = {}
+    for quad in analytics:
+        key = (str(quad.subject), str(quad.predicate), str(quad.object), str(quad.graph_name))
+        described.setdefault(key[0], []).append((key, quad))
+    found: dict[str, tuple] = {}
+    pairs = list(zip(reference.keys, reference.quads, strict=True))
+    for subject, group in groupby(pairs, key=lambda pair: pair[0][0]):
+        own = list(group)
+        digest = _digest("\n".join(" ".join(key) for key, _quad in own))
+        found[f"run {digest}"] = (subject, own, subject in described)
+        if subject in described:
+            both = sorted(own + described.pop(subject))
+            found[f"block {_digest(digest + ' '.join(' '.join(key) for key, _q in both))}"] = (subject, both, True)
+    for subject, extra in sorted(described.items()):  # described, not in the reference graph
+        both = sorted(extra)
+        found[f"block {_digest(' '.join(' '.join(key) for key, _q in both))}"] = (subject, both, True)
+    return found
 
 
 def _organisations(reference: GraphPart) -> dict[str, str]:

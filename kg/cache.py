@@ -31,9 +31,13 @@ shared. It keeps what each form gave last time:
   build's resolution (keyed by all it read of the forms,
   :func:`kg.resolve.resolution_inputs`), reference graph (keyed by that,
   the names pseudonymised and :func:`kg.graph.reference_inputs`) and the
-  reference and analytics graphs serialised for the splice of graph.trig
-  and graph.ttl (keyed by their N-Quads and the insights digest): an edit
+  names of the reference and analytics graphs' parts of graph.trig and
+  graph.ttl (keyed by their N-Quads and the insights digest): an edit
   that changes none of these redoes none of them;
+* ``layout.pkl``: where graph.trig and graph.ttl hold each part (a form's
+  graph, a reference subject), as the last build wrote them
+  (:class:`kg.store.Layout`): the next build copies the parts that did not
+  change from those files and serialises only the others;
 * ``privacy.pkl``: what the pseudonymiser found in each form
   (:class:`~kg.privacy.FormFacts`, by form entry) and the capitalisation
   counts of every word of the build (:class:`~kg.privacy.WordCounts`), so
@@ -87,6 +91,7 @@ __all__ = [
     "INSIGHT_FILES",
     "insights_version",
     "LazyItems",
+    "Pickled",
     "form_entry",
 ]
 
@@ -128,11 +133,34 @@ class GraphEntry:
     """A form's named graph as the last build wrote it."""
 
     graph: str
-    fragment: object
+    fragment: Pickled  # of a kg.store.Fragment: a rebuild splices most graphs from the last files, never loading it
     triples: int
     partners: list[str] = field(default_factory=list)
     reads: tuple = ()  # what the analytics and the report can read of it (kg.build._reads)
     readable: bytes = b""  # those quads as N-Quads (kg.build._readable)
+
+
+class Pickled:
+    """A value kept pickled apart from what holds it, unpickled when first asked for (:meth:`value`).
+
+    A rebuild unpickles a form's cached graph entry but needs its fragment
+    only if the graph files cannot be spliced from the last ones
+    (:func:`kg.store.write_fragments`); pickled as those bytes.
+    """
+
+    def __init__(self, value: object = None, data: bytes | None = None) -> None:
+        self._value = value
+        self._data = data
+
+    def value(self):
+        """The value (unpickled once)."""
+        if self._data is not None:
+            self._value, self._data = pickle.loads(self._data), None
+        return self._value
+
+    def __reduce__(self):
+        data = self._data if self._data is not None else pickle.dumps(self._value, protocol=pickle.HIGHEST_PROTOCOL)
+        return Pickled, (None, data)
 
 
 class LazyItems(Sequence):
@@ -408,7 +436,7 @@ class BuildCache:
         """
         if not self.enabled:
             return
-        for name in ("privacy.pkl", "reference.pkl", "resolution.pkl", "reference-part.pkl", "shared.pkl"):
+        for name in ("privacy.pkl", "reference.pkl", "resolution.pkl", "reference-part.pkl", "layout.pkl"):
             self._ahead[name] = _load(self.root / name)
         for key in sorted(set((self.store_graphs() or {}).values())):
             if key:
@@ -427,6 +455,17 @@ class BuildCache:
             return None
         found = self._read("reference.pkl")
         return set(found) if isinstance(found, list) else None
+
+    def cached_layout(self):
+        """The :class:`kg.store.Layout` of the graph files the last build wrote, if it left one."""
+        if not (self.enabled and self.valid):
+            return None
+        return self._read("layout.pkl")
+
+    def remember_layout(self, layout) -> None:
+        """Keep the layout of the graph files just written (the next build splices from them), in the background."""
+        if self.enabled:
+            self._later(str(self.root / "layout.pkl"), pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL))
 
     def remember_reference(self, lines: list[str]) -> None:
         """Keep the reference graph's N-Quads lines (the next build updates the store by their difference)."""

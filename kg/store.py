@@ -15,14 +15,18 @@ the store is written from N-Quads in a background thread
 
 from __future__ import annotations
 
+import mmap
+import os
 import queue
 import re
 import shutil
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from itertools import chain, groupby
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Mapping
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from itertools import accumulate, chain, groupby
+from operator import add, itemgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,6 +45,8 @@ __all__ = [
     "StoreWriter",
     "open_store",
     "Fragment",
+    "Layout",
+    "Rows",
     "FragmentError",
     "fragment",
     "write_fragments",
@@ -131,6 +137,51 @@ class Fragment:
     header: tuple[bytes, bytes] = (b"", b"")
 
 
+@dataclass
+class Rows:
+    """Runs (or blocks) of a graph file in file order, as columns.
+
+    ``gap`` is the bytes between a row and the one before (the file's start
+    for the first): graph lines in TriG. Lengths rather than places, so a
+    range of rows copied elsewhere keeps all of them but its first gap.
+    """
+
+    subjects: list[str] = field(default_factory=list)
+    graph: array = field(default_factory=lambda: array("l"))  # index in Layout.graphs (0 in graph.ttl)
+    part: array = field(default_factory=lambda: array("l"))  # index in Layout.parts
+    gap: array = field(default_factory=lambda: array("q"))
+    size: array = field(default_factory=lambda: array("q"))
+
+    def ends(self) -> list[int]:
+        """Where each row ends in the file."""
+        return list(accumulate(map(add, self.gap, self.size)))
+
+    def __getstate__(self) -> dict:
+        return {**vars(self), "subjects": "\n".join(self.subjects)}  # one string: a tenth of the time to pickle
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state, subjects=state["subjects"].split("\n") if state["subjects"] else [])
+
+
+@dataclass
+class Layout:
+    """Where the graph files last written hold each part's runs and blocks: what the next build splices from.
+
+    ``parts`` are the parts' names (see :func:`write_fragments`) and
+    ``triples`` their sizes; ``trig`` and ``ttl`` the runs of graph.trig and
+    the blocks of graph.ttl; ``stats`` the files' size and time once
+    written: others mean they changed since.
+    """
+
+    parts: list[str]
+    triples: list[int]
+    graphs: list[bytes]
+    trig: Rows
+    ttl: Rows
+    header: tuple[bytes, bytes]
+    stats: tuple = ()
+
+
 class FragmentError(ValueError):
     """pyoxigraph wrote something the splicer does not know how to cut (write the whole dataset instead)."""
 
@@ -159,34 +210,50 @@ def fragment(quads: list[ox.Quad], keys: list[tuple[str, str, str, str]]) -> Fra
     return _encoded(trig_runs, blocks, triples, (header, ttl_header))
 
 
-def write_fragments(fragments: Iterable[Fragment], out_dir: Path, tail: list[ox.Quad] = ()) -> int:
-    """Write ``graph.trig`` and ``graph.ttl`` of the fragments' quads, byte for byte as :func:`write_graph_files`.
+def write_fragments(
+    parts: Mapping[str, Callable[[], Fragment]],
+    out_dir: Path,
+    tail: list[ox.Quad] = (),
+    previous: Layout | None = None,
+) -> tuple[int, Layout]:
+    """Write ``graph.trig`` and ``graph.ttl`` of the parts' quads, byte for byte as :func:`write_graph_files`.
 
-    ``graph.trig`` gets the fragments' quads in sorted order, then ``tail``
-    in its own order (the build appends the analytics graph so); the
-    fragments' Turtle must already hold the tail's triples. Returns the
-    number of triples of the union.
+    ``parts`` maps a name that changes whenever a part's quads do (the
+    build uses the cache key of each form's graph) to a function giving its
+    :class:`Fragment`. With ``previous``, the :class:`Layout` of the graph
+    files in ``out_dir``, a part it holds is copied from them and its
+    function is never called: a rebuild serialises and even loads only the
+    fragments of what changed. ``graph.trig`` gets the parts' quads in
+    sorted order, then ``tail`` in its own order (the build appends the
+    analytics graph so); the parts' Turtle must already hold the tail's
+    triples. Returns the number of triples of the union, and the layout of
+    the files written.
 
     Raises:
-        FragmentError: if two fragments share a subject (their runs would interleave).
+        FragmentError: if two parts share a subject (their runs would interleave).
     """
-    fragments = [f for f in fragments if f.trig or f.ttl]
-    runs = _spliced([f.trig for f in fragments])
-    blocks = _spliced([f.ttl for f in fragments])
-    if not fragments:
-        return write_graph_files(list(tail), out_dir)
-    with open(out_dir / "graph.trig", "wb", buffering=1 << 20) as trig:  # written piece by piece: never joined
-        trig.write(fragments[0].header[0])
-        for graph, group in groupby(runs, key=itemgetter(1)):
-            trig.write(graph + b" {\n")
-            trig.writelines(map(itemgetter(2), group))
-            trig.write(b"}\n")
+    kept = _kept_parts(previous, parts, out_dir)
+    made = {name: make() for name, make in parts.items() if name not in kept}
+    names = list(parts)
+    index = {name: i for i, name in enumerate(names)}
+    sizes = dict(zip(previous.parts, previous.triples, strict=True)) if kept else {}
+    sizes.update((name, fragment.triples) for name, fragment in made.items())
+    triples = [sizes[name] for name in names]
+    runs = _spliced([[(s, g, t, index[name]) for s, g, t in made[name].trig] for name in made])
+    blocks = _spliced([[(s, b"", t, index[name]) for s, t in made[name].ttl] for name in made])
+    old = _Kept(previous, kept, index) if kept else None
+    if not (runs or blocks or (old is not None and old.any)):
+        return write_graph_files(list(tail), out_dir), Layout(names, triples, [], Rows(), Rows(), (b"", b""))
+    header = previous.header if old is not None and old.any else next(f.header for f in made.values() if f.trig or f.ttl)
+    layout = Layout(names, triples, list(previous.graphs) if old else [], Rows(), Rows(), header)
+    with _Splice(out_dir / "graph.trig", old is not None, header[0]) as trig:
+        layout.trig = _splice(trig, old.trig if old else None, runs, layout.graphs, opening=True)
         if tail:
             trig.write(_ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=_PREFIXES))[1])
-    with open(out_dir / "graph.ttl", "wb", buffering=1 << 20) as ttl:
-        ttl.write(fragments[0].header[1])
-        ttl.writelines(map(itemgetter(1), blocks))
-    return sum(f.triples for f in fragments)
+    with _Splice(out_dir / "graph.ttl", old is not None, header[1]) as ttl:
+        layout.ttl = _splice(ttl, old.ttl if old else None, blocks, layout.graphs, opening=False)
+    layout.stats = (_file_stat(out_dir / "graph.trig"), _file_stat(out_dir / "graph.ttl"))
+    return sum(triples), layout
 
 
 def update_store(out_dir: Path, graphs: Iterable[str], remove: bytes, add: bytes) -> None:
@@ -267,6 +334,189 @@ def open_store(out_dir: Path) -> ox.Store:
     store = ox.Store()
     store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
     return store
+
+
+def _kept_parts(previous: Layout | None, parts: Mapping[str, object], out_dir: Path) -> set[str]:
+    """The parts the graph files in ``out_dir`` hold as ``previous`` says (none if the files changed since)."""
+    if previous is None or not previous.stats:
+        return set()
+    if (_file_stat(out_dir / "graph.trig"), _file_stat(out_dir / "graph.ttl")) != tuple(previous.stats):
+        return set()
+    return set(previous.parts) & set(parts)
+
+
+class _Kept:
+    """The last files' rows of the kept parts: their ranges of consecutive rows, parts renumbered."""
+
+    def __init__(self, previous: Layout, kept: set[str], index: dict[str, int]) -> None:
+        renumbered = [index[name] if name in kept else -1 for name in previous.parts]
+        self.trig = _KeptRows(previous.trig, renumbered)
+        self.ttl = _KeptRows(previous.ttl, renumbered)
+        self.any = bool(self.trig.ranges or self.ttl.ranges)
+
+
+class _KeptRows:
+    """One file's kept rows: ``rows``, the ``ranges`` of consecutive kept ones, each row's part renumbered."""
+
+    def __init__(self, rows: Rows, renumbered: list[int]) -> None:
+        self.rows = rows
+        self.part = array("l", [renumbered[p] for p in rows.part])
+        self.ends = rows.ends()
+        self.ranges: list[tuple[int, int]] = []
+        at = 0
+        for kept, group in groupby(p >= 0 for p in self.part):
+            size = sum(1 for _ in group)
+            if kept:
+                self.ranges.append((at, at + size))
+            at += size
+
+    def cut(self, subjects: list[str]) -> list[tuple[int, int, list[int]]]:
+        """The kept ranges, cut where the new rows of ``subjects`` (sorted) go: ``(start, end, new rows before)``.
+
+        Raises:
+            FragmentError: if a new row's subject is a kept row's.
+        """
+        places = [bisect_left(self.rows.subjects, subject) for subject in subjects]
+        for subject, place in zip(subjects, places, strict=True):
+            end = bisect_right(self.rows.subjects, subject, place)
+            if any(self.part[i] >= 0 for i in range(place, end)):
+                raise FragmentError(f"{subject} is in a kept fragment and a new one")
+        cuts: list[tuple[int, int, list[int]]] = []
+        new = 0
+        for start, end in self.ranges:
+            while True:
+                before = []
+                while new < len(places) and places[new] <= start:
+                    before.append(new)
+                    new += 1
+                if new < len(places) and places[new] < end:  # new rows go inside: cut the range there
+                    cuts.append((start, places[new], before))
+                    start = places[new]
+                    continue
+                cuts.append((start, end, before))
+                break
+        cuts.append((-1, -1, list(range(new, len(places)))))
+        return cuts
+
+
+def _splice(out: _Splice, old: _KeptRows | None, new: list[tuple], graphs: list[bytes], opening: bool) -> Rows:
+    """Write kept rows (copied a range at a time) and ``new`` rows (subject, graph, text, part) in subject order.
+
+    A range of consecutive kept rows is copied with the graph lines between
+    them; TriG (``opening``) gets a graph's opening (and the last one's
+    closing) line where a run's graph differs from the run before it.
+    """
+    rows = Rows()
+    numbers = {name: i for i, name in enumerate(graphs)}
+    current: int | None = None
+    last_end = 0  # where the last row written ends
+    cuts = old.cut([item[0] for item in new]) if old is not None else [(-1, -1, list(range(len(new))))]
+    for start, end, before in cuts:
+        for i in before:
+            subject, name, text, part = new[i]
+            graph = numbers.setdefault(name, len(numbers)) if opening else 0
+            if opening and graph != current:
+                out.write(_opening(current, name))
+            at = out.write(text)
+            current, gap, last_end = graph, at - last_end, at + len(text)
+            _append(rows, [subject], [graph], [part], [gap], [len(text)])
+        if start < 0:
+            break
+        kept = old.rows
+        if opening and kept.graph[start] != current:
+            out.write(_opening(current, graphs[kept.graph[start]]))
+        first = old.ends[start] - kept.size[start]
+        at = out.copy(first, old.ends[end - 1])
+        gaps = kept.gap[start:end]
+        gaps[0] = at - last_end
+        current, last_end = kept.graph[end - 1], at + old.ends[end - 1] - first
+        _append(rows, kept.subjects[start:end], kept.graph[start:end], old.part[start:end], gaps, kept.size[start:end])
+    if opening and current is not None:
+        out.write(b"}\n")
+    graphs[len(graphs) :] = list(numbers)[len(graphs) :]
+    return rows
+
+
+def _append(rows: Rows, subjects, graph, part, gap, size) -> None:
+    rows.subjects.extend(subjects)
+    rows.graph.extend(graph)
+    rows.part.extend(part)
+    rows.gap.extend(gap)
+    rows.size.extend(size)
+
+
+def _opening(current: int | None, name: bytes) -> bytes:
+    """The TriG lines between a run of graph ``current`` (None: the first run) and one of graph ``name``."""
+    return (b"}\n" if current is not None else b"") + name + b" {\n"
+
+
+class _Splice:
+    """A graph file written anew beside the last one: new bytes, and ranges of the last one's copied."""
+
+    def __init__(self, path: Path, copying: bool, header: bytes) -> None:
+        self.path = path
+        self.temporary = path.with_name(path.name + ".tmp")
+        self.copying = copying
+        self.header = header
+        self.pos = 0  # bytes written so far, the pending range included
+        self._span: tuple[int, int] | None = None  # the range of the last file waiting to be copied
+
+    def __enter__(self) -> _Splice:
+        self._view = None
+        if self.copying:
+            with open(self.path, "rb") as handle:
+                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self._view = memoryview(self._map)
+        self.handle = open(self.temporary, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by __exit__
+        self.write(self.header)
+        return self
+
+    def write(self, data: bytes) -> int:
+        """Write ``data``; return where it starts."""
+        self._flush()
+        at = self.pos
+        self.handle.write(data)
+        self.pos += len(data)
+        return at
+
+    def copy(self, start: int, end: int) -> int:
+        """Copy the last file's bytes ``start:end`` (joined to the range before if it ends there); return where."""
+        if self._span is not None and self._span[1] == start:
+            self._span = (self._span[0], end)
+        else:
+            self._flush()
+            self._span = (start, end)
+        at = self.pos
+        self.pos += end - start
+        return at
+
+    def _flush(self) -> None:
+        if self._span is not None:
+            start, end = self._span
+            self.handle.write(self._view[start:end])
+            self._span = None
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None:
+                self._flush()
+            self.handle.close()
+        finally:
+            if self._view is not None:
+                self._view.release()
+                self._map.close()
+        if kind is None:
+            os.replace(self.temporary, self.path)
+        else:
+            self.temporary.unlink(missing_ok=True)
+
+
+def _file_stat(path: Path) -> tuple[int, int]:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (found.st_size, found.st_mtime_ns)
 
 
 def _encoded(trig: list[tuple[str, str, str]], ttl: list[tuple[str, str]], triples: int, header) -> Fragment:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from kg.analyse import ANALYTICS_GRAPH
 from kg.build import build
-from kg.store import fragment, write_fragments, write_graph_files
+from kg.store import FragmentError, fragment, write_fragments, write_graph_files
 
 EX = "http://example.org/"
 
@@ -54,7 +55,72 @@ def test_fragments_splice_into_the_bytes_of_their_union(tmp_path: Path) -> None:
     spliced, whole = tmp_path / "spliced", tmp_path / "whole"
     spliced.mkdir()
     whole.mkdir()
-    assert write_fragments([fragment(*first), fragment(*second)], spliced) == 4
+    assert write_fragments(_parts(first=first, second=second), spliced)[0] == 4
     write_graph_files(sorted(first[0] + second[0], key=str), whole)
+    _assert_same_files(spliced, whole)
+
+
+def test_a_rebuild_copies_the_parts_the_last_files_hold_and_writes_the_same_bytes(tmp_path: Path) -> None:
+    g1 = _quads([("a", "p", ox.Literal("1")), ("e", "p", ox.Literal("5"))], "g1")
+    g2 = _quads([("b", "p", ox.Literal("2")), ("b", "q", ox.Literal("two"))], "g2")
+    g3 = _quads([("c", "p", ox.Literal("3")), ("f", "p", ox.NamedNode(EX + "a"))], "g3")
+    g3_edited = _quads([("c", "p", ox.Literal("three")), ("d", "p", ox.Literal("4"))], "g3")
+    g4 = _quads([("aa", "p", ox.Literal("new"))], "g4")
+    g5 = _quads([("ea", "p", ox.Literal("gone"))], "g5")
+    tail = [ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "score"), ox.Literal("9"), ox.NamedNode(EX + "z"))]
+    spliced, whole = tmp_path / "spliced", tmp_path / "whole"
+    spliced.mkdir()
+    whole.mkdir()
+    _, layout = write_fragments(_parts(g1=g1, g2=g2, g3=g3, g5=g5), spliced, tail)
+    asked: list[str] = []
+    parts = _parts(asked, g1=g1, g2=g2, g3=g3_edited, g4=g4)  # g3 changed, g4 new, g5 dropped
+    triples, _ = write_fragments(parts, spliced, tail, layout)
+    assert asked == ["g3", "g4"]  # g1's and g2's runs were copied from the last files
+    assert triples == 2 + 2 + 2 + 1
+    kept = sorted(g1[0] + g2[0] + g3_edited[0] + g4[0], key=str)
+    write_graph_files(kept + tail, whole)
+    assert (spliced / "graph.trig").read_bytes() == (whole / "graph.trig").read_bytes()
+    write_graph_files(kept, whole)  # the tail's triples are the parts' to put in their Turtle
+    assert (spliced / "graph.ttl").read_bytes() == (whole / "graph.ttl").read_bytes()
+
+
+def test_a_rebuild_loads_every_part_when_the_last_files_changed_since(tmp_path: Path) -> None:
+    g1 = _quads([("a", "p", ox.Literal("1"))], "g1")
+    g2 = _quads([("b", "p", ox.Literal("2"))], "g2")
+    spliced, whole = tmp_path / "spliced", tmp_path / "whole"
+    spliced.mkdir()
+    whole.mkdir()
+    _, layout = write_fragments(_parts(g1=g1, g2=g2), spliced)
+    (spliced / "graph.ttl").write_bytes(b"# edited by hand\n")
+    asked: list[str] = []
+    write_fragments(_parts(asked, g1=g1, g2=g2), spliced, (), layout)
+    assert asked == ["g1", "g2"]
+    write_graph_files(sorted(g1[0] + g2[0], key=str), whole)
+    _assert_same_files(spliced, whole)
+
+
+def _parts(asked: list[str] | None = None, **graphs: tuple[list, list]) -> dict:
+    """Parts named, as the build names them, by what changes with their quads; ``asked`` records which are made."""
+    parts = {}
+    for label, (quads, keys) in graphs.items():
+
+        def make(quads=quads, keys=keys, label=label):
+            if asked is not None:
+                asked.append(label)
+            return fragment(quads, keys)
+
+        parts[f"{label} {keys!r}"] = make
+    return parts
+
+
+def _assert_same_files(a: Path, b: Path) -> None:
     for name in ("graph.trig", "graph.ttl"):
-        assert (spliced / name).read_bytes() == (whole / name).read_bytes(), name
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_a_new_part_naming_a_kept_part_s_subject_is_refused(tmp_path: Path) -> None:
+    g1 = _quads([("a", "p", ox.Literal("1"))], "g1")
+    g2 = _quads([("a", "q", ox.Literal("2"))], "g2")
+    _, layout = write_fragments(_parts(g1=g1), tmp_path)
+    with pytest.raises(FragmentError):
+        write_fragments(_parts(g1=g1, g2=g2), tmp_path, (), layout)
