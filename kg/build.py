@@ -36,7 +36,7 @@ from rdflib import URIRef
 
 from kg import __version__, analyse, ner, report
 from kg.analyse import ANALYTICS_GRAPH, Analysis, analytics_quads, write_analysis
-from kg.cache import BuildCache, GraphEntry, Pickled, changes, form_entry
+from kg.cache import BuildCache, GraphBulk, GraphEntry, changes, form_entry
 from kg.errors import InputError
 from kg.extract import Extraction, extract, extract_many
 from kg.forms import Form, Message, read_form
@@ -369,7 +369,7 @@ class _Outputs:
         layout = self.cache.cached_layout()
         layout = layout if isinstance(layout, Layout) else None
         parts: dict[str, Callable[[], Fragment]] = {
-            f"graph {self.keys[iri]}": entry.fragment.value for iri, entry in self.entries.items()
+            f"graph {self.keys[iri]}": partial(self._bulk, iri, "fragment") for iri in self.entries
         }
         parts.update(self._shared(analytics, set(layout.parts) if layout is not None else set()))
         try:
@@ -480,9 +480,8 @@ class _Outputs:
             partners = sorted({key[2][1:-1] for key in part.keys if key[1] == _PARTNER})
             read = _readable(part.keys)
             reads = _reads(read)
-            readable = "".join(_nquads(read)).encode("utf-8")
-            made_fragment = Pickled(fragment(part.quads, part.keys))
-            entry = GraphEntry(part.graph, made_fragment, len(part.quads), partners, reads, readable)
+            bulk = GraphBulk(fragment(part.quads, part.keys), "".join(_nquads(read)).encode("utf-8"))
+            entry = GraphEntry(part.graph, bulk, len(part.quads), partners, reads)
             self.cache.remember_graph(self.keys[iri], entry)
             made.append((iri, entry, "".join(_nquads(part.keys)).encode("utf-8")))
         return made
@@ -535,12 +534,20 @@ class _Outputs:
 
     def _readable_data(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
         """Each graph's key and a function giving its readable quads (N-Quads)."""
-        data = {
-            entry.graph: (self.keys[iri], lambda entry=entry: entry.readable) for iri, entry in self.entries.items()
-        }
+        data = {entry.graph: (self.keys[iri], partial(self._bulk, iri, "readable")) for iri, entry in self.entries.items()}
         reference = "".join(_nquads(_readable(self.reference_keys))).encode("utf-8")
         data[str(REFERENCE_GRAPH)] = (self.reference_key, lambda: reference)
         return data
+
+    def _bulk(self, iri: str, what: str):
+        """The fragment or the readable quads of form ``iri``'s graph: cached, or made again if the cache lost them."""
+        found = getattr(self.entries[iri].bulk, what)()
+        if found is None:
+            doc = next(doc for doc in self.docs if str(_document_iri(doc.path)) == iri)
+            part = next(iter(self._parts([doc])))
+            bulk = GraphBulk(fragment(part.quads, part.keys), "".join(_nquads(_readable(part.keys))).encode("utf-8"))
+            found = getattr(bulk, what)()
+        return found
 
     def _parts(self, docs: list[Extraction]):
         return document_parts(docs, self.resolution, self.privacy, self.known, self.protection.names)
@@ -567,7 +574,7 @@ class _Readable:
 
     def __init__(self, cache: BuildCache) -> None:
         self.cache = cache
-        self.found: tuple[dict[str, str], ox.Store] | None = None
+        self.found: tuple[dict[str, str], dict[str, bytes], ox.Store] | None = None
         self.kept = self.loaded = 0  # graphs kept from the last build's quads, and loaded now
         self._thread: threading.Thread | None = threading.Thread(target=self._load, daemon=True)
         self._thread.start()
@@ -581,16 +588,16 @@ class _Readable:
     def update(self, graphs: dict[str, tuple[str, Callable[[], bytes]]]) -> ox.Store:
         """The store of ``graphs`` (IRI -> key and readable N-Quads), the snapshot for the next build kept."""
         self.wait()
-        before, store = self.found if self.found is not None else ({}, ox.Store())
+        before, data, store = self.found if self.found is not None else ({}, {}, ox.Store())
         for graph, key in before.items():
             if graphs.get(graph, ("",))[0] != key:
                 store.remove_graph(ox.NamedNode(graph))
-        new = [read() for graph, (key, read) in graphs.items() if before.get(graph) != key]
+        new = {graph: read() for graph, (key, read) in graphs.items() if before.get(graph) != key}
         self.kept, self.loaded = len(graphs) - len(new), len(new)
-        store.bulk_load(b"".join(new), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(b"".join(new.values()), format=ox.RdfFormat.N_QUADS)
         if new or len(before) != len(graphs):
             keys = {graph: key for graph, (key, _read) in graphs.items()}
-            self.cache.remember_readable(keys, b"".join(read() for _key, read in graphs.values()))
+            self.cache.remember_readable(keys, {graph: new[graph] if graph in new else data[graph] for graph in keys})
         return store
 
     def _load(self) -> None:
@@ -599,10 +606,10 @@ class _Readable:
             graphs, data = found
             store = ox.Store()
             try:
-                store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+                store.bulk_load(b"".join(data.values()), format=ox.RdfFormat.N_QUADS)
             except (SyntaxError, ValueError):  # a damaged snapshot: every graph is loaded anew
                 return
-            self.found = graphs, store
+            self.found = graphs, data, store
 
 
 class _Batches:

@@ -11,11 +11,14 @@ shared. It keeps what each form gave last time:
   its display path and :func:`extract_version` (a hash of the reading and
   extraction code, the ontology data and the spaCy model), so an unchanged
   form is never read by spaCy again and a code change invalidates it all;
-* ``graphs/<key>.pkl``: a form's named graph, serialised as a
-  :class:`~kg.store.Fragment`, keyed by everything it depends on: the
-  form's entry, the build's pseudonymisation (key, names hunted, the form's
-  personal values and file name) and the organisation each partner and
-  mention resolved to;
+* ``graphs/<key>.pkl`` and ``graph-data/<key>.pkl``: a form's named graph,
+  keyed by everything it depends on: the form's entry, the build's
+  pseudonymisation (key, names hunted, the form's personal values and file
+  name) and the organisation each partner and mention resolved to; the
+  first holds what every rebuild reads (its partners, what the analytics
+  read of it), the second its bulk, read only when needed
+  (:class:`GraphBulk`: the graph serialised as a :class:`~kg.store.Fragment`
+  and its readable quads);
 * ``insights.pkl``: the analytics named graph of the last build and the
   digest of what the analytics and the report read (the quads their
   queries can match, code, libraries): a build with the same digest keeps
@@ -91,12 +94,12 @@ __all__ = [
     "INSIGHT_FILES",
     "insights_version",
     "LazyItems",
-    "Pickled",
+    "GraphBulk",
     "form_entry",
 ]
 
 CACHE_DIR = ".kg-cache"
-FORMAT = 2
+FORMAT = 3
 OUTPUT_FILES = (
     "graph.trig",
     "graph.ttl",
@@ -133,34 +136,46 @@ class GraphEntry:
     """A form's named graph as the last build wrote it."""
 
     graph: str
-    fragment: Pickled  # of a kg.store.Fragment: a rebuild splices most graphs from the last files, never loading it
+    bulk: GraphBulk
     triples: int
     partners: list[str] = field(default_factory=list)
     reads: tuple = ()  # what the analytics and the report can read of it (kg.build._reads)
-    readable: bytes = b""  # those quads as N-Quads (kg.build._readable)
 
 
-class Pickled:
-    """A value kept pickled apart from what holds it, unpickled when first asked for (:meth:`value`).
+class GraphBulk:
+    """The bulk of a form's cached graph: its :class:`kg.store.Fragment` and its readable quads (N-Quads).
 
-    A rebuild unpickles a form's cached graph entry but needs its fragment
-    only if the graph files cannot be spliced from the last ones
-    (:func:`kg.store.write_fragments`); pickled as those bytes.
+    The cache keeps them in a file of their own (``graph-data``), read when
+    first asked for: a rebuild copies an unchanged graph from the last graph
+    files and its readable quads come with the last build's snapshot
+    (:meth:`BuildCache.readable_snapshot`), so it reads neither.
     """
 
-    def __init__(self, value: object = None, data: bytes | None = None) -> None:
-        self._value = value
-        self._data = data
+    def __init__(self, fragment: object = None, readable: bytes = b"", path: str | None = None) -> None:
+        self._fragment = fragment
+        self._readable = readable
+        self._path = path  # the file to read them from, until read
 
-    def value(self):
-        """The value (unpickled once)."""
-        if self._data is not None:
-            self._value, self._data = pickle.loads(self._data), None
-        return self._value
+    def fragment(self):
+        """The fragment (None if its file is missing or damaged)."""
+        self._load()
+        return self._fragment
 
-    def __reduce__(self):
-        data = self._data if self._data is not None else pickle.dumps(self._value, protocol=pickle.HIGHEST_PROTOCOL)
-        return Pickled, (None, data)
+    def readable(self) -> bytes | None:
+        """The readable quads as N-Quads (None if their file is missing or damaged)."""
+        self._load()
+        return self._readable
+
+    def data(self) -> bytes:
+        """Both, pickled, as the cache keeps them."""
+        self._load()
+        return pickle.dumps((self._fragment, self._readable), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _load(self) -> None:
+        if self._path is not None:
+            found = _load(self._path)
+            self._fragment, self._readable = found if isinstance(found, tuple) and len(found) == 2 else (None, None)
+            self._path = None
 
 
 class LazyItems(Sequence):
@@ -421,11 +436,18 @@ class BuildCache:
         return _digest([self.graph_version, self.settings, form_key, _JSON.encode(list(parts))])
 
     def cached_graph(self, key: str | None) -> GraphEntry | None:
-        """The form's named graph cached under ``key``, or None."""
+        """The form's named graph cached under ``key``, or None; its bulk (:class:`GraphBulk`) is read when asked for."""
         if key is None or not self.enabled:
             return None
         found = self._graphs.pop(key, None)
-        return found if found is not None else _load(self._entry("graphs", key))
+        return found if found is not None else self._load_graph(key)
+
+    def _load_graph(self, key: str) -> GraphEntry | None:
+        found = _load(self._entry("graphs", key))
+        if not isinstance(found, GraphEntry):
+            return None
+        found.bulk = GraphBulk(path=self._entry("graph-data", key))
+        return found
 
     def preload(self) -> None:
         """Read now what the build asks for later: the graphs the store holds, the privacy state, the reference.
@@ -440,14 +462,16 @@ class BuildCache:
             self._ahead[name] = _load(self.root / name)
         for key in sorted(set((self.store_graphs() or {}).values())):
             if key:
-                found = _load(self._entry("graphs", key))
+                found = self._load_graph(key)
                 if found is not None:
                     self._graphs[key] = found
 
     def remember_graph(self, key: str | None, entry: GraphEntry) -> None:
-        """Cache a form's named graph."""
+        """Cache a form's named graph: its bulk first, then the entry (an entry is never without its bulk)."""
         if key is not None and self.enabled:
-            self._later(self._entry("graphs", key), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+            self._later(self._entry("graph-data", key), entry.bulk.data())
+            light = replace(entry, bulk=None)
+            self._later(self._entry("graphs", key), pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
 
     def cached_reference(self) -> set[str] | None:
         """The N-Quads lines of the reference graph the store holds, if the last build left them."""
@@ -477,8 +501,8 @@ class BuildCache:
         """:func:`insights_version` of this build (computed once: it hashes every module of kg)."""
         return insights_version(self.graph_version)
 
-    def readable_snapshot(self) -> tuple[dict[str, str], bytes] | None:
-        """The quads the last build's analytics could read (N-Quads), with the key of each graph they are from.
+    def readable_snapshot(self) -> tuple[dict[str, str], dict[str, bytes]] | None:
+        """The quads the last build's analytics could read (N-Quads by graph), with the key of each graph.
 
         The build loads them in the background while it resolves the forms
         and replaces only the graphs whose key changed (see :class:`kg.build._Readable`).
@@ -487,13 +511,15 @@ class BuildCache:
             return None
         found = _load(self.root / "readable.pkl")
         if isinstance(found, tuple) and len(found) == 3 and found[0] == self._step_key("readable"):
-            return found[1], found[2]
+            if isinstance(found[1], dict) and isinstance(found[2], dict) and found[1].keys() == found[2].keys():
+                return found[1], found[2]
         return None
 
-    def remember_readable(self, graphs: dict[str, str], data: bytes) -> None:
+    def remember_readable(self, graphs: dict[str, str], data: dict[str, bytes]) -> None:
         """Keep this build's readable quads (:meth:`readable_snapshot`), written in the background."""
         if self.enabled:
-            self._later(str(self.root / "readable.pkl"), pickle.dumps((self._step_key("readable"), graphs, data)))
+            snapshot = (self._step_key("readable"), graphs, data)
+            self._later(str(self.root / "readable.pkl"), pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
 
     # -- analytics and report ----------------------------------------------
 
@@ -708,10 +734,8 @@ class _Writer:
 def _used(index: dict) -> dict[str, set[str]]:
     """The form and graph entries an index uses."""
     forms = index.get("forms", {}).values()
-    return {
-        "forms": {entry["entry"] for entry in forms if entry.get("entry")},
-        "graphs": {entry["graph_key"] for entry in forms if entry.get("graph_key")},
-    }
+    graphs = {entry["graph_key"] for entry in forms if entry.get("graph_key")}
+    return {"forms": {entry["entry"] for entry in forms if entry.get("entry")}, "graphs": graphs, "graph-data": graphs}
 
 
 def _digest(parts: list[str]) -> str:
@@ -740,9 +764,11 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 def _load(path: Path | str):
+    """The pickle at ``path`` (None if missing or damaged), read at once: a thread that read it piece by piece
+    would wait for the GIL after every read while another thread computes (seconds for a big file)."""
     try:
         with open(path, "rb") as handle:
-            return pickle.load(handle)
+            return pickle.loads(handle.read())
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return None
 

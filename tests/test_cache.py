@@ -312,6 +312,33 @@ def test_a_damaged_snapshot_of_the_readable_quads_is_loaded_anew(sources: Path, 
     _same_insights(_cold(sources, tmp_path / "cold"), out)
 
 
+def test_a_rebuild_reads_no_unchanged_graph_s_bulk_and_remakes_a_lost_one(
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    build([sources], out)
+    bulk = default_cache_dir(out) / "graph-data"
+    assert len(list(bulk.iterdir())) == 6  # one per form: their fragments and readable quads
+    shutil.rmtree(bulk)  # unneeded: the graph files and the readable snapshot hold all of it
+    read: list[str] = []
+    load = kg.cache.GraphBulk._load
+    monkeypatch.setattr(kg.cache.GraphBulk, "_load", lambda self: read.append(self._path) or load(self))
+    _add_partner(sources)
+    build([sources], out)
+    assert not [path for path in read if path is not None]
+    monkeypatch.undo()
+    _same_outputs(_cold(sources, tmp_path / "cold"), out)
+    _same_insights(tmp_path / "cold", out)
+    assert len(list(bulk.iterdir())) == 1  # the edited form's graph, made again
+    # Now the graph files and the snapshot are of no use, and five forms' bulk is lost: they are made again.
+    (out / "graph.ttl").write_text("edited by hand\n", encoding="utf-8")
+    (default_cache_dir(out) / "readable.pkl").unlink()
+    _reword_insight(sources)
+    result = build([sources], out)
+    assert result.figures["cache"]["graphs_reused"] == 5
+    _same_outputs(_cold(sources, tmp_path / "cold2"), out)
+
+
 def test_a_cache_without_the_analytics_graph_makes_the_insights_again(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out)
