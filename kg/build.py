@@ -408,9 +408,12 @@ class _Outputs:
         if found is not None:
             self.reference_keys, self.organisations = found
             return
-        self._reference = reference_part(self.docs, self.resolution, self.privacy, self.protection.names)
-        self.reference_keys, self.organisations = self._reference.keys, _organisations(self._reference)
+        made = self.cache.cached_step("reference-units", self.names_digest)  # made with these names and settings
+        names = self.protection.names
+        self.reference_keys, units = reference_part(self.docs, self.resolution, self.privacy, names, made)
+        self.organisations = _organisations(self.reference_keys)
         self.cache.remember_step("reference-part", key, (self.reference_keys, self.organisations))
+        self.cache.remember_step("reference-units", self.names_digest, units)
 
     def _reference_part(self) -> GraphPart:
         if self._reference is None:
@@ -426,7 +429,7 @@ class _Outputs:
         graph files hold, which are not made.
         """
         key = _digest(self.reference_key + self.insights)
-        shared = _SharedParts(self._reference_part, analytics, held)
+        shared = _SharedParts(self.reference_keys, analytics, held)
         names = self.cache.cached_step("shared", key)
         if names is None:
             names = shared.names()
@@ -796,7 +799,7 @@ class _SharedParts:
     do not hold (``held``) in one serialisation.
     """
 
-    def __init__(self, reference: Callable[[], GraphPart], analytics: list, held: set[str]) -> None:
+    def __init__(self, reference: list[tuple[str, str, str, str]], analytics: list, held: set[str]) -> None:
         self.reference = reference
         self.analytics = analytics
         self.held = held
@@ -818,14 +821,14 @@ class _SharedParts:
 
     def _by_name(self) -> dict[str, tuple]:
         if self._subjects is None:
-            self._subjects = _shared_subjects(self.reference(), self.analytics)
+            self._subjects = _shared_subjects(self.reference, self.analytics)
         return self._subjects
 
     def _make(self, names: list[str]) -> dict[str, Fragment]:
         """The parts ``names``, from one serialisation of their runs and one of their blocks with analytics."""
         by_name = self._by_name()
-        runs = sorted(pair for name in names if name.startswith("run ") for pair in by_name[name][1])
-        blocks = sorted(pair for name in names if name.startswith("block ") for pair in by_name[name][1])
+        runs = _with_quads(sorted(pair for name in names if name.startswith("run ") for pair in by_name[name][1]))
+        blocks = _with_quads(sorted(pair for name in names if name.startswith("block ") for pair in by_name[name][1]))
         alone = fragment([q for _k, q in runs], [k for k, _q in runs])
         both = fragment([q for _k, q in blocks], [k for k, _q in blocks])
         trig = {subject: (subject, graph, text) for subject, graph, text in alone.trig}
@@ -843,14 +846,17 @@ class _SharedParts:
         return made
 
 
-def _shared_subjects(reference: GraphPart, analytics: list) -> dict[str, tuple]:
-    """Part name -> ``(subject, its (key, quad) pairs, described)``: see :class:`_SharedParts`."""
+def _shared_subjects(reference: list[tuple[str, str, str, str]], analytics: list) -> dict[str, tuple]:
+    """Part name -> ``(subject, its (key, quad) pairs, described)``: see :class:`_SharedParts`.
+
+    A reference quad is None until a part holding it is made (:func:`_with_quads`).
+    """
     described: dict[str, list] = {}
     for quad in analytics:
         key = (str(quad.subject), str(quad.predicate), str(quad.object), str(quad.graph_name))
         described.setdefault(key[0], []).append((key, quad))
     found: dict[str, tuple] = {}
-    pairs = list(zip(reference.keys, reference.quads, strict=True))
+    pairs = [(key, None) for key in reference]
     for subject, group in groupby(pairs, key=lambda pair: pair[0][0]):
         own = list(group)
         digest = _digest("\n".join(" ".join(key) for key, _quad in own))
@@ -864,14 +870,18 @@ def _shared_subjects(reference: GraphPart, analytics: list) -> dict[str, tuple]:
     return found
 
 
-def _organisations(reference: GraphPart) -> dict[str, str]:
-    orgs = {key[0][1:-1] for key in reference.keys if key[1] == _TYPE and key[2] == _ORGANIZATION}
-    labels = {
-        key[0][1:-1]: quad.object.value
-        for key, quad in zip(reference.keys, reference.quads, strict=True)
-        if key[1] == _PREF_LABEL
-    }
-    return {iri: labels.get(iri, "") for iri in sorted(orgs)}
+def _with_quads(pairs: list[tuple[tuple, ox.Quad | None]]) -> list[tuple[tuple, ox.Quad]]:
+    """``(key, quad)`` pairs, the missing quads parsed from their keys."""
+    parsed = iter(_parsed_quads([key for key, quad in pairs if quad is None]))
+    return [(key, quad if quad is not None else next(parsed)) for key, quad in pairs]
+
+
+def _organisations(reference: list[tuple[str, str, str, str]]) -> dict[str, str]:
+    """Organisation IRI -> label, of the reference graph's quads (as keys)."""
+    orgs = {key[0] for key in reference if key[1] == _TYPE and key[2] == _ORGANIZATION}
+    labelled = [key for key in reference if key[1] == _PREF_LABEL and key[0] in orgs]
+    labels = {str(quad.subject)[1:-1]: quad.object.value for quad in _parsed_quads(labelled)}
+    return {iri: labels.get(iri, "") for iri in sorted(key[1:-1] for key in orgs)}
 
 
 def _digest(text: str) -> str:

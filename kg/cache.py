@@ -37,6 +37,9 @@ shared. It keeps what each form gave last time:
   names of the reference and analytics graphs' parts of graph.trig and
   graph.ttl (keyed by their N-Quads and the insights digest): an edit
   that changes none of these redoes none of them;
+* ``reference-units.pkl``: the reference graph's quads by unit (an
+  organisation, a country, a concept), keyed by what each unit reads, for
+  the names pseudonymised: a new reference graph makes only its new units;
 * ``layout.pkl``: where graph.trig and graph.ttl hold each part (a form's
   graph, a reference subject), as the last build wrote them
   (:class:`kg.store.Layout`): the next build copies the parts that did not

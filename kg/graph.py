@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
@@ -184,12 +186,32 @@ def document_parts(
 
 
 def reference_part(
-    extractions: list[Extraction], resolution: Resolution, privacy: Pseudonymiser, names: tuple[str, ...] = ()
-) -> GraphPart:
-    """The reference graph, scrubbed, as :func:`document_parts` gives the forms' graphs."""
+    extractions: list[Extraction],
+    resolution: Resolution,
+    privacy: Pseudonymiser,
+    names: tuple[str, ...] = (),
+    made: Mapping[tuple, list] | None = None,
+) -> tuple[list[tuple[str, str, str, str]], dict[tuple, list]]:
+    """The reference graph's quads as keys (see :class:`GraphPart`), scrubbed as :func:`document_parts` scrubs a form's.
+
+    Also returns each unit's keys, by the unit's key: a unit (a country, a
+    concept, the sectors, an organisation) is made from what its key holds
+    alone, and scrubbing takes one term at a time, so the units found in
+    ``made`` (an earlier call's, with the same ``privacy`` and ``names``)
+    are taken from there: a new partner makes one organisation again.
+    """
     maker = _QuadMaker()
-    triples = _plain(_reference_triples(extractions, resolution, maker.literal))
-    return next(iter(maker.parts([(str(REFERENCE_GRAPH), triples)], privacy, {}, names)))
+    units = _reference_units(extractions, resolution)
+    made = made or {}
+    todo = [(key, _plain(make(maker.literal))) for key, make in units if key not in made]
+    found: dict[tuple, list] = {}
+    if todo:
+        graph = str(REFERENCE_GRAPH)
+        [(iris, literals)] = maker._scrubbed([(graph, [t for _key, triples in todo for t in triples])], privacy, {}, names)
+        for key, triples in todo:
+            found[key] = maker._part(iris.get(graph, graph), triples, iris, literals).keys
+    keys = {key: found[key] if key in found else made[key] for key, _make in units}
+    return sorted(set(chain.from_iterable(keys.values()))), keys
 
 
 def _document_triples(
@@ -226,11 +248,38 @@ def reference_inputs(extractions: list[Extraction]) -> list[tuple]:
 
 
 def _reference_triples(extractions: list[Extraction], resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
+    for _key, make in _reference_units(extractions, resolution):
+        yield from make(lit)
+
+
+def _reference_units(extractions: list[Extraction], resolution: Resolution) -> list[tuple[tuple, Callable]]:
+    """The reference graph as units, each ``(a key of all it reads, a function of a literal factory giving its triples)``.
+
+    Countries, concepts, the sectors and organisations, in that order.
+    """
     inputs = reference_inputs(extractions)
-    yield from _countries(inputs, lit)
-    yield from _concepts(inputs, lit)
-    yield from _sectors(lit)
-    yield from _organisations(resolution, lit)
+    countries: dict[str, str] = {}
+    for found, *_concepts in inputs:
+        for iso3, label in found:
+            countries.setdefault(iso3, label)
+    units: list[tuple[tuple, Callable]] = [
+        (("country", iso3, countries[iso3]), partial(_country, iso3, countries[iso3])) for iso3 in sorted(countries)
+    ]
+    labels: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for _countries, *concepts in inputs:
+        for kind, values in zip(("method", "datasource", "theme", "handover"), concepts, strict=True):
+            for label in values:
+                labels[(kind, concept_key(label))][label] += 1
+    for (kind, key), counter in sorted(labels.items()):
+        best = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        others = tuple(other for other in sorted(counter) if other != best)
+        units.append((("concept", kind, key, best, others), partial(_concept, kind, key, best, others)))
+    sectors = tuple(sorted(sector_labels().items()))
+    units.append((("sectors", sectors), partial(_sectors, sectors)))
+    for key in sorted(resolution.organisations):
+        org = resolution.organisations[key]
+        units.append((("org", key, repr(org)), partial(_organisation, key, org)))
+    return units
 
 
 def _document_node(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory) -> Iterator[Triple]:
@@ -371,37 +420,24 @@ def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFac
             yield node, PKG.link, lit(privacy.text(url), datatype=XSD.anyURI)
 
 
-def _countries(inputs: list[tuple], lit: LiteralFactory) -> Iterator[Triple]:
-    seen: dict[str, str] = {}
-    for countries, *_concepts in inputs:
-        for iso3, label in countries:
-            seen.setdefault(iso3, label)
-    for iso3 in sorted(seen):
-        node = mint("country", iso3)
-        yield node, RDF.type, PKG.Country
-        yield node, SKOS.notation, lit(iso3)
-        yield node, RDFS.label, lit(seen[iso3], lang="en")
+def _country(iso3: str, label: str, lit: LiteralFactory) -> Iterator[Triple]:
+    node = mint("country", iso3)
+    yield node, RDF.type, PKG.Country
+    yield node, SKOS.notation, lit(iso3)
+    yield node, RDFS.label, lit(label, lang="en")
 
 
-def _concepts(inputs: list[tuple], lit: LiteralFactory) -> Iterator[Triple]:
-    labels: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for _countries, *concepts in inputs:
-        for kind, values in zip(("method", "datasource", "theme", "handover"), concepts, strict=True):
-            for label in values:
-                labels[(kind, concept_key(label))][label] += 1
-    for (kind, key), counter in sorted(labels.items()):
-        node = mint(kind, key)
-        best = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        yield node, RDF.type, SKOS.Concept
-        yield node, SKOS.inScheme, _CONCEPT_SCHEMES[kind]
-        yield node, SKOS.prefLabel, lit(best)
-        for other in sorted(counter):
-            if other != best:
-                yield node, SKOS.altLabel, lit(other)
+def _concept(kind: str, key: str, best: str, others: tuple[str, ...], lit: LiteralFactory) -> Iterator[Triple]:
+    node = mint(kind, key)
+    yield node, RDF.type, SKOS.Concept
+    yield node, SKOS.inScheme, _CONCEPT_SCHEMES[kind]
+    yield node, SKOS.prefLabel, lit(best)
+    for other in others:
+        yield node, SKOS.altLabel, lit(other)
 
 
-def _sectors(lit: LiteralFactory) -> Iterator[Triple]:
-    for sector, label in sorted(sector_labels().items()):
+def _sectors(sectors: tuple[tuple[str, str], ...], lit: LiteralFactory) -> Iterator[Triple]:
+    for sector, label in sectors:
         node = mint("sector", sector)
         yield node, RDF.type, SKOS.Concept
         yield node, SKOS.inScheme, PKG.SectorScheme
@@ -409,31 +445,29 @@ def _sectors(lit: LiteralFactory) -> Iterator[Triple]:
         yield node, SKOS.prefLabel, lit(label, lang="en")
 
 
-def _organisations(resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
-    for key in sorted(resolution.organisations):
-        org = resolution.organisations[key]
-        node = mint("org", key)
-        yield node, RDF.type, ORG.Organization
-        yield node, SKOS.prefLabel, lit(org.label)
-        yield node, PKG.sector, mint("sector", org.sector)
-        yield node, PKG.resolutionRule, lit(org.rule)
-        if org.scope:
-            yield node, PKG.scopeCountry, mint("country", org.scope)
-        if org.wikidata:
-            yield node, OWL.sameAs, WD[org.wikidata]
-        for surface in org.surface_forms:
-            yield node, PKG.surfaceForm, lit(surface)
-            if surface != org.label:
-                yield node, SKOS.altLabel, lit(surface)
-        for acronym in org.acronyms:
-            yield node, SKOS.altLabel, lit(acronym)
-        for merge in org.merges:
-            record = mint("merge", key, merge.surface)
-            yield node, PKG.resolvedFrom, record
-            yield record, RDF.type, PKG.MergeRecord
-            yield record, PKG.surfaceForm, lit(merge.surface)
-            yield record, PKG.rule, lit(merge.rule)
-            yield record, PKG.score, lit(f"{merge.score:.1f}", datatype=XSD.decimal)
+def _organisation(key: str, org, lit: LiteralFactory) -> Iterator[Triple]:
+    node = mint("org", key)
+    yield node, RDF.type, ORG.Organization
+    yield node, SKOS.prefLabel, lit(org.label)
+    yield node, PKG.sector, mint("sector", org.sector)
+    yield node, PKG.resolutionRule, lit(org.rule)
+    if org.scope:
+        yield node, PKG.scopeCountry, mint("country", org.scope)
+    if org.wikidata:
+        yield node, OWL.sameAs, WD[org.wikidata]
+    for surface in org.surface_forms:
+        yield node, PKG.surfaceForm, lit(surface)
+        if surface != org.label:
+            yield node, SKOS.altLabel, lit(surface)
+    for acronym in org.acronyms:
+        yield node, SKOS.altLabel, lit(acronym)
+    for merge in org.merges:
+        record = mint("merge", key, merge.surface)
+        yield node, PKG.resolvedFrom, record
+        yield record, RDF.type, PKG.MergeRecord
+        yield record, PKG.surfaceForm, lit(merge.surface)
+        yield record, PKG.rule, lit(merge.rule)
+        yield record, PKG.score, lit(f"{merge.score:.1f}", datatype=XSD.decimal)
 
 
 _TEXT_TYPES = ("", str(ns.XSD.string), str(ns.XSD.anyURI))

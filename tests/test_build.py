@@ -5,6 +5,11 @@ from pathlib import Path
 
 import kg.build as build_module
 from kg.build import build, collect_inputs
+from kg.extract import extract
+from kg.forms import read_form
+from kg.graph import reference_part
+from kg.privacy import Pseudonymiser
+from kg.resolve import resolve
 
 
 def test_collect_inputs_finds_every_form_file_recursively(tmp_path: Path):
@@ -36,3 +41,19 @@ def test_graphs_made_by_forked_workers_are_those_one_process_makes(examples_dir:
     again = build([examples_dir], tmp_path / "two", jobs=2).figures["cache"]
     assert (again["forms_reused"], again["graphs_reused"], again["graphs_made"]) == (6, 6, 0)
     assert (tmp_path / "two" / "graph.ttl").read_bytes() == (tmp_path / "one" / "graph.ttl").read_bytes()
+
+
+def test_the_reference_graph_takes_the_units_made_before_and_makes_only_the_others(examples_dir: Path) -> None:
+    docs = [extract(read_form(path, path.name)) for path in sorted(examples_dir.glob("*.md"))]
+    privacy = Pseudonymiser(key="units")
+    keys, units = reference_part(docs, resolve(docs), privacy)
+    assert any(unit[0] == "org" for unit in units) and any(unit[0] == "country" for unit in units)
+    fewer = docs[1:]
+    _, units_before = reference_part(fewer, resolve(fewer), privacy)
+    assert set(units) - set(units_before)  # the first form adds organisations, concepts or countries, or changes some
+    assert reference_part(docs, resolve(docs), privacy, made=units_before) == (keys, units)
+    # a unit found is taken as it is: marked ones show it
+    marker = ("<x:taken>", "<x:p>", "<x:o>", "<x:g>")
+    marked, _ = reference_part(docs, resolve(docs), privacy, made={unit: [marker] for unit in units_before})
+    new = {key for unit, found in units.items() if unit not in units_before for key in found}
+    assert set(marked) == new | {marker}
