@@ -43,7 +43,7 @@ from kg.forms import Form, Message, read_form
 from kg.graph import REFERENCE_GRAPH, GraphPart, document_iri, document_parts, reference_inputs, reference_part
 from kg.namespaces import ID
 from kg.privacy import FormFacts, Protection, Pseudonymiser, WordCounts, form_words
-from kg.resolve import Resolution, resolution_inputs, resolve_inputs
+from kg.resolve import NameMemo, Resolution, resolution_inputs, resolve_inputs
 from kg.store import (
     Fragment,
     FragmentError,
@@ -741,8 +741,11 @@ def _resolution(extractions: list[Extraction], cache: BuildCache) -> tuple[Resol
     key = _digest(repr(inputs))
     resolution = cache.cached_step("resolution", key)
     if resolution is None:
-        resolution = resolve_inputs(inputs)
+        memo = cache.cached_step("resolution-names", "")  # what each name gave alone, in the last build
+        memo = memo if isinstance(memo, NameMemo) else NameMemo()
+        resolution = resolve_inputs(inputs, memo)
         cache.remember_step("resolution", key, resolution)
+        cache.remember_step("resolution-names", "", memo.kept())
     return resolution, key
 
 

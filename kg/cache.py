@@ -37,6 +37,8 @@ shared. It keeps what each form gave last time:
   names of the reference and analytics graphs' parts of graph.trig and
   graph.ttl (keyed by their N-Quads and the insights digest): an edit
   that changes none of these redoes none of them;
+* ``resolution-names.pkl``: what resolution found of each name alone
+  (:class:`kg.resolve.NameMemo`), so a new resolution works out only new names;
 * ``reference-units.pkl``: the reference graph's quads by unit (an
   organisation, a country, a concept), keyed by what each unit reads, for
   the names pseudonymised: a new reference graph makes only its new units;

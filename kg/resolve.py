@@ -58,6 +58,7 @@ __all__ = [
     "resolve",
     "resolution_inputs",
     "resolve_inputs",
+    "NameMemo",
     "normalise_name",
     "gazetteer",
     "FUZZY_THRESHOLD",
@@ -131,11 +132,17 @@ def resolution_inputs(extractions: list[Extraction]) -> list[tuple]:
     ]
 
 
-def resolve_inputs(inputs: list[tuple]) -> Resolution:
-    """Resolve the partners and mentions that :func:`resolution_inputs` gave."""
-    names = _collect_names(inputs)
+def resolve_inputs(inputs: list[tuple], memo: NameMemo | None = None) -> Resolution:
+    """Resolve the partners and mentions that :func:`resolution_inputs` gave.
+
+    ``memo`` (see :class:`NameMemo`) saves working out again what each name
+    gives alone; the resolution is the same with or without it.
+    """
+    memo = memo if memo is not None else NameMemo()
+    names = _collect_names(inputs, memo)
     decisions = _decisions()
-    clusters = _Clusters(names, forbidden=[(normalise_name(a), normalise_name(b)) for d, a, b, _ in decisions if d == "not-same"])
+    forbidden = [(normalise_name(a), normalise_name(b)) for d, a, b, _ in decisions if d == "not-same"]
+    clusters = _Clusters(names, forbidden, memo)
     clusters.link_gazetteer()
     clusters.link_equal_keys()
     clusters.link_acronyms()
@@ -176,20 +183,80 @@ class _Name:
     country: str
 
 
-def _collect_names(inputs: list[tuple]) -> list[_Name]:
+class NameMemo:
+    """What resolution works out of each name alone, by surface form: its normal form, whether that reads as a
+    national body, its inferred sector, its gazetteer entry as a country office ("UNICEF Tanzania").
+
+    These depend on the name and the code and data only, so a build keeps the
+    memo of the last one (:meth:`kept`: the names it used) and works out only
+    new names: most of resolution's time on an archive whose forms barely changed.
+    """
+
+    def __init__(self, found: dict[str, list] | None = None) -> None:
+        self.found = found or {}
+        self.used: dict[str, list] = {}
+
+    def facts(self, surface: str) -> list:
+        """``[normal form, national by its words, inferred sector, gazetteer entry or "", initials, bare acronym]``.
+
+        The last four are None until asked for (:meth:`sector`, :meth:`country_office`, :meth:`acronym`).
+        """
+        found = self.used.get(surface)
+        if found is None:
+            found = self.found.get(surface)
+            if found is None:
+                norm = normalise_name(surface)
+                found = [norm, bool(_NATIONAL.search(norm or fold(surface) or surface)), None, None, None, None]
+            self.used[surface] = found
+        return found
+
+    def norm(self, surface: str) -> str:
+        """:func:`normalise_name` of the name."""
+        return self.facts(surface)[0]
+
+    def acronym(self, surface: str) -> tuple[str, bool]:
+        """The name's initials and whether the name (stripped) is an acronym only (:func:`_bare_acronym`)."""
+        facts = self.facts(surface)
+        if facts[4] is None:
+            facts[4], facts[5] = initials(surface), _bare_acronym(surface.strip())
+        return facts[4], facts[5]
+
+    def sector(self, surface: str) -> str:
+        """The sector the name's words suggest ("unknown" if none)."""
+        facts = self.facts(surface)
+        if facts[2] is None:
+            facts[2] = _inferred_sector(surface)
+        return facts[2]
+
+    def country_office(self, surface: str, index: dict[str, str], sensitive: dict[str, str]) -> str | None:
+        """:func:`_gazetteer_with_country` of the name."""
+        facts = self.facts(surface)
+        if facts[3] is None:
+            facts[3] = _gazetteer_with_country(surface, index, sensitive) or ""
+        return facts[3] or None
+
+    def kept(self) -> NameMemo:
+        """A memo of the names used since this one was made, for the next build."""
+        return NameMemo(dict(self.used))
+
+
+def _collect_names(inputs: list[tuple], memo: NameMemo) -> list[_Name]:
     names = []
     for path, country, partners, mentions in inputs:
         for index, (name, acronym, sector) in enumerate(partners):
-            names.append(_name(name, acronym, sector, country, path, index, False))
+            names.append(_name(name, acronym, sector, country, path, index, False, memo))
         for index, (name, acronym) in enumerate(mentions):
-            names.append(_name(name, acronym, "unknown", country, path, index, True))
+            names.append(_name(name, acronym, "unknown", country, path, index, True, memo))
     return names
 
 
-def _name(surface: str, acronym: str, sector: str, country: str, path: str, index: int, is_mention: bool) -> _Name:
-    norm = normalise_name(surface) or fold(surface) or surface
-    kind = sector if sector != "unknown" else _inferred_sector(surface)
-    national = kind == "government" or bool(_NATIONAL.search(norm))
+def _name(
+    surface: str, acronym: str, sector: str, country: str, path: str, index: int, is_mention: bool, memo: NameMemo
+) -> _Name:
+    norm, national_words = memo.facts(surface)[:2]
+    norm = norm or fold(surface) or surface
+    kind = sector if sector != "unknown" else memo.sector(surface)
+    national = kind == "government" or national_words
     scope = country if national and country else ""
     return _Name(surface, norm, scope, sector, acronym, path, index, is_mention, country)
 
@@ -197,8 +264,9 @@ def _name(surface: str, acronym: str, sector: str, country: str, path: str, inde
 class _Clusters:
     """Union-find over names, remembering the rule and score of each link."""
 
-    def __init__(self, names: list[_Name], forbidden: list[tuple[str, str]]) -> None:
+    def __init__(self, names: list[_Name], forbidden: list[tuple[str, str]], memo: NameMemo) -> None:
         self.names = names
+        self.memo = memo
         self.parent = list(range(len(names)))
         self.how: dict[int, tuple[str, float]] = {i: ("normalised-name", 100.0) for i in range(len(names))}
         self.gazetteer_id: dict[int, str] = {}
@@ -229,7 +297,7 @@ class _Clusters:
             if gid is None and name.acronym:
                 gid = index.get(normalise_name(name.acronym))
             if gid is None:
-                gid = _gazetteer_with_country(name.surface, index, sensitive)
+                gid = self.memo.country_office(name.surface, index, sensitive)
             if gid is None:
                 continue
             name.scope = ""
@@ -255,12 +323,12 @@ class _Clusters:
         for i, name in enumerate(self.names):
             if name.acronym:
                 defined.setdefault((name.scope, name.acronym.upper()), i)
-            spelled = initials(name.surface)
+            spelled = self.memo.acronym(name.surface)[0]
             if len(spelled) >= 3:
                 by_initials[(name.scope, spelled)].append(i)
         for i, name in enumerate(self.names):
             surface = name.surface.strip()
-            if not _bare_acronym(surface) or i in self.gazetteer_id:
+            if not self.memo.acronym(name.surface)[1] or i in self.gazetteer_id:
                 continue
             for scope in sorted({name.scope, name.country, ""}, reverse=True):
                 target = defined.get((scope, surface.upper()))
@@ -285,9 +353,11 @@ class _Clusters:
             if len(norms) < 2 or len(norms) > 200:
                 continue
             ordered = sorted(norms)
+            digits = [re.findall(r"\d+", norm) for norm in ordered]  # "Ward 12" is not "Ward 13"
             for x, a in enumerate(ordered):
-                for b in ordered[x + 1 :]:
-                    score = _similarity(a, b)
+                for y in range(x + 1, len(ordered)):
+                    b = ordered[y]
+                    score = _similarity(a, b) if digits[x] == digits[y] else 0.0
                     if score >= FUZZY_THRESHOLD:
                         self.union(representative[(scope, a)], representative[(scope, b)], "fuzzy", score)
 
@@ -343,8 +413,8 @@ class _Clusters:
             entry = gaz[gid]
             key, label, sector = f"global/{gid}", entry.label, entry.sector
         else:
-            key = f"{scope or 'global'}/{normalise_name(label)}"
-            sector = _most_common(sectors) if sectors else _inferred_sector(label)
+            key = f"{scope or 'global'}/{self.memo.norm(label)}"
+            sector = _most_common(sectors) if sectors else self.memo.sector(label)
         org = Organisation(key, label, scope, sector, wikidata=gaz[gid].wikidata if gid else "")
         org.surface_forms = sorted({n.surface for n in names})
         org.acronyms = sorted({n.acronym for n in names if n.acronym})
@@ -379,8 +449,8 @@ def _gazetteer_with_country(surface: str, index: dict[str, str], sensitive: dict
 
 
 def _similarity(a: str, b: str) -> float:
-    """Typo-tolerant similarity; 0 when the names differ in digits or are short."""
-    if re.findall(r"\d+", a) != re.findall(r"\d+", b) or min(len(a), len(b)) < 8:
+    """Typo-tolerant similarity; 0 when a name is short (names that differ in digits are never compared)."""
+    if min(len(a), len(b)) < 8:
         return 0.0
     return fuzz.ratio(a, b)
 

@@ -26,10 +26,13 @@ from kg.namespaces import ORG, OWL, PKG, RDF, WD, mint
 from kg.privacy import Pseudonymiser
 from kg.resolve import (
     FUZZY_THRESHOLD,
+    NameMemo,
     Organisation,
     Resolution,
     normalise_name,
+    resolution_inputs,
     resolve,
+    resolve_inputs,
 )
 
 XSD_DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
@@ -584,3 +587,22 @@ def test_graph_writes_merge_records_sameas_and_shared_partner_iris():
     assert partner_iri("ken.md", 1) == partner_iri("col.md", 1) == oceanic
     assert partner_iri("ken.md", 2) != partner_iri("col.md", 2)
     assert {partner_iri("ken.md", 2), partner_iri("col.md", 2)} <= orgs
+
+
+def test_a_memo_of_the_names_gives_the_same_resolution_and_is_what_a_later_one_reads() -> None:
+    docs = [
+        form("a.md", "KEN", ["UNICEF Kenya", "Ministry of Health", "Blue Water Trust"]),
+        form("b.md", "KEN", ["UNICEF", "Red Hill Cooperative"], mentions=["Blue Water Trust"]),
+    ]
+    inputs = resolution_inputs(docs)
+    memo = NameMemo()
+    fresh = resolve_inputs(inputs)
+    assert resolve_inputs(inputs, memo) == fresh
+    kept = memo.kept()
+    assert set(kept.found) == {"UNICEF Kenya", "Ministry of Health", "Blue Water Trust", "UNICEF", "Red Hill Cooperative"}
+    assert kept.found["UNICEF Kenya"][3] == "unicef"  # a country office of a known organisation, found once
+    assert kept.found["UNICEF"][3] is None  # in the gazetteer as it is: never looked up as a country office
+    assert resolve_inputs(inputs, kept) == fresh
+    # What the memo holds is taken, not worked out again: a forged normal form joins two organisations.
+    forged = NameMemo({**kept.found, "Red Hill Cooperative": ["blue water trust", False, None, None, None, None]})
+    assert len(resolve_inputs(inputs, forged).organisations) == len(fresh.organisations) - 1
