@@ -19,6 +19,9 @@ shared. It keeps what each form gave last time:
   read of it), the second its bulk, read only when needed
   (:class:`GraphBulk`: the graph serialised as a :class:`~kg.store.Fragment`
   and its readable quads);
+* ``forms.pack`` and ``graphs.pack``: the form and graph entries the last
+  build used, in one file each (a rebuild reads two files, not 13,000);
+  each entry also keeps its own file, read when a pack lacks it;
 * ``insights.pkl``: the analytics named graph of the last build and the
   digest of what the analytics and the report read (the quads their
   queries can match, code, libraries): a build with the same digest keeps
@@ -349,6 +352,8 @@ class BuildCache:
         self.graphs_made = 0
         self.graphs_reused = 0
         self._graphs: dict[str, GraphEntry] = {}  # read ahead by preload
+        self._packs: dict[str, dict[str, bytes]] = {}  # kind -> the last build's entries, as pickled, by key
+        self._entries: dict[str, dict[str, bytes]] = {"forms": {}, "graphs": {}}  # this build's, for its packs
         self._ahead: dict[str, object] = {}  # the same, other files
 
     # -- forms -------------------------------------------------------------
@@ -389,7 +394,7 @@ class BuildCache:
         """
         if key is None or not self.enabled:
             return None
-        found = _load(self._entry("forms", key))
+        found = self._entry_data("forms", key)
         if not (isinstance(found, tuple) and len(found) == 3):
             return None
         fields, extraction, items = found
@@ -400,6 +405,7 @@ class BuildCache:
     def remember_form(self, key: str | None, data: bytes) -> None:
         """Cache what reading and extracting a form gave, as :func:`form_entry` pickled it."""
         if key is not None and self.enabled:
+            self._entries["forms"][key] = data
             self._later(self._entry("forms", key), data)
 
     # -- NER memo ----------------------------------------------------------
@@ -448,7 +454,7 @@ class BuildCache:
         return found if found is not None else self._load_graph(key)
 
     def _load_graph(self, key: str) -> GraphEntry | None:
-        found = _load(self._entry("graphs", key))
+        found = self._entry_data("graphs", key)
         if not isinstance(found, GraphEntry):
             return None
         found.bulk = GraphBulk(path=self._entry("graph-data", key))
@@ -475,8 +481,9 @@ class BuildCache:
         """Cache a form's named graph: its bulk first, then the entry (an entry is never without its bulk)."""
         if key is not None and self.enabled:
             self._later(self._entry("graph-data", key), entry.bulk.data())
-            light = replace(entry, bulk=None)
-            self._later(self._entry("graphs", key), pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
+            light = pickle.dumps(replace(entry, bulk=None), protocol=pickle.HIGHEST_PROTOCOL)
+            self._entries["graphs"][key] = light
+            self._later(self._entry("graphs", key), light)
 
     def cached_reference(self) -> set[str] | None:
         """The N-Quads lines of the reference graph the store holds, if the last build left them."""
@@ -655,6 +662,7 @@ class BuildCache:
             "outputs": {name: list(_stat(self.out_dir / name)) for name in OUTPUT_FILES},
         }
         self.root.mkdir(parents=True, exist_ok=True)
+        self._write_packs(index)
         temporary = self.root / "index.json.tmp"
         temporary.write_text(json.dumps(index, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         os.replace(temporary, self.root / "index.json")
@@ -704,6 +712,49 @@ class BuildCache:
             self._writer.put(Path(path), data)
         else:
             self._waiting.append((Path(path), data))
+
+    def _entry_data(self, kind: str, key: str):
+        """Entry ``key`` of ``kind`` unpickled (None if missing or damaged): from the last build's pack, else its file.
+
+        Its bytes are kept for this build's pack (:meth:`_write_packs`).
+        """
+        if kind not in self._packs:
+            found = _load(self.root / f"{kind}.pack")
+            self._packs[kind] = found if isinstance(found, dict) else {}
+        data = self._packs[kind].get(key)
+        if data is None:
+            try:
+                with open(self._entry(kind, key), "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                return None
+        try:
+            found = pickle.loads(data)
+        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+            return None
+        self._entries[kind][key] = data
+        return found
+
+    def _write_packs(self, index: dict) -> None:
+        """Write each kind's entries this index uses into one file (a rebuild reads one file, not 6,500).
+
+        A pack only speeds reading: every entry also has its own file, which
+        the next build reads if the pack lacks it or is damaged.
+        """
+        for kind, keys in _used(index).items():
+            if kind not in self._entries:
+                continue  # graph bulk: read only when needed, never packed
+            if kind not in self._packs and not self._entries.get(kind) and (self.root / f"{kind}.pack").is_file():
+                continue  # nothing read or made: the last pack serves as well (a key names one content)
+            entries = self._entries[kind]
+            pack = {key: entries[key] for key in sorted(keys) if key in entries}
+            if pack.keys() != self._packs.get(kind, {}).keys() or len(pack) != len(keys):
+                for key in keys - pack.keys():  # made by a worker process: read back from their files
+                    try:
+                        pack[key] = Path(self._entry(kind, key)).read_bytes()
+                    except OSError:
+                        continue
+                _dump(self.root / f"{kind}.pack", dict(sorted(pack.items())))
 
     def _entry(self, kind: str, key: str) -> str:
         """The path of entry ``key`` of ``kind`` (``forms`` or ``graphs``), as a string: quicker than a Path."""

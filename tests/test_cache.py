@@ -215,6 +215,8 @@ def test_a_damaged_cache_entry_is_read_again(sources: Path, tmp_path: Path) -> N
     entries = sorted((default_cache_dir(out) / "forms").glob("*.pkl"))
     assert len(entries) == 6
     entries[0].write_bytes(b"not a pickle")
+    pack = default_cache_dir(out) / "forms.pack"
+    pack.write_bytes(pickle.dumps({**pickle.loads(pack.read_bytes()), entries[0].stem: b"not a pickle"}))
     os.utime(out / "graph.ttl", ns=(0, 0))
     result = build([sources], out)
     assert result.figures["cache"]["forms_extracted"] == 1
@@ -337,6 +339,29 @@ def test_a_rebuild_reads_no_unchanged_graph_s_bulk_and_remakes_a_lost_one(
     result = build([sources], out)
     assert result.figures["cache"]["graphs_reused"] == 5
     _same_outputs(_cold(sources, tmp_path / "cold2"), out)
+
+
+def test_a_rebuild_reads_the_entries_from_their_packs_or_else_from_their_files(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([sources], out)
+    cache = default_cache_dir(out)
+    assert len(pickle.loads((cache / "forms.pack").read_bytes())) == 6
+    assert len(pickle.loads((cache / "graphs.pack").read_bytes())) == 6  # made by the graph workers: read back
+    shutil.rmtree(cache / "forms")  # the packs hold every entry
+    shutil.rmtree(cache / "graphs")
+    _reword_insight(sources)
+    result = build([sources], out).figures["cache"]
+    assert (result["forms_reused"], result["graphs_reused"]) == (5, 5)
+    _same_outputs(_cold(sources, tmp_path / "cold"), out)
+    other = tmp_path / "other"
+    build([sources], other)
+    cache = default_cache_dir(other)
+    (cache / "forms.pack").write_bytes(b"damaged")  # the entries' own files serve
+    (cache / "graphs.pack").unlink()
+    _add_partner(sources)
+    result = build([sources], other).figures["cache"]
+    assert (result["forms_reused"], result["graphs_reused"]) == (5, 5)
+    _same_outputs(_cold(sources, tmp_path / "cold2"), other)
 
 
 def test_a_cache_without_the_analytics_graph_makes_the_insights_again(sources: Path, tmp_path: Path) -> None:
