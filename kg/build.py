@@ -183,6 +183,24 @@ def _build(
     timings["hash"] = time.perf_counter() - start
     if store.outputs_untouched() and _same_inputs(store.previous, inputs, hashes):
         return _unchanged(store, out_dir, timings, start, dict(zip((shown for _, shown in inputs), stats)))
+    with _chart_process(jobs) as drawer:
+        return _rebuild(inputs, hashes, stats, out_dir, jobs, privacy, progress, store, timings, start, drawer)
+
+
+def _rebuild(
+    inputs: list[tuple[Path, str]],
+    hashes: tuple[str | None, ...],
+    stats: tuple[list[int], ...],
+    out_dir: Path,
+    jobs: int | None,
+    privacy: Pseudonymiser,
+    progress: Progress | None,
+    store: BuildCache,
+    timings: dict[str, float],
+    start: float,
+    drawer: _ChartProcess | None,
+) -> BuildResult:
+    """The stages of :func:`_build` once something changed: read, resolve, make, analyse and write."""
     records, extractions, origins, figures = _read_all(inputs, hashes, jobs, progress, store)
     readable = _Readable(store)  # loads the last build's readable quads while resolution runs
     timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
@@ -195,7 +213,9 @@ def _build(
     timings["resolve"] = time.perf_counter() - mark
 
     store.forget()
-    outputs = _Outputs(out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable)
+    outputs = _Outputs(
+        out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable, drawer
+    )
     n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     readable.wait()  # done by now, used or not: no thread outlives the build
     _count_triples(outputs.entries, records)
@@ -253,8 +273,10 @@ class _Outputs:
         privacy: Pseudonymiser,
         protection: Protection,
         readable: _Readable,
+        drawer: _ChartProcess | None = None,
     ) -> None:
         self.out_dir = out_dir
+        self.drawer = drawer  # the process that draws the report's charts, if any
         self.cache = cache
         self.origins = origins
         self.docs = sorted(extractions, key=lambda d: d.path)
@@ -391,7 +413,8 @@ class _Outputs:
         if self.analysis is None:
             return 0.0, 0
         charts = _Charts(self.cache.cached_charts())
-        _write_views(self.analysis, self.out_dir, self.readable_store(), charts)
+        draw = self.drawer.draw if self.drawer is not None else None
+        _write_views(self.analysis, self.out_dir, self.readable_store(), charts, draw)
         self.cache.remember_charts(dict(charts))
         return time.perf_counter() - mark, charts.drawn
 
@@ -966,17 +989,86 @@ def _paused_gc():
 
 
 def _write_views(
-    analysis: Analysis, out_dir: Path, store: ox.Store | None = None, drawn: dict[str, bytes] | None = None
+    analysis: Analysis,
+    out_dir: Path,
+    store: ox.Store | None = None,
+    drawn: dict[str, bytes] | None = None,
+    draw: Callable[[report.Chart], bytes] | None = None,
 ) -> None:
     """Write ecosystem.html (whole portfolio) and report.md/report.html (from ``store``, or OUT's).
 
-    ``drawn`` holds charts drawn before (see :func:`kg.report.write_report`).
+    ``drawn`` holds charts drawn before and ``draw`` draws the others (see :func:`kg.report.write_report`).
     """
-    from kg.report import write_report
     from kg.visualise import portfolio_view, write_html
 
     write_html(portfolio_view(analysis), out_dir / "ecosystem.html")
-    write_report(out_dir, analysis=analysis, store=store, drawn=drawn)
+    report.write_report(out_dir, analysis=analysis, store=store, drawn=drawn, draw=draw)
+
+
+@contextmanager
+def _chart_process(jobs: int | None) -> Iterator[_ChartProcess | None]:
+    """A :class:`_ChartProcess` while the build runs, with more than one job and ``fork`` (else None)."""
+    drawer = _ChartProcess() if _CAN_FORK and max(1, jobs or os.cpu_count() or 1) > 1 else None
+    try:
+        yield drawer
+    finally:
+        if drawer is not None:
+            drawer.close()
+
+
+class _ChartProcess:
+    """A process that draws the report's charts, forked when the build starts.
+
+    It imports matplotlib (half a second, most of drawing a chart) at once,
+    on a core the build leaves idle while it reads and resolves, so the
+    report's process later finds it ready; its PNGs are those
+    :meth:`kg.report.Chart.draw` gives here. Closed at the build's end
+    (or it ends by itself when this process ends).
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(target=_serve_charts, args=(theirs, self._connection), daemon=True)
+        self._process.start()
+        theirs.close()
+
+    def draw(self, chart: report.Chart) -> bytes:
+        """The chart's PNG, drawn by the process (or here, if it failed)."""
+        try:
+            self._connection.send((chart.kind, chart.data))
+            ok, png = self._connection.recv()
+        except (OSError, EOFError):
+            ok, png = False, b""
+        return png if ok else chart.draw()
+
+    def close(self) -> None:
+        """Stop the process."""
+        try:
+            self._connection.send(None)
+        except OSError:
+            pass
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+        self._connection.close()
+
+
+def _serve_charts(connection, parents: object) -> None:
+    """In the process :class:`_ChartProcess` forks: get ready to draw, then draw each chart asked for."""
+    parents.close()
+    report.prepare_drawing()
+    while True:
+        try:
+            asked = connection.recv()
+        except (EOFError, OSError):  # the build ended
+            return
+        if asked is None:
+            return
+        try:
+            connection.send((True, report.Chart(*asked).draw()))
+        except Exception:  # noqa: BLE001 - the build draws it itself, and sees the error there
+            connection.send((False, b""))
 
 
 class _Charts(dict):

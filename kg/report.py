@@ -25,7 +25,7 @@ import io
 import re
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +40,10 @@ from kg.vocab import fold, sector_labels
 __all__ = [
     "Block",
     "Report",
+    "Chart",
     "collect_report",
+    "draw_charts",
+    "prepare_drawing",
     "render_markdown",
     "render_html",
     "write_report",
@@ -138,6 +141,7 @@ def write_report(
     charts: bool = True,
     store: ox.Store | None = None,
     drawn: MutableMapping[str, bytes] | None = None,
+    draw: Callable[[Chart], bytes] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` for the build in ``graph_dir`` (into ``out_dir``, default the same).
 
@@ -150,6 +154,7 @@ def write_report(
             least the quads :data:`READ_PREDICATES` name, as ``kg build`` gives).
         drawn: PNGs drawn before, by :meth:`Chart.key`: charts found there
             are not drawn again, and those drawn are added (see :func:`draw_charts`).
+        draw: what draws a chart (default :meth:`Chart.draw`; ``kg build`` has another process draw them).
 
     Raises:
         InputError: if ``graph_dir`` holds no build.
@@ -160,7 +165,7 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(graph_dir) if store is None else store  # an empty store is falsy
     try:
-        report = collect_report(store, analysis or analyse(store), charts=charts, drawn=drawn)
+        report = collect_report(store, analysis or analyse(store), charts=charts, drawn=drawn, draw=draw)
     finally:
         del store
     md_path, html_path = out_dir / "report.md", out_dir / "report.html"
@@ -170,7 +175,11 @@ def write_report(
 
 
 def collect_report(
-    store: ox.Store, analysis: Analysis, charts: bool = True, drawn: MutableMapping[str, bytes] | None = None
+    store: ox.Store,
+    analysis: Analysis,
+    charts: bool = True,
+    drawn: MutableMapping[str, bytes] | None = None,
+    draw: Callable[[Chart], bytes] | None = None,
 ) -> Report:
     """Gather every section of the report from ``analysis`` and ``store``, its charts drawn (:func:`draw_charts`)."""
     iso = {iri: info["iso3"] for iri, info in analysis.projections.countries.items()}
@@ -189,18 +198,25 @@ def collect_report(
         _notes_section(analysis),
     ):
         blocks.extend(section)
-    draw_charts(blocks, {} if drawn is None else drawn)
+    draw_charts(blocks, {} if drawn is None else drawn, draw or Chart.draw)
     return Report("Portfolio insights", blocks)
 
 
-def draw_charts(blocks: list[Block], drawn: MutableMapping[str, bytes]) -> None:
+def draw_charts(
+    blocks: list[Block], drawn: MutableMapping[str, bytes], draw: Callable[[Chart], bytes] = Chart.draw
+) -> None:
     """Give each chart block its PNG: from ``drawn`` (PNGs by :meth:`Chart.key`) or drawn now and added to it."""
     for block in blocks:
         if block.chart is not None:
             key = block.chart.key()
             if key not in drawn:
-                drawn[key] = block.chart.draw()
+                drawn[key] = draw(block.chart)
             block.png = drawn[key]
+
+
+def prepare_drawing() -> None:
+    """Import what drawing a chart needs (matplotlib: half a second), so that the first chart drawn is quick."""
+    _figure(1, 1)
 
 
 def render_markdown(report: Report) -> str:

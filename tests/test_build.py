@@ -57,3 +57,17 @@ def test_the_reference_graph_takes_the_units_made_before_and_makes_only_the_othe
     marked, _ = reference_part(docs, resolve(docs), privacy, made={unit: [marker] for unit in units_before})
     new = {key for unit, found in units.items() if unit not in units_before for key in found}
     assert set(marked) == new | {marker}
+
+
+def test_the_chart_process_draws_what_the_report_would_and_stops_when_closed() -> None:
+    from kg.report import Chart
+
+    drawer = build_module._ChartProcess()
+    chart = Chart("barh", (("Ministry of Health", "UNICEF"), (3.0, 1.0)))
+    try:
+        png = drawer.draw(chart)
+        assert png.startswith(b"\x89PNG") and png == chart.draw()
+    finally:
+        drawer.close()
+    assert not drawer._process.is_alive()
+    assert drawer.draw(chart) == chart.draw()  # closed: drawn here
