@@ -324,7 +324,6 @@ class _Outputs:
             mark = time.perf_counter()
             updating.result()
         timings["store"] += time.perf_counter() - mark  # the wait for the update, if it took longer
-        extend_store(self.analytics, self.out_dir)
         return self._write_files(timings, jobs)
 
     def _analytics(self) -> list[ox.Quad]:
@@ -337,11 +336,15 @@ class _Outputs:
         return analytics
 
     def _write_files(self, timings: dict[str, float], jobs: int) -> int:
-        """Write the graph files and analysis.json while a forked process writes the HTML view and the report."""
+        """Write the graph files and analysis.json while a forked process writes the HTML view and the report.
+
+        The analytics graph is added to the store meanwhile too (it is no longer on the way to the fork).
+        """
         aside = jobs if self.analysis is not None else 1  # nothing to write: no process
         if aside > 1:
             self.cache.flush()  # no thread may run while the process forks
         with _aside(self._write_views, aside) as views:
+            extend_store(self.analytics, self.out_dir)
             mark = time.perf_counter()
             n_triples = self._serialise(self.analytics)
             timings["serialise"] = time.perf_counter() - mark
