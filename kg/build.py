@@ -277,6 +277,7 @@ class _Outputs:
     ) -> None:
         self.out_dir = out_dir
         self.drawer = drawer  # the process that draws the report's charts, if any
+        self._docs_by_iri: dict[str, Extraction] | None = None  # made if a graph's cached bulk is lost
         self.cache = cache
         self.origins = origins
         self.docs = sorted(extractions, key=lambda d: d.path)
@@ -563,7 +564,9 @@ class _Outputs:
 
     def _readable_data(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
         """Each graph's key and a function giving its readable quads (N-Quads)."""
-        data = {entry.graph: (self.keys[iri], partial(self._bulk, iri, "readable")) for iri, entry in self.entries.items()}
+        data = {
+            entry.graph: (self.keys[iri], partial(self._bulk, iri, "readable")) for iri, entry in self.entries.items()
+        }
         reference = "".join(_nquads(_readable(self.reference_keys))).encode("utf-8")
         data[str(REFERENCE_GRAPH)] = (self.reference_key, lambda: reference)
         return data
@@ -572,8 +575,9 @@ class _Outputs:
         """The fragment or the readable quads of form ``iri``'s graph: cached, or made again if the cache lost them."""
         found = getattr(self.entries[iri].bulk, what)()
         if found is None:
-            doc = next(doc for doc in self.docs if str(_document_iri(doc.path)) == iri)
-            part = next(iter(self._parts([doc])))
+            if self._docs_by_iri is None:
+                self._docs_by_iri = {str(_document_iri(doc.path)): doc for doc in self.docs}
+            part = next(iter(self._parts([self._docs_by_iri[iri]])))
             bulk = GraphBulk(fragment(part.quads, part.keys), "".join(_nquads(_readable(part.keys))).encode("utf-8"))
             found = getattr(bulk, what)()
         return found

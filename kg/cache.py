@@ -82,7 +82,7 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -722,19 +722,23 @@ class BuildCache:
         if kind not in self._packs:
             found = _load(self.root / f"{kind}.pack")
             self._packs[kind] = found if isinstance(found, dict) else {}
-        data = self._packs[kind].get(key)
-        if data is None:
+        for read in (self._packs[kind].get, partial(self._entry_bytes, kind)):  # its own file only if needed
+            data = read(key)
             try:
-                with open(self._entry(kind, key), "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                return None
+                found = pickle.loads(data) if data is not None else None
+            except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+                continue
+            if found is not None:
+                self._entries[kind][key] = data
+                return found
+        return None
+
+    def _entry_bytes(self, kind: str, key: str) -> bytes | None:
         try:
-            found = pickle.loads(data)
-        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+            with open(self._entry(kind, key), "rb") as handle:
+                return handle.read()
+        except OSError:
             return None
-        self._entries[kind][key] = data
-        return found
 
     def _write_packs(self, index: dict) -> None:
         """Write each kind's entries this index uses into one file (a rebuild reads one file, not 6,500).

@@ -21,9 +21,9 @@ import queue
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Mapping
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, groupby
 from operator import add, itemgetter
