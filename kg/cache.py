@@ -336,7 +336,8 @@ class BuildCache:
         self.graph_version = graph_version()
         self._folder = str(self.root)
         self.previous = self._load_index()
-        self._listed = _used(self.previous)["forms"] if self.previous is not None else None
+        self._used_before = _used(self.previous) if self.previous is not None else None  # the last index's entries
+        self._listed = self._used_before["forms"] if self._used_before is not None else None
         self.valid = (
             self.previous is not None
             and self.previous.get("extract_version") == self.extract_version
@@ -663,24 +664,25 @@ class BuildCache:
             "outputs": {name: list(_stat(self.out_dir / name)) for name in OUTPUT_FILES},
         }
         self.root.mkdir(parents=True, exist_ok=True)
-        self._write_packs(index)
+        used = _used(index)
+        self._write_packs(used)
         temporary = self.root / "index.json.tmp"
         temporary.write_text(json.dumps(index, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         os.replace(temporary, self.root / "index.json")
-        self._prune(index)
+        self._prune(used)
 
     def clear(self) -> None:
         """Remove the whole cache."""
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _prune(self, index: dict) -> None:
+    def _prune(self, used: dict[str, set[str]]) -> None:
         """Drop the entries the last build used and this one does not; after a build left no index, all unused.
 
         A build that stops before its end leaves no index (:meth:`forget`),
         so entries it wrote are found by listing the folders next time.
         """
-        before = _used(self.previous) if self.previous is not None else None
-        for kind, keep in _used(index).items():
+        before = self._used_before
+        for kind, keep in used.items():
             folder = self.root / kind
             if before is not None:
                 for stem in before[kind] - keep:
@@ -740,29 +742,28 @@ class BuildCache:
         except OSError:
             return None
 
-    def _write_packs(self, index: dict) -> None:
-        """Write each kind's entries this index uses into one file (a rebuild reads one file, not 6,500).
+    def _write_packs(self, used: dict[str, set[str]]) -> None:
+        """Write each kind's entries this build ``used`` into one file (a rebuild reads one file, not 6,500).
 
         A pack only speeds reading: every entry also has its own file, which
         the next build reads if the pack lacks it or is damaged. So a pack
         that differs from this index by a few entries (:data:`_PACK_SLACK`:
         those of the forms edited since it was written) is left as it is.
         """
-        for kind, keys in _used(index).items():
+        for kind, keys in used.items():
             if kind not in self._entries:
                 continue  # graph bulk: read only when needed, never packed
             packed = self._packs.get(kind)
-            if packed is None and self.previous is not None and not self._entries[kind]:
-                packed = dict.fromkeys(_used(self.previous)[kind])  # nothing read or made: the last index's
+            if packed is None and self._used_before is not None and not self._entries[kind]:
+                packed = dict.fromkeys(self._used_before[kind])  # nothing read or made: the last index's
             if packed is not None and len(keys ^ packed.keys()) <= _PACK_SLACK:
                 continue
             entries = self._entries[kind]
-            pack = {key: entries[key] for key in sorted(keys) if key in entries}
-            for key in sorted(keys - pack.keys()):  # made by a worker process: read back from their files
-                try:
-                    pack[key] = Path(self._entry(kind, key)).read_bytes()
-                except OSError:
-                    continue
+            pack = {key: entries[key] for key in keys if key in entries}
+            for key in keys - pack.keys():  # made by a worker process: read back from their files
+                data = self._entry_bytes(kind, key)
+                if data is not None:
+                    pack[key] = data
             _dump(self.root / f"{kind}.pack", dict(sorted(pack.items())))
 
     def _entry(self, kind: str, key: str) -> str:

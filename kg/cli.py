@@ -92,7 +92,7 @@ def build(
     )
     for line in _change_lines(result.changes, result.figures.get("cache", {})):
         _err.print(line, highlight=False, markup=False)
-    if _EXITING_AT_ONCE:
+    if _KEPT is not None:
         _KEPT.append(result)  # main() ends the process without freeing it (a fifth of a second after a rebuild)
     if strict and result.errors:
         raise typer.Exit(1)
@@ -264,8 +264,7 @@ def report(
     _err.print(f"wrote {md_path} and {html_path}", highlight=False, markup=False)
 
 
-_EXITING_AT_ONCE = False  # set by main(), which ends the process without freeing what it made
-_KEPT: list = []  # what a command made, kept for main() to exit without freeing it
+_KEPT: list | None = None  # what a command made: main(), which ends the process at once, keeps it unfreed
 
 
 def main() -> None:
@@ -275,8 +274,8 @@ def main() -> None:
     build's millions of objects one by one took half a second, for nothing.
     Every file is written and every store closed by then.
     """
-    global _EXITING_AT_ONCE
-    _EXITING_AT_ONCE = True
+    global _KEPT
+    _KEPT = []
     try:
         app()
         code = 0
