@@ -2,7 +2,8 @@
 
 Every build runs as its own ``python -m kg build`` process, watched every
 0.1 s for the resident memory of its whole process tree (the build and its
-workers). Stage times come from the build's manifest. Baselines are measured
+workers) and every second for its proportional set size (PSS: pages the
+forked workers share with the build counted once). Stage times come from the build's manifest. Baselines are measured
 in the same run:
 
 * **naive build**: the pipeline before the cache (spaCy per form, every
@@ -29,6 +30,7 @@ are). Usage::
     python benchmarks/bench_build.py                       # everything (about 25 minutes on 2 cores)
     python benchmarks/bench_build.py --scales 2 --no-naive # quicker
     python benchmarks/bench_build.py --growth-only --scales 2,5,10
+    python benchmarks/bench_build.py --growth-only --scales 10,100 --scaled-from /data/corpus100x
     python benchmarks/bench_build.py --json figures.json   # also keep the figures
 """
 
@@ -147,6 +149,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="rebuilds of each kind of one-form change (median)")
     parser.add_argument("--growth-only", action="store_true", help="only the growth curve (and its 1x build)")
     parser.add_argument("--work", help="keep the corpora and builds in this folder")
+    parser.add_argument("--scaled-from", type=Path,
+                        help="a corpus scale_corpus.py wrote (default seed and mix), at least as large as the largest "
+                             "scale: each scale links its first copies instead of writing them (same files)")
     parser.add_argument("--json", help="write every figure to this file too")
     parser.add_argument("--naive-build", nargs=2, metavar=("SOURCE", "OUT"), help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -172,7 +177,8 @@ def _measure(command: list[str], manifest: Path | None) -> dict:
     watcher.join()
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
-    figures = {"wall": wall, "rss_tree_mb": peaks["tree"] / 2**20, "rss_process_mb": peaks["process"] / 2**20}
+    figures = {"wall": wall, "rss_tree_mb": peaks["tree"] / 2**20, "rss_process_mb": peaks["process"] / 2**20,
+               "pss_tree_mb": peaks.get("pss", 0) / 2**20}
     if manifest is not None:
         summary = json.loads(manifest.read_text(encoding="utf-8"))["summary"]
         figures.update(
@@ -194,6 +200,7 @@ def _watch(pid: int, peaks: dict) -> None:
         return
     try:
         root = psutil.Process(pid)
+        ticks = 0
         while root.is_running() and root.status() != psutil.STATUS_ZOMBIE:
             sizes = []
             for process in [root, *root.children(recursive=True)]:
@@ -203,9 +210,29 @@ def _watch(pid: int, peaks: dict) -> None:
                     pass
             peaks["tree"] = max(peaks["tree"], sum(sizes))
             peaks["process"] = max(peaks["process"], max(sizes, default=0))
+            ticks += 1
+            if ticks % 10 == 0:  # once a second: reading smaps costs more than the RSS
+                peaks["pss"] = max(peaks.get("pss", 0), _tree_pss([root, *root.children(recursive=True)]))
             time.sleep(0.1)
     except psutil.Error:
         return
+
+
+def _tree_pss(processes: list) -> int:
+    """The proportional set size summed over ``processes`` (bytes): the memory they use, shared pages counted once.
+
+    Forked workers share most of their parent's pages, so their RSS summed
+    counts those pages once per process; PSS splits each page among its
+    sharers. 0 where /proc/PID/smaps_rollup is missing (not Linux).
+    """
+    total = 0
+    for process in processes:
+        try:
+            with open(f"/proc/{process.pid}/smaps_rollup", encoding="ascii") as handle:
+                total += next((int(line.split()[1]) * 1024 for line in handle if line.startswith("Pss:")), 0)
+        except OSError:
+            pass
+    return total
 
 
 def _say(what: str, figures: dict) -> None:
@@ -214,7 +241,8 @@ def _say(what: str, figures: dict) -> None:
     rate = f", {files / figures['wall']:.0f} forms/s" if files else ""
     print(
         f"{what}: {figures['wall']:.1f} s wall (build {seconds.get('total', float('nan')):.1f} s){rate}; "
-        f"peak RSS {figures['rss_process_mb']:.0f} MB largest process, {figures['rss_tree_mb']:.0f} MB whole tree",
+        f"peak RSS {figures['rss_process_mb']:.0f} MB largest process, {figures['rss_tree_mb']:.0f} MB whole tree; "
+        f"peak PSS {figures.get('pss_tree_mb', 0):.0f} MB whole tree",
         flush=True,
     )
     if figures.get("cache"):
@@ -451,8 +479,13 @@ def _growth(args: argparse.Namespace, work: Path, cold: dict) -> dict:
     for times in scales:
         source = work / f"corpus{times}x"
         started = time.perf_counter()
-        files, size = scale(args.corpus, source, times)
-        print(f"{times}x corpus: {files} forms, {size / 1e6:.0f} MB written in {time.perf_counter() - started:.0f} s",
+        if args.scaled_from:
+            files, size = _linked_copies(args.scaled_from, source, times)
+            done = f"linked from {args.scaled_from}"
+        else:
+            files, size = scale(args.corpus, source, times)
+            done = "written"
+        print(f"{times}x corpus: {files} forms, {size / 1e6:.0f} MB {done} in {time.perf_counter() - started:.0f} s",
               flush=True)
         rows[times] = _build(source, work / f"out{times}x", args.jobs, cache=False)
         _say(f"{times}x cold build", rows[times])
@@ -467,15 +500,37 @@ def _growth(args: argparse.Namespace, work: Path, cold: dict) -> dict:
             value = row["wall"] if stage == "wall" else row["seconds"].get(stage, float("nan"))
             cells.append(f"{value:.1f} ({value / base:.1f}x)" if base else f"{value:.1f}")
         print(stage.ljust(14) + "".join(c.rjust(18) for c in cells))
-    for label, key in (("spaCy words", "words_read"), ("forms", None), ("triples", "triples"), ("peak RSS MB", "rss")):
+    labels = (("spaCy words", "words_read"), ("forms", None), ("triples", "triples"), ("peak RSS MB", "rss"),
+              ("peak PSS MB", "pss"))
+    for label, key in labels:
         cells = []
         for row in rows.values():
             value = (row["files"] if key is None else row["rss_process_mb"] if key == "rss"
+                     else row.get("pss_tree_mb", 0) if key == "pss"
                      else row["triples"] if key == "triples" else row["ner"].get(key))
             cells.append(f"{value:.0f}" if isinstance(value, float) else str(value))
         print(label.ljust(14) + "".join(c.rjust(18) for c in cells))
     print(flush=True)
     return {str(times): row for times, row in rows.items()}
+
+
+def _linked_copies(scaled: Path, out: Path, times: int) -> tuple[int, int]:
+    """The first ``times`` copies of a corpus ``scale_corpus.py`` wrote, hard-linked into ``out``: files and bytes.
+
+    A copy depends only on the archive, the seed and its number, so they
+    are the copies a ``times``-fold corpus of the same seed would have.
+    """
+    files = size = 0
+    for copy in range(times):
+        folder = scaled / f"k{copy:03d}"
+        if not folder.is_dir():
+            raise SystemExit(f"{scaled} has no copy {folder.name}: write it with scale_corpus.py --times {times}")
+        shutil.copytree(folder, out / folder.name, copy_function=os.link)
+    for path in out.rglob("*"):
+        if path.is_file():
+            files += 1
+            size += path.stat().st_size
+    return files, size
 
 
 def _machine() -> str:

@@ -13,11 +13,14 @@ arguments; a bad form is recorded in the manifest and the build goes on.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -36,7 +39,7 @@ from rdflib import URIRef
 
 from kg import __version__, analyse, ner, report
 from kg.analyse import ANALYTICS_GRAPH, Analysis, analytics_quads, write_analysis
-from kg.cache import BuildCache, GraphBulk, GraphEntry, changes, form_entry
+from kg.cache import BuildCache, GraphBulk, GraphEntry, LazyItems, Spill, changes, form_entry, pickled_items
 from kg.errors import InputError
 from kg.extract import Extraction, extract, extract_many
 from kg.forms import Form, Message, read_form
@@ -65,6 +68,9 @@ Progress = Callable[[int, int], None]
 _CHUNK = 32  # forms per worker task: one spaCy batch
 _GRAPH_CHUNK = 256  # forms per graph worker task
 _BATCH = 100_000  # quads per N-Quads batch for the store writer
+_READABLE_BATCH = 4096  # graphs loaded together into the readable store
+_SPILL_ROWS = 1 << 19  # runs of the graph files sorted in memory, beyond which on disk (kg.store.write_fragments)
+_SHARED_BATCH = 20_000  # parts of the reference and analytics graphs serialised together (see _SharedParts)
 _PARTNER = "<https://w3id.org/portfolio-kg/ontology#partner>"
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
@@ -209,14 +215,16 @@ def _rebuild(
     timings["read_extract"] = time.perf_counter() - start - timings["hash"]
 
     mark = time.perf_counter()
+    _give_back_memory()  # the workers' results, unpickled and dropped: before the graph workers fork
     resolution, resolution_key = _resolution(extractions, store)
     timings["resolve"] = time.perf_counter() - mark
 
     store.forget()
-    outputs = _Outputs(
-        out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable, drawer
-    )
-    n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
+    with tempfile.TemporaryDirectory(prefix="kg-graphs-") as folder, Spill(folder) as spill:
+        outputs = _Outputs(
+            out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable, drawer, spill
+        )
+        n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     readable.wait()  # done by now, used or not: no thread outlives the build
     _count_triples(outputs.entries, records)
     index = outputs.index(records, hashes, stats)
@@ -274,8 +282,10 @@ class _Outputs:
         protection: Protection,
         readable: _Readable,
         drawer: _ChartProcess | None = None,
+        spill: Spill | None = None,
     ) -> None:
         self.out_dir = out_dir
+        self.spill = spill  # where the graphs made keep their bulk (else in memory)
         self.drawer = drawer  # the process that draws the report's charts, if any
         self._docs_by_iri: dict[str, Extraction] | None = None  # made if a graph's cached bulk is lost
         self.cache = cache
@@ -318,6 +328,8 @@ class _Outputs:
         mark = time.perf_counter()
         with ThreadPoolExecutor(max_workers=1) as thread:  # pyoxigraph updates the store without the GIL
             updating = self._write_store(thread, writer, batches, in_store, made, reference)
+            del reference  # the store has it now (a large corpus's is gigabytes of lines)
+            _give_back_memory()
             timings["store"] = time.perf_counter() - mark
             mark = time.perf_counter()
             self.analytics = self._analytics()
@@ -329,7 +341,7 @@ class _Outputs:
 
     def _analytics(self) -> list[ox.Quad]:
         """The analytics graph's quads: the last build's while what they read is unchanged, else made anew."""
-        self.insights = self._insights_key()
+        self.insights = self._insights_key() if self.cache.enabled else ""
         analytics = self.cache.cached_insights(self.insights)
         if analytics is None:
             self.analysis = analyse.analyse(self.readable_store())
@@ -344,6 +356,7 @@ class _Outputs:
         aside = jobs if self.analysis is not None else 1  # nothing to write: no process
         if aside > 1:
             self.cache.flush()  # no thread may run while the process forks
+            _give_back_memory()  # what the process inherits, it may copy
         with _aside(self._write_views, aside) as views:
             extend_store(self.analytics, self.out_dir)
             mark = time.perf_counter()
@@ -399,7 +412,9 @@ class _Outputs:
         }
         parts.update(self._shared(analytics, set(layout.parts) if layout is not None else set()))
         try:
-            n_triples, layout = write_fragments(parts, self.out_dir, analytics, layout)
+            n_triples, layout = write_fragments(
+                parts, self.out_dir, analytics, layout, record=self.cache.enabled, spill_rows=_SPILL_ROWS
+            )
             self.cache.remember_layout(layout)
             return n_triples
         except FragmentError:
@@ -509,11 +524,16 @@ class _Outputs:
             iri = str(_document_iri(doc.path))
             partners = sorted({key[2][1:-1] for key in part.keys if key[1] == _PARTNER})
             read = _readable(part.keys)
-            reads = _reads(read)
+            reads = _reads(read) if self.cache.enabled else ()  # only the cache's insights key needs them
             bulk = GraphBulk(fragment(part.quads, part.keys), "".join(_nquads(read)).encode("utf-8"))
             entry = GraphEntry(part.graph, bulk, len(part.quads), partners, reads)
-            self.cache.remember_graph(self.keys[iri], entry)
+            data = bulk.data()
+            self.cache.remember_graph(self.keys[iri], entry, data)
+            if self.spill is not None:
+                entry.bulk = self.spill.keep(data)
             made.append((iri, entry, "".join(_nquads(part.keys)).encode("utf-8")))
+        if self.spill is not None:
+            self.spill.flush()
         return made
 
     def _take(self, chunks: Iterator[list[tuple[str, GraphEntry, bytes]]], batches: _Batches) -> set[str]:
@@ -625,13 +645,30 @@ class _Readable:
         for graph, key in before.items():
             if graphs.get(graph, ("",))[0] != key:
                 store.remove_graph(ox.NamedNode(graph))
-        new = {graph: read() for graph, (key, read) in graphs.items() if before.get(graph) != key}
-        self.kept, self.loaded = len(graphs) - len(new), len(new)
-        store.bulk_load(b"".join(new.values()), format=ox.RdfFormat.N_QUADS)
-        if new or len(before) != len(graphs):
+        new = self._load_new(store, graphs, before)
+        if self.cache.enabled and (new or len(before) != len(graphs)):
             keys = {graph: key for graph, (key, _read) in graphs.items()}
             self.cache.remember_readable(keys, {graph: new[graph] if graph in new else data[graph] for graph in keys})
         return store
+
+    def _load_new(self, store: ox.Store, graphs: dict, before: dict[str, str]) -> dict[str, bytes]:
+        """Load the graphs whose key changed into ``store``, a batch at a time; their quads, if the cache keeps them."""
+        new: dict[str, bytes] = {}
+        batch: list[bytes] = []
+        for graph, (key, read) in graphs.items():
+            if before.get(graph) == key:
+                continue
+            data = read()
+            batch.append(data)
+            if self.cache.enabled:
+                new[graph] = data
+            self.loaded += 1
+            if len(batch) == _READABLE_BATCH:
+                store.bulk_load(b"".join(batch), format=ox.RdfFormat.N_QUADS)
+                batch.clear()
+        store.bulk_load(b"".join(batch), format=ox.RdfFormat.N_QUADS)
+        self.kept = len(graphs) - self.loaded
+        return new
 
     def _load(self) -> None:
         found = self.cache.readable_snapshot()
@@ -682,9 +719,9 @@ class _Batches:
 def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iterator[Iterator[list]]:
     """The graphs of ``docs`` made by :meth:`_Outputs.make`, chunk by chunk in order, by ``jobs`` processes.
 
-    The workers are forked from this process, so they share its extractions,
-    resolution and pseudonymiser without pickling them; each makes chunks of
-    :data:`_GRAPH_CHUNK` forms. With one job, few forms or no ``fork``, the
+    The workers are forked from this process, so they share its resolution
+    and pseudonymiser without pickling them; each makes chunks of
+    :data:`_GRAPH_CHUNK` forms, sent to it. With one job, few forms or no ``fork``, the
     chunks are made here, as they are asked for.
     """
     chunks = [docs[i : i + _GRAPH_CHUNK] for i in range(0, len(docs), _GRAPH_CHUNK)]
@@ -694,8 +731,8 @@ def _graph_workers(outputs: _Outputs, docs: list[Extraction], jobs: int) -> Iter
         return
     outputs.graph_workers = min(jobs, len(chunks))
     outputs.wait_for_threads()
-    with _forked_pool(outputs.graph_workers, (outputs, docs)) as pool:
-        made = pool.map(_make_forked, [(i, i + _GRAPH_CHUNK) for i in range(0, len(docs), _GRAPH_CHUNK)])
+    with _forked_pool(outputs.graph_workers, outputs) as pool:
+        made = pool.map(_make_forked, chunks)
         outputs.cache.start_writing()  # the workers have forked (at the first task): threads may start
         yield made
 
@@ -737,7 +774,7 @@ def _forked_pool(workers: int, inherited: object) -> Iterator[ProcessPoolExecuto
 
 
 _CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
-_INHERITED: object = None  # what the processes of _forked_pool inherit: (outputs stage, forms) or a task
+_INHERITED: object = None  # what the processes of _forked_pool inherit: the outputs stage or a task
 
 
 def _run_aside() -> tuple:
@@ -745,10 +782,14 @@ def _run_aside() -> tuple:
     return _INHERITED()
 
 
-def _make_forked(bounds: tuple[int, int]) -> list[tuple[str, GraphEntry, bytes]]:
-    """In a forked graph worker: make the graphs of the forms at ``bounds``."""
-    outputs, docs = _INHERITED
-    return outputs.make(docs[bounds[0] : bounds[1]])
+def _make_forked(docs: list[Extraction]) -> list[tuple[str, GraphEntry, bytes]]:
+    """In a forked graph worker: make the graphs of ``docs``.
+
+    The forms come pickled (their items stay compressed, :class:`kg.cache.LazyItems`)
+    rather than read from the memory the worker shares with the build: reading
+    them there would touch, and so copy, most of its pages.
+    """
+    return _INHERITED.make(docs)
 
 
 def _nquads(keys: list[tuple[str, str, str, str]]) -> list[str]:
@@ -828,8 +869,10 @@ class _SharedParts:
     describe (it holds their triples too) is a part of its own, named by
     those quads and its analytics quads, since the analytics change with
     any partner. So a rebuild serialises only the subjects whose quads
-    changed: the first part asked for makes every part the last graph files
-    do not hold (``held``) in one serialisation.
+    changed: a part asked for is made with the next :data:`_SHARED_BATCH`
+    parts (in the order of :meth:`names`, the order the graph files ask
+    them in) that the last graph files do not hold (``held``), in one
+    serialisation: a few at a time, so a large corpus's never fill memory.
     """
 
     def __init__(self, reference: list[tuple[str, str, str, str]], analytics: list, held: set[str]) -> None:
@@ -839,18 +882,27 @@ class _SharedParts:
         self._subjects: dict[str, tuple] | None = None  # part name -> its subject's reference and analytics pairs
         self._made: dict[str, Fragment] = {}
         self._given: set[str] = set()
+        self._orders: dict[bool, tuple[list[str], dict[str, int]]] = {}  # held ones too? -> names, their places
 
     def names(self) -> list[str]:
         """Every part's name."""
         return list(self._by_name())
 
     def part(self, name: str) -> Fragment:
-        """The part ``name``; the first ask makes all those not held, an ask for a held one (files changed) all."""
+        """The part ``name``, made with the next parts not held (or held too, if it is: the files changed)."""
         if name not in self._made:
-            pending = [n for n in self._by_name() if n not in self._made and n not in self._given]
-            self._made.update(self._make(pending if name in self.held else [n for n in pending if n not in self.held]))
+            names, places = self._order(name in self.held)
+            at = places[name]
+            batch = [n for n in names[at : at + _SHARED_BATCH] if n not in self._made and n not in self._given]
+            self._made.update(self._make(batch))
         self._given.add(name)
         return self._made.pop(name)
+
+    def _order(self, held_too: bool) -> tuple[list[str], dict[str, int]]:
+        if held_too not in self._orders:
+            names = [n for n in self._by_name() if held_too or n not in self.held]
+            self._orders[held_too] = names, {n: i for i, n in enumerate(names)}
+        return self._orders[held_too]
 
     def _by_name(self) -> dict[str, tuple]:
         if self._subjects is None:
@@ -971,6 +1023,29 @@ def _unchanged(
     kept = ("forms", "store", "organisations", "partnerships", "insights")
     cache.save({key: cache.previous[key] for key in kept if key in cache.previous})
     return result
+
+
+def _give_back_memory() -> None:
+    """Return the heap's free pages to the system (glibc's ``malloc_trim``; nothing elsewhere).
+
+    glibc keeps memory freed by Python and by pyoxigraph's threads for
+    reuse: after a stage that made and dropped a lot (the workers' results,
+    the store's batches) a large corpus's build keeps gigabytes it no longer
+    uses, which a process forked then would count as its own once touched.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc's; musl has none (AttributeError)
+    except (OSError, AttributeError):
+        return None
 
 
 @contextmanager
@@ -1150,7 +1225,7 @@ def _read_all(
             progress(work.done, len(inputs))
 
     memo = cache.ner_memo() if todo else {}
-    work = _Extracted(results, progress)
+    work = _Extracted(results, progress, cache.enabled)
     workers = max(1, jobs or os.cpu_count() or 1)
     if todo and sum(cached) >= 2 * _CHUNK:  # the workers start first (and load spaCy) while the main process loads
 
@@ -1191,10 +1266,15 @@ def _read_all(
 
 
 class _Extracted:
-    """What the extraction workers gave: results in place, pickled entries for the cache, CPU and NER figures."""
+    """What the extraction workers gave: results in place, pickled entries for the cache, CPU and NER figures.
 
-    def __init__(self, results: list, progress: Progress | None) -> None:
+    Each extraction's items are kept pickled (:class:`kg.cache.LazyItems`):
+    held as objects, a large corpus's would not fit in memory.
+    """
+
+    def __init__(self, results: list, progress: Progress | None, caching: bool = True) -> None:
         self.results = results
+        self.caching = caching  # whether to make the cache's entries (:attr:`fresh`)
         self.progress = progress
         self.done = 0
         self.cpu = {"read_parse": 0.0, "extract": 0.0, "ner": 0.0}
@@ -1207,8 +1287,11 @@ class _Extracted:
         """Take the chunks' results, for the inputs at ``indices``."""
         for chunk, (pairs, figure, added) in chunks:
             for index, pair in zip(indices[chunk : chunk + len(pairs)], pairs, strict=True):
+                if pair[1] is not None:
+                    pair[1].items = LazyItems(pickled_items(pair[1]))
                 self.results[index] = pair
-                self.fresh.append((index, form_entry(asdict(pair[0]), pair[1])))
+                if self.caching:
+                    self.fresh.append((index, form_entry(asdict(pair[0]), pair[1])))
             for key in self.cpu:
                 self.cpu[key] += figure["cpu_seconds"][key]
             self.asked += figure["ner"]["texts"]

@@ -80,6 +80,7 @@ import queue
 import shutil
 import sys
 import threading
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
@@ -102,12 +103,14 @@ __all__ = [
     "INSIGHT_FILES",
     "insights_version",
     "LazyItems",
+    "pickled_items",
     "GraphBulk",
+    "Spill",
     "form_entry",
 ]
 
 CACHE_DIR = ".kg-cache"
-FORMAT = 3
+FORMAT = 4
 OUTPUT_FILES = (
     "graph.trig",
     "graph.ttl",
@@ -157,47 +160,87 @@ class GraphBulk:
     The cache keeps them in a file of their own (``graph-data``), read when
     first asked for: a rebuild copies an unchanged graph from the last graph
     files and its readable quads come with the last build's snapshot
-    (:meth:`BuildCache.readable_snapshot`), so it reads neither.
+    (:meth:`BuildCache.readable_snapshot`), so it reads neither. A bulk
+    kept in a file (or at ``span``, offset and size, of a :class:`Spill`'s
+    file) is read again each time it is asked for, never held: a build of a
+    large corpus holds one form's bulk at a time.
     """
 
-    def __init__(self, fragment: object = None, readable: bytes = b"", path: str | None = None) -> None:
+    def __init__(
+        self, fragment: object = None, readable: bytes = b"", path: str | None = None, span: tuple[int, int] | None = None
+    ) -> None:
         self._fragment = fragment
         self._readable = readable
-        self._path = path  # the file to read them from, until read
+        self._path = path  # the file to read them from
+        self._span = span
 
     def fragment(self):
         """The fragment (None if its file is missing or damaged)."""
-        self._load()
-        return self._fragment
+        return self._pair()[0]
 
     def readable(self) -> bytes | None:
         """The readable quads as N-Quads (None if their file is missing or damaged)."""
-        self._load()
-        return self._readable
+        return self._pair()[1]
 
     def data(self) -> bytes:
         """Both, pickled, as the cache keeps them."""
-        self._load()
-        return pickle.dumps((self._fragment, self._readable), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(self._pair(), protocol=pickle.HIGHEST_PROTOCOL)
 
-    def _load(self) -> None:
-        if self._path is not None:
-            found = _load(self._path)
-            self._fragment, self._readable = found if isinstance(found, tuple) and len(found) == 2 else (None, None)
-            self._path = None
+    def _pair(self) -> tuple:
+        if self._path is None:
+            return self._fragment, self._readable
+        found = _load(self._path) if self._span is None else _load_span(self._path, *self._span)
+        return found if isinstance(found, tuple) and len(found) == 2 else (None, None)
+
+
+class Spill:
+    """Files that graph workers append their graphs' bulk to, so the build's process never holds it all.
+
+    Each process appends to its own file in ``folder``; :meth:`keep` gives
+    a :class:`GraphBulk` that reads its bytes back from there when asked.
+    :meth:`flush` must run before another process reads what was kept;
+    leaving the ``with`` block closes this process's file.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._handle = None
+        self._pid = 0
+
+    def keep(self, data: bytes) -> GraphBulk:
+        """Append ``data`` (a :meth:`GraphBulk.data`) and return the bulk that reads it back."""
+        if self._handle is None or self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._handle = open(os.path.join(self.folder, f"{self._pid}.bin"), "ab")  # noqa: SIM115 - kept open
+        at = self._handle.tell()
+        self._handle.write(data)
+        return GraphBulk(path=self._handle.name, span=(at, len(data)))
+
+    def flush(self) -> None:
+        """Write what was appended to the file (no-op in a process that appended nothing)."""
+        if self._handle is not None and self._pid == os.getpid():
+            self._handle.flush()
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._handle is not None and self._pid == os.getpid():
+            self._handle.close()
+        self._handle = None
 
 
 class LazyItems(Sequence):
-    """A cached form's items (:class:`kg.forms.Item`), unpickled when first read.
+    """A form's items (:class:`kg.forms.Item`), kept pickled and unpickled afresh each time they are read.
 
-    They are most of an extraction's weight, and a rebuild reads them only
-    for the forms whose graph it makes again. Equal to the list they hold;
-    pickled as that list.
+    They are most of an extraction's weight, and a build reads them only
+    for the forms whose privacy facts or graph it makes, once or twice each:
+    held as objects, the items of a large corpus would not fit in memory.
+    Equal to the list they hold; pickled as they are (compressed).
     """
 
     def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._items: list | None = None
+        self.data = data
 
     def __getitem__(self, index):
         return self._list()[index]
@@ -215,21 +258,29 @@ class LazyItems(Sequence):
         return repr(self._list())
 
     def __reduce__(self):
-        return list, (self._list(),)
+        return LazyItems, (self.data,)
 
     def _list(self) -> list:
-        if self._items is None:
-            self._items, self._data = pickle.loads(self._data), b""
-        return self._items
+        return pickle.loads(zlib.decompress(self.data))
+
+
+def pickled_items(extraction) -> bytes:
+    """An extraction's items pickled and compressed, as :class:`LazyItems` and :func:`form_entry` keep them.
+
+    Compressed (quickly: zlib level 1) to a third or less of the pickle:
+    they are mostly the form's text.
+    """
+    if isinstance(extraction.items, LazyItems):
+        return extraction.items.data
+    return zlib.compress(pickle.dumps(list(extraction.items), protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
 def form_entry(fields: dict, extraction) -> bytes:
     """A form's cache entry: its manifest record's fields and its extraction, the items pickled apart."""
     if extraction is None:
         return pickle.dumps((fields, None, b""), protocol=pickle.HIGHEST_PROTOCOL)
-    items = pickle.dumps(list(extraction.items), protocol=pickle.HIGHEST_PROTOCOL)
     rest = replace(extraction, items=[])
-    return pickle.dumps((fields, rest, items), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps((fields, rest, pickled_items(extraction)), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def default_cache_dir(out_dir: Path) -> Path:
@@ -392,7 +443,7 @@ class BuildCache:
     def cached_form(self, key: str | None):
         """``(record fields, extraction)`` cached under ``key``, or None.
 
-        The extraction's items stay pickled until first read (:class:`LazyItems`).
+        The extraction's items stay pickled (:class:`LazyItems`).
         """
         if key is None or not self.enabled:
             return None
@@ -479,10 +530,13 @@ class BuildCache:
                 if found is not None:
                     self._graphs[key] = found
 
-    def remember_graph(self, key: str | None, entry: GraphEntry) -> None:
-        """Cache a form's named graph: its bulk first, then the entry (an entry is never without its bulk)."""
+    def remember_graph(self, key: str | None, entry: GraphEntry, data: bytes | None = None) -> None:
+        """Cache a form's named graph: its bulk first (``data``, if already pickled), then the entry.
+
+        An entry is never without its bulk.
+        """
         if key is not None and self.enabled:
-            self._later(self._entry("graph-data", key), entry.bulk.data())
+            self._later(self._entry("graph-data", key), data if data is not None else entry.bulk.data())
             light = pickle.dumps(replace(entry, bulk=None), protocol=pickle.HIGHEST_PROTOCOL)
             self._entries["graphs"][key] = light
             self._later(self._entry("graphs", key), light)
@@ -835,6 +889,16 @@ def _load(path: Path | str):
     try:
         with open(path, "rb") as handle:
             return pickle.loads(handle.read())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _load_span(path: str, offset: int, size: int):
+    """The pickle of ``size`` bytes at ``offset`` in the file at ``path`` (None if missing or damaged)."""
+    try:
+        with open(path, "rb") as handle:
+            data = os.pread(handle.fileno(), size, offset)
+        return pickle.loads(data)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return None
 

@@ -15,15 +15,18 @@ the store is written from N-Quads in a background thread
 
 from __future__ import annotations
 
+import heapq
 import mmap
 import os
+import pickle
 import queue
 import re
 import shutil
+import tempfile
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, groupby
 from operator import add, itemgetter
@@ -215,6 +218,8 @@ def write_fragments(
     out_dir: Path,
     tail: list[ox.Quad] = (),
     previous: Layout | None = None,
+    record: bool = True,
+    spill_rows: int = 1 << 19,
 ) -> tuple[int, Layout]:
     """Write ``graph.trig`` and ``graph.ttl`` of the parts' quads, byte for byte as :func:`write_graph_files`.
 
@@ -227,31 +232,33 @@ def write_fragments(
     sorted order, then ``tail`` in its own order (the build appends the
     analytics graph so); the parts' Turtle must already hold the tail's
     triples. Returns the number of triples of the union, and the layout of
-    the files written.
+    the files written (its rows only with ``record``: they take memory).
+
+    Fragments are loaded a few at a time: once those loaded hold
+    ``spill_rows`` runs, their runs are sorted and written to a temporary
+    file, and the files are merged as the graph files are written (a build
+    of a large corpus never holds its serialisation in memory).
 
     Raises:
         FragmentError: if two parts share a subject (their runs would interleave).
     """
     kept = _kept_parts(previous, parts, out_dir)
-    made = {name: make() for name, make in parts.items() if name not in kept}
     names = list(parts)
     index = {name: i for i, name in enumerate(names)}
     sizes = dict(zip(previous.parts, previous.triples, strict=True)) if kept else {}
-    sizes.update((name, fragment.triples) for name, fragment in made.items())
-    triples = [sizes[name] for name in names]
-    runs = _spliced([[(s, g, t, index[name]) for s, g, t in made[name].trig] for name in made])
-    blocks = _spliced([[(s, b"", t, index[name]) for s, t in made[name].ttl] for name in made])
-    old = _Kept(previous, kept, index) if kept else None
-    if not (runs or blocks or (old is not None and old.any)):
-        return write_graph_files(list(tail), out_dir), Layout(names, triples, [], Rows(), Rows(), (b"", b""))
-    header = previous.header if old is not None and old.any else next(f.header for f in made.values() if f.trig or f.ttl)
-    layout = Layout(names, triples, list(previous.graphs) if old else [], Rows(), Rows(), header)
-    with _Splice(out_dir / "graph.trig", old is not None, header[0]) as trig:
-        layout.trig = _splice(trig, old.trig if old else None, runs, layout.graphs, opening=True)
-        if tail:
-            trig.write(_ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=_PREFIXES))[1])
-    with _Splice(out_dir / "graph.ttl", old is not None, header[1]) as ttl:
-        layout.ttl = _splice(ttl, old.ttl if old else None, blocks, layout.graphs, opening=False)
+    with _Made(parts, kept, index, sizes, spill_rows if not kept else None) as made:
+        triples = [sizes[name] for name in names]
+        old = _Kept(previous, kept, index) if kept else None
+        if not (made.any or (old is not None and old.any)):
+            return write_graph_files(list(tail), out_dir), Layout(names, triples, [], Rows(), Rows(), (b"", b""))
+        header = previous.header if old is not None and old.any else made.header
+        layout = Layout(names, triples, list(previous.graphs) if old else [], Rows(), Rows(), header)
+        with _Splice(out_dir / "graph.trig", old is not None, header[0]) as trig:
+            layout.trig = _splice(trig, old.trig if old else None, made.runs(), layout.graphs, True, record)
+            if tail:
+                trig.write(_ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=_PREFIXES))[1])
+        with _Splice(out_dir / "graph.ttl", old is not None, header[1]) as ttl:
+            layout.ttl = _splice(ttl, old.ttl if old else None, made.blocks(), layout.graphs, False, record)
     layout.stats = (_file_stat(out_dir / "graph.trig"), _file_stat(out_dir / "graph.ttl"))
     return sum(triples), layout
 
@@ -399,27 +406,35 @@ class _KeptRows:
         return cuts
 
 
-def _splice(out: _Splice, old: _KeptRows | None, new: list[tuple], graphs: list[bytes], opening: bool) -> Rows:
+def _splice(
+    out: _Splice, old: _KeptRows | None, new: Iterable[tuple], graphs: list[bytes], opening: bool, record: bool = True
+) -> Rows:
     """Write kept rows (copied a range at a time) and ``new`` rows (subject, graph, text, part) in subject order.
 
     A range of consecutive kept rows is copied with the graph lines between
     them; TriG (``opening``) gets a graph's opening (and the last one's
     closing) line where a run's graph differs from the run before it.
+    Without ``old``, ``new`` may be any iterable (it is read once). The
+    rows written are returned if ``record``.
     """
     rows = Rows()
     numbers = {name: i for i, name in enumerate(graphs)}
     current: int | None = None
     last_end = 0  # where the last row written ends
-    cuts = old.cut([item[0] for item in new]) if old is not None else [(-1, -1, list(range(len(new))))]
+    if old is None:
+        cuts: Iterable[tuple[int, int, Iterable]] = [(-1, -1, new)]
+    else:
+        new = list(new)
+        cuts = [(start, end, [new[i] for i in before]) for start, end, before in old.cut([item[0] for item in new])]
     for start, end, before in cuts:
-        for i in before:
-            subject, name, text, part = new[i]
+        for subject, name, text, part in before:
             graph = numbers.setdefault(name, len(numbers)) if opening else 0
             if opening and graph != current:
                 out.write(_opening(current, name))
             at = out.write(text)
             current, gap, last_end = graph, at - last_end, at + len(text)
-            _append(rows, [subject], [graph], [part], [gap], [len(text)])
+            if record:
+                _append(rows, [subject], [graph], [part], [gap], [len(text)])
         if start < 0:
             break
         kept = old.rows
@@ -435,6 +450,93 @@ def _splice(out: _Splice, old: _KeptRows | None, new: list[tuple], graphs: list[
         out.write(b"}\n")
     graphs[len(graphs) :] = list(numbers)[len(graphs) :]
     return rows
+
+
+class _Made:
+    """The runs and blocks of the parts made anew (not kept), in subject order, sorted in memory or on disk.
+
+    Parts are made (their functions called) in order; with ``spill_rows``,
+    every time those held reach that many runs they are sorted and written
+    to a temporary file, and :meth:`runs` and :meth:`blocks` merge the
+    files. ``sizes`` gets each part's triples.
+    """
+
+    def __init__(self, parts, kept: set[str], index: dict[str, int], sizes: dict, spill_rows: int | None) -> None:
+        self._folder: tempfile.TemporaryDirectory | None = None
+        self._spilled: list[tuple[str, str]] = []
+        self.header = (b"", b"")
+        self.any = False
+        try:
+            self._make(parts, kept, index, sizes, spill_rows)
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def _make(self, parts, kept: set[str], index: dict[str, int], sizes: dict, spill_rows: int | None) -> None:
+        runs: list[list[tuple]] = []
+        blocks: list[list[tuple]] = []
+        held = 0
+        for name, make in parts.items():
+            if name in kept:
+                continue
+            made = make()
+            sizes[name] = made.triples
+            if not self.any and (made.trig or made.ttl):
+                self.header, self.any = made.header, True
+            runs.append([(s, g, t, index[name]) for s, g, t in made.trig])
+            blocks.append([(s, b"", t, index[name]) for s, t in made.ttl])
+            held += len(made.trig)
+            if spill_rows is not None and held >= spill_rows:
+                self._spill(runs, blocks)
+                runs, blocks, held = [], [], 0
+        if self._spilled and runs:
+            self._spill(runs, blocks)
+            runs, blocks = [], []
+        self._runs, self._blocks = _spliced(runs), _spliced(blocks)
+
+    def runs(self) -> Iterable[tuple]:
+        """The TriG runs, ``(subject, graph name, text, part)``, in subject order."""
+        return self._merged(0) if self._spilled else self._runs
+
+    def blocks(self) -> Iterable[tuple]:
+        """The Turtle blocks, ``(subject, b"", text, part)``, in subject order."""
+        return self._merged(1) if self._spilled else self._blocks
+
+    def __enter__(self) -> _Made:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+
+    def _spill(self, runs: list[list[tuple]], blocks: list[list[tuple]]) -> None:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="kg-fragments-")
+        paths = tuple(os.path.join(self._folder.name, f"{len(self._spilled)}.{kind}") for kind in ("trig", "ttl"))
+        for path, items in zip(paths, (_spliced(runs), _spliced(blocks)), strict=True):
+            with open(path, "wb") as handle:
+                for at in range(0, len(items), _SPILL_BATCH):
+                    pickle.dump(items[at : at + _SPILL_BATCH], handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self._spilled.append(paths)
+
+    def _merged(self, which: int) -> Iterator[tuple]:
+        """The spilled items of one kind, merged; a subject found in two parts stops it (FragmentError)."""
+        last: tuple = ("", -1)
+        for item in heapq.merge(*(_read_spilled(paths[which]) for paths in self._spilled), key=itemgetter(0)):
+            if item[0] == last[0] and item[3] != last[1]:
+                raise FragmentError("a subject is in two fragments")
+            last = (item[0], item[3])
+            yield item
+
+
+def _read_spilled(path: str) -> Iterator[tuple]:
+    with open(path, "rb") as handle:
+        while True:
+            try:
+                batch = pickle.load(handle)
+            except EOFError:
+                return
+            yield from batch
 
 
 def _append(rows: Rows, subjects, graph, part, gap, size) -> None:
@@ -534,6 +636,7 @@ def _spliced(lists: list[list[tuple]]) -> list[tuple]:
     return items
 
 
+_SPILL_BATCH = 4096  # runs pickled together when spilled (see _Made)
 _DERIVED_TURTLE: dict[str, bool] = {}
 _UNTAB = re.compile(r"^\t", re.MULTILINE)
 _RUN_START = re.compile(r"(?<=\n)(?=\t[^\t])")

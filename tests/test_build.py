@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import kg.build as build_module
+import kg.store
 from kg.build import build, collect_inputs
 from kg.extract import extract
 from kg.forms import read_form
@@ -71,3 +72,19 @@ def test_the_chart_process_draws_what_the_report_would_and_stops_when_closed() -
         drawer.close()
     assert not drawer._process.is_alive()
     assert drawer.draw(chart) == chart.draw()  # closed: drawn here
+
+
+def test_a_build_holding_little_in_memory_writes_the_same_files(examples_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    whole = build([examples_dir], tmp_path / "whole", jobs=1, cache=False)
+    monkeypatch.setattr(build_module, "_GRAPH_CHUNK", 2)  # forked workers keep the graphs' bulk in files
+    monkeypatch.setattr(build_module, "_SPILL_ROWS", 50)  # the graph files' runs sorted on disk, 50 at a time
+    monkeypatch.setattr(build_module, "_SHARED_BATCH", 3)  # the reference graph serialised 3 subjects at a time
+    monkeypatch.setattr(build_module, "_READABLE_BATCH", 2)  # the analytics' store loaded 2 graphs at a time
+    spilled: list[int] = []
+    spill = kg.store._Made._spill
+    monkeypatch.setattr(kg.store._Made, "_spill", lambda self, runs, blocks: spilled.append(1) or spill(self, runs, blocks))
+    little = build([examples_dir], tmp_path / "little", jobs=2, cache=False)
+    assert little.figures["cache"]["graph_workers"] == 2 and little.triples == whole.triples > 0
+    assert len(spilled) > 3
+    for name in ("graph.trig", "graph.ttl", "analysis.json", "ecosystem.html", "report.md", "report.html"):
+        assert (tmp_path / "little" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name

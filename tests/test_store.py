@@ -124,3 +124,40 @@ def test_a_new_part_naming_a_kept_part_s_subject_is_refused(tmp_path: Path) -> N
     _, layout = write_fragments(_parts(g1=g1), tmp_path)
     with pytest.raises(FragmentError):
         write_fragments(_parts(g1=g1, g2=g2), tmp_path, (), layout)
+
+
+def test_parts_sorted_on_disk_a_few_at_a_time_give_the_same_bytes(tmp_path: Path) -> None:
+    g1 = _quads([("a", "p", ox.Literal("1")), ("e", "p", ox.Literal("5")), ("e", "q", ox.Literal("five"))], "g1")
+    g2 = _quads([("b", "p", ox.Literal("2")), ("d", "p", ox.NamedNode(EX + "a"))], "g2")
+    g3 = _quads([("c", "p", ox.Literal("3")), ("f", "p", ox.Literal("6"))], "g3")
+    tail = [ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "score"), ox.Literal("9"), ox.NamedNode(EX + "z"))]
+    for spill_rows in (1, 2, 3):  # a file per part; the first two parts in one file; the same, runs counted
+        spliced = tmp_path / f"spliced{spill_rows}"
+        spliced.mkdir()
+        triples, layout = write_fragments(_parts(g1=g1, g2=g2, g3=g3), spliced, tail, spill_rows=spill_rows)
+        assert triples == 7
+        assert layout.trig.subjects == [f"<{EX}{s}>" for s in "abcdef"]  # the runs' places, for the next splice
+        whole = tmp_path / f"whole{spill_rows}"
+        whole.mkdir()
+        write_graph_files(sorted(g1[0] + g2[0] + g3[0], key=str) + tail, whole)
+        assert (spliced / "graph.trig").read_bytes() == (whole / "graph.trig").read_bytes()
+
+
+def test_a_subject_in_two_parts_sorted_on_disk_is_refused_and_no_file_is_left(tmp_path: Path) -> None:
+    g1 = _quads([("a", "p", ox.Literal("1"))], "g1")
+    g2 = _quads([("a", "q", ox.Literal("2"))], "g2")
+    with pytest.raises(FragmentError):
+        write_fragments(_parts(g1=g1, g2=g2), tmp_path, spill_rows=1)
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # neither graph file, nor a temporary one
+
+
+def test_files_written_without_recording_have_no_rows_but_the_same_bytes(tmp_path: Path) -> None:
+    g1 = _quads([("a", "p", ox.Literal("1"))], "g1")
+    g2 = _quads([("b", "p", ox.Literal("2"))], "g2")
+    recorded, unrecorded = tmp_path / "recorded", tmp_path / "unrecorded"
+    recorded.mkdir()
+    unrecorded.mkdir()
+    _, layout = write_fragments(_parts(g1=g1, g2=g2), recorded)
+    _, bare = write_fragments(_parts(g1=g1, g2=g2), unrecorded, record=False, spill_rows=1)
+    assert len(layout.trig.subjects) == 2 and not bare.trig.subjects and not bare.ttl.subjects
+    _assert_same_files(recorded, unrecorded)
