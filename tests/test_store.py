@@ -87,9 +87,7 @@ def test_a_rebuild_copies_the_parts_the_last_files_hold_and_writes_the_same_byte
 def test_a_rebuild_loads_every_part_when_the_last_files_changed_since(tmp_path: Path) -> None:
     g1 = _quads([("a", "p", ox.Literal("1"))], "g1")
     g2 = _quads([("b", "p", ox.Literal("2"))], "g2")
-    spliced, whole = tmp_path / "spliced", tmp_path / "whole"
-    spliced.mkdir()
-    whole.mkdir()
+    spliced, whole = _folders(tmp_path, "spliced", "whole")
     _, layout = write_fragments(_parts(g1=g1, g2=g2), spliced)
     (spliced / "graph.ttl").write_bytes(b"# edited by hand\n")
     asked: list[str] = []
@@ -113,6 +111,14 @@ def _parts(asked: list[str] | None = None, **graphs: tuple[list, list]) -> dict:
     return parts
 
 
+def _folders(root: Path, *names: str) -> list[Path]:
+    """Folders ``names`` made under ``root``."""
+    made = [root / name for name in names]
+    for folder in made:
+        folder.mkdir()
+    return made
+
+
 def _assert_same_files(a: Path, b: Path) -> None:
     for name in ("graph.trig", "graph.ttl"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
@@ -132,13 +138,10 @@ def test_parts_sorted_on_disk_a_few_at_a_time_give_the_same_bytes(tmp_path: Path
     g3 = _quads([("c", "p", ox.Literal("3")), ("f", "p", ox.Literal("6"))], "g3")
     tail = [ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "score"), ox.Literal("9"), ox.NamedNode(EX + "z"))]
     for spill_rows in (1, 2, 3):  # a file per part; the first two parts in one file; the same, runs counted
-        spliced = tmp_path / f"spliced{spill_rows}"
-        spliced.mkdir()
+        spliced, whole = _folders(tmp_path, f"spliced{spill_rows}", f"whole{spill_rows}")
         triples, layout = write_fragments(_parts(g1=g1, g2=g2, g3=g3), spliced, tail, spill_rows=spill_rows)
         assert triples == 7
         assert layout.trig.subjects == [f"<{EX}{s}>" for s in "abcdef"]  # the runs' places, for the next splice
-        whole = tmp_path / f"whole{spill_rows}"
-        whole.mkdir()
         write_graph_files(sorted(g1[0] + g2[0] + g3[0], key=str) + tail, whole)
         assert (spliced / "graph.trig").read_bytes() == (whole / "graph.trig").read_bytes()
 
@@ -148,15 +151,13 @@ def test_a_subject_in_two_parts_sorted_on_disk_is_refused_and_no_file_is_left(tm
     g2 = _quads([("a", "q", ox.Literal("2"))], "g2")
     with pytest.raises(FragmentError):
         write_fragments(_parts(g1=g1, g2=g2), tmp_path, spill_rows=1)
-    assert sorted(path.name for path in tmp_path.iterdir()) == []  # neither graph file, nor a temporary one
+    assert not list(tmp_path.iterdir())  # neither graph file, nor a temporary one
 
 
 def test_files_written_without_recording_have_no_rows_but_the_same_bytes(tmp_path: Path) -> None:
     g1 = _quads([("a", "p", ox.Literal("1"))], "g1")
     g2 = _quads([("b", "p", ox.Literal("2"))], "g2")
-    recorded, unrecorded = tmp_path / "recorded", tmp_path / "unrecorded"
-    recorded.mkdir()
-    unrecorded.mkdir()
+    recorded, unrecorded = _folders(tmp_path, "recorded", "unrecorded")
     _, layout = write_fragments(_parts(g1=g1, g2=g2), recorded)
     _, bare = write_fragments(_parts(g1=g1, g2=g2), unrecorded, record=False, spill_rows=1)
     assert len(layout.trig.subjects) == 2 and not bare.trig.subjects and not bare.ttl.subjects
