@@ -222,7 +222,7 @@ def _rebuild(
     store.forget()
     with tempfile.TemporaryDirectory(prefix="kg-graphs-") as folder, Spill(folder) as spill:
         outputs = _Outputs(
-            out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable, drawer, spill
+            out_dir, store, origins, extractions, resolution, resolution_key, privacy, protection, readable, spill, drawer
         )
         n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     readable.wait()  # done by now, used or not: no thread outlives the build
@@ -281,11 +281,11 @@ class _Outputs:
         privacy: Pseudonymiser,
         protection: Protection,
         readable: _Readable,
+        spill: Spill,
         drawer: _ChartProcess | None = None,
-        spill: Spill | None = None,
     ) -> None:
         self.out_dir = out_dir
-        self.spill = spill  # where the graphs made keep their bulk (else in memory)
+        self.spill = spill  # where the graphs made keep their bulk
         self.drawer = drawer  # the process that draws the report's charts, if any
         self._docs_by_iri: dict[str, Extraction] | None = None  # made if a graph's cached bulk is lost
         self.cache = cache
@@ -529,11 +529,9 @@ class _Outputs:
             entry = GraphEntry(part.graph, bulk, len(part.quads), partners, reads)
             data = bulk.data()
             self.cache.remember_graph(self.keys[iri], entry, data)
-            if self.spill is not None:
-                entry.bulk = self.spill.keep(data)
+            entry.bulk = self.spill.keep(data)
             made.append((iri, entry, "".join(_nquads(part.keys)).encode("utf-8")))
-        if self.spill is not None:
-            self.spill.flush()
+        self.spill.flush()
         return made
 
     def _take(self, chunks: Iterator[list[tuple[str, GraphEntry, bytes]]], batches: _Batches) -> set[str]:

@@ -246,7 +246,8 @@ def write_fragments(
     names = list(parts)
     index = {name: i for i, name in enumerate(names)}
     sizes = dict(zip(previous.parts, previous.triples, strict=True)) if kept else {}
-    with _Made(parts, kept, index, sizes, spill_rows if not kept else None) as made:
+    with _Made(parts, kept, index, spill_rows if not kept else None) as made:
+        sizes.update(made.sizes)
         triples = [sizes[name] for name in names]
         old = _Kept(previous, kept, index) if kept else None
         if not (made.any or (old is not None and old.any)):
@@ -458,21 +459,22 @@ class _Made:
     Parts are made (their functions called) in order; with ``spill_rows``,
     every time those held reach that many runs they are sorted and written
     to a temporary file, and :meth:`runs` and :meth:`blocks` merge the
-    files. ``sizes`` gets each part's triples.
+    files. :attr:`sizes` holds the triples of each part made.
     """
 
-    def __init__(self, parts, kept: set[str], index: dict[str, int], sizes: dict, spill_rows: int | None) -> None:
+    def __init__(self, parts, kept: set[str], index: dict[str, int], spill_rows: int | None) -> None:
+        self.sizes: dict[str, int] = {}
         self._folder: tempfile.TemporaryDirectory | None = None
         self._spilled: list[tuple[str, str]] = []
         self.header = (b"", b"")
         self.any = False
         try:
-            self._make(parts, kept, index, sizes, spill_rows)
+            self._make(parts, kept, index, spill_rows)
         except BaseException:
             self.__exit__()
             raise
 
-    def _make(self, parts, kept: set[str], index: dict[str, int], sizes: dict, spill_rows: int | None) -> None:
+    def _make(self, parts, kept: set[str], index: dict[str, int], spill_rows: int | None) -> None:
         runs: list[list[tuple]] = []
         blocks: list[list[tuple]] = []
         held = 0
@@ -480,7 +482,7 @@ class _Made:
             if name in kept:
                 continue
             made = make()
-            sizes[name] = made.triples
+            self.sizes[name] = made.triples
             if not self.any and (made.trig or made.ttl):
                 self.header, self.any = made.header, True
             runs.append([(s, g, t, index[name]) for s, g, t in made.trig])
