@@ -352,12 +352,15 @@ class _Outputs:
         """Write the graph files and analysis.json while a forked process writes the HTML view and the report.
 
         The analytics graph is added to the store meanwhile too (it is no longer on the way to the fork).
+        Without room for the process (:func:`_room_to_fork`) the views are
+        written here first, and the readable store is dropped before the graph files.
         """
-        aside = jobs if self.analysis is not None else 1  # nothing to write: no process
+        aside = jobs if self.analysis is not None and _room_to_fork() else 1  # nothing to write: no process
         if aside > 1:
             self.cache.flush()  # no thread may run while the process forks
             _give_back_memory()  # what the process inherits, it may copy
         with _aside(self._write_views, aside) as views:
+            self._release_readable()  # the views have it (forked, or written already): not held while serialising
             extend_store(self.analytics, self.out_dir)
             mark = time.perf_counter()
             n_triples = self._serialise(self.analytics)
@@ -398,6 +401,12 @@ class _Outputs:
         gone = "".join(sorted(before - now)).encode("utf-8")
         new = batches.data() + "".join(sorted(now - before)).encode("utf-8")
         return thread.submit(update_store, self.out_dir, sorted(graphs), gone, new)
+
+    def _release_readable(self) -> None:
+        """Drop the readable store (a large corpus's holds gigabytes): nothing reads it after the views."""
+        self._readable_store = None
+        self._readable.found = None
+        _give_back_memory()
 
     def _serialise(self, analytics: list) -> int:
         """Write graph.ttl and graph.trig from the forms' fragments (or the quads, if a fragment is unusable).
@@ -741,12 +750,11 @@ def _aside(task: Callable[[], tuple], jobs: int) -> Iterator[Callable[[], tuple]
 
     The process shares this one's memory as it was at the fork, so only the
     task's result is pickled. With one job or no ``fork`` the task runs
-    here, after the body. Either way its result is there once the body ends.
+    here, before the body. Either way its result is there once the body ends.
     """
     if jobs < 2 or not _CAN_FORK:
-        done: list[tuple] = []
-        yield lambda: done[0]
-        done.append(task())
+        done = task()
+        yield lambda: done
         return
     with _forked_pool(1, task) as pool:
         future = pool.submit(_run_aside)
@@ -1021,6 +1029,26 @@ def _unchanged(
     kept = ("forms", "store", "organisations", "partnerships", "insights")
     cache.save({key: cache.previous[key] for key in kept if key in cache.previous})
     return result
+
+
+def _room_to_fork() -> bool:
+    """Whether the machine has room for a second copy of this process (one forked may copy what it touches).
+
+    A large corpus's build holds gigabytes when the views are written: a
+    process forked then, copying the pages it touches, could exhaust the
+    machine's memory. Where the figures are unknown (not Linux), there is room.
+    """
+    available, used = _meminfo_kib("/proc/meminfo", "MemAvailable:"), _meminfo_kib("/proc/self/status", "VmRSS:")
+    return available is None or used is None or available > used
+
+
+def _meminfo_kib(path: str, field: str) -> int | None:
+    """The kibibytes in the line of ``path`` (a /proc file) starting with ``field``; None if there is none."""
+    try:
+        with open(path, encoding="ascii") as lines:
+            return next((int(line.split()[1]) for line in lines if line.startswith(field)), None)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _give_back_memory() -> None:

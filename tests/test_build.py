@@ -83,8 +83,21 @@ def test_a_build_holding_little_in_memory_writes_the_same_files(examples_dir: Pa
     spilled: list[int] = []
     spill = kg.store._Made._spill
     monkeypatch.setattr(kg.store._Made, "_spill", lambda self, runs, blocks: spilled.append(1) or spill(self, runs, blocks))
+    monkeypatch.setattr(build_module, "_room_to_fork", lambda: False)  # no room for the views' process...
+    asides: list[int] = []
+    aside = build_module._aside
+    monkeypatch.setattr(build_module, "_aside", lambda task, jobs: asides.append(jobs) or aside(task, jobs))
     little = build([examples_dir], tmp_path / "little", jobs=2, cache=False)
     assert little.figures["cache"]["graph_workers"] == 2 and little.triples == whole.triples > 0
     assert len(spilled) > 3
+    assert asides == [1]  # ...so the views were written in the build's process
     for name in ("graph.trig", "graph.ttl", "analysis.json", "ecosystem.html", "report.md", "report.html"):
         assert (tmp_path / "little" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_memory_figures_are_read_from_proc_style_files(tmp_path: Path) -> None:
+    status = tmp_path / "status"
+    status.write_text("Name:\tpython\nVmPeak:\t  900 kB\nVmRSS:\t  812 kB\n", encoding="ascii")
+    assert build_module._meminfo_kib(str(status), "VmRSS:") == 812
+    assert build_module._meminfo_kib(str(status), "MemAvailable:") is None
+    assert build_module._meminfo_kib(str(tmp_path / "missing"), "VmRSS:") is None
