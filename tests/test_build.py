@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+import pyoxigraph as ox
+
 import kg.build as build_module
 import kg.store
 from kg.build import build, collect_inputs
@@ -80,6 +82,7 @@ def test_a_build_holding_little_in_memory_writes_the_same_files(examples_dir: Pa
     monkeypatch.setattr(build_module, "_SPILL_ROWS", 50)  # the graph files' runs sorted on disk, 50 at a time
     monkeypatch.setattr(build_module, "_SHARED_BATCH", 3)  # the reference graph serialised 3 subjects at a time
     monkeypatch.setattr(build_module, "_READABLE_BATCH", 2)  # the analytics' store loaded 2 graphs at a time
+    monkeypatch.setattr(build_module, "_BATCH", 500)  # the store written 500 quads at a time
     spilled: list[int] = []
     spill = kg.store._Made._spill
     monkeypatch.setattr(kg.store._Made, "_spill", lambda self, runs, blocks: spilled.append(1) or spill(self, runs, blocks))
@@ -91,6 +94,10 @@ def test_a_build_holding_little_in_memory_writes_the_same_files(examples_dir: Pa
     assert little.figures["cache"]["graph_workers"] == 2 and little.triples == whole.triples > 0
     assert len(spilled) > 3
     assert asides == [1]  # ...so the views were written in the build's process
+    # the store holds the quads of graph.trig (its decimals in canonical form), however they were batched
+    in_file = list(ox.parse(path=tmp_path / "whole" / "graph.trig", format=ox.RdfFormat.TRIG))
+    assert _stored(tmp_path / "little") == _stored(tmp_path / "whole")
+    assert len(_stored(tmp_path / "little")) == len(in_file) > 1000
     for name in ("graph.trig", "graph.ttl", "analysis.json", "ecosystem.html", "report.md", "report.html"):
         assert (tmp_path / "little" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
@@ -101,3 +108,11 @@ def test_memory_figures_are_read_from_proc_style_files(tmp_path: Path) -> None:
     assert build_module._meminfo_kib(str(status), "VmRSS:") == 812
     assert build_module._meminfo_kib(str(status), "MemAvailable:") is None
     assert build_module._meminfo_kib(str(tmp_path / "missing"), "VmRSS:") is None
+
+
+def _stored(out: Path) -> set[str]:
+    store = ox.Store.read_only(str(out / "store"))
+    try:
+        return {str(quad) for quad in store}
+    finally:
+        del store
