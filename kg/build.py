@@ -351,9 +351,10 @@ class _Outputs:
     def _write_files(self, timings: dict[str, float], jobs: int) -> int:
         """Write the graph files and analysis.json while a forked process writes the HTML view and the report.
 
-        The analytics graph is added to the store meanwhile too (it is no longer on the way to the fork).
-        Without room for the process (:func:`_room_to_fork`) the views are
-        written here first, and the readable store is dropped before the graph files.
+        The analytics graph is added to the store meanwhile too (it is no
+        longer on the way to the fork). Without room for the process
+        (:func:`_room_to_fork`) the views are written here first; either way
+        the readable store is dropped before the graph files are written.
         """
         aside = jobs if self.analysis is not None and _room_to_fork() else 1  # nothing to write: no process
         if aside > 1:
