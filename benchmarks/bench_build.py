@@ -48,6 +48,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -500,15 +501,16 @@ def _growth(args: argparse.Namespace, work: Path, cold: dict) -> dict:
             value = row["wall"] if stage == "wall" else row["seconds"].get(stage, float("nan"))
             cells.append(f"{value:.1f} ({value / base:.1f}x)" if base else f"{value:.1f}")
         print(stage.ljust(14) + "".join(c.rjust(18) for c in cells))
-    labels = (("spaCy words", "words_read"), ("forms", None), ("triples", "triples"), ("peak RSS MB", "rss"),
-              ("peak PSS MB", "pss"))
-    for label, key in labels:
-        cells = []
-        for row in rows.values():
-            value = (row["files"] if key is None else row["rss_process_mb"] if key == "rss"
-                     else row.get("pss_tree_mb", 0) if key == "pss"
-                     else row["triples"] if key == "triples" else row["ner"].get(key))
-            cells.append(f"{value:.0f}" if isinstance(value, float) else str(value))
+    columns = (
+        ("spaCy words", lambda row: row["ner"].get("words_read")),
+        ("forms", itemgetter("files")),
+        ("triples", itemgetter("triples")),
+        ("peak RSS MB", itemgetter("rss_process_mb")),
+        ("peak PSS MB", lambda row: row.get("pss_tree_mb", 0)),
+    )
+    for label, value_of in columns:
+        values = [value_of(row) for row in rows.values()]
+        cells = [f"{value:.0f}" if isinstance(value, float) else str(value) for value in values]
         print(label.ljust(14) + "".join(c.rjust(18) for c in cells))
     print(flush=True)
     return {str(times): row for times, row in rows.items()}

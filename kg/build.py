@@ -1299,7 +1299,7 @@ class _Extracted:
     held as objects, a large corpus's would not fit in memory.
     """
 
-    def __init__(self, results: list, progress: Progress | None, caching: bool = True) -> None:
+    def __init__(self, results: list, progress: Progress | None, caching: bool) -> None:
         self.results = results
         self.caching = caching  # whether to make the cache's entries (:attr:`fresh`)
         self.progress = progress

@@ -189,7 +189,7 @@ class GraphBulk:
     def _pair(self) -> tuple:
         if self._path is None:
             return self._fragment, self._readable
-        found = _load(self._path) if self._span is None else _load_span(self._path, *self._span)
+        found = _load(self._path, self._span)
         return found if isinstance(found, tuple) and len(found) == 2 else (None, None)
 
 
@@ -883,21 +883,15 @@ def _stat(path: Path) -> tuple[int, int]:
     return (info.st_size, info.st_mtime_ns)
 
 
-def _load(path: Path | str):
-    """The pickle at ``path`` (None if missing or damaged), read at once: a thread that read it piece by piece
-    would wait for the GIL after every read while another thread computes (seconds for a big file)."""
+def _load(path: Path | str, span: tuple[int, int] | None = None):
+    """The pickle at ``path``, or at ``span`` (offset, size) in it; None if missing or damaged.
+
+    Read at once: a thread that read it piece by piece would wait for the
+    GIL after every read while another thread computes (seconds for a big file).
+    """
     try:
         with open(path, "rb") as handle:
-            return pickle.loads(handle.read())
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
-        return None
-
-
-def _load_span(path: str, offset: int, size: int):
-    """The pickle of ``size`` bytes at ``offset`` in the file at ``path`` (None if missing or damaged)."""
-    try:
-        with open(path, "rb") as handle:
-            data = os.pread(handle.fileno(), size, offset)
+            data = handle.read() if span is None else os.pread(handle.fileno(), span[1], span[0])
         return pickle.loads(data)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return None
