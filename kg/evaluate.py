@@ -9,11 +9,18 @@ is one-to-one. Scores are micro-averaged over all forms:
 * partners, actions and roles: precision, recall and F1 (a role counts on a
   matched partner; an action by its number and name);
 * sectors: accuracy over matched partners.
+
+A gold folder may be split into ``train/``, ``dev/`` and ``test/``. The test
+split is frozen: it is read only when asked for by name (``split="test"``);
+otherwise train and dev are scored. Every figure is also given per template
+family and per language, with a 95 % bootstrap interval over forms (seeded,
+so the same gold and predictions give the same interval).
 """
 
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +29,16 @@ from rapidfuzz import fuzz
 from kg.errors import InputError
 from kg.extract import Extraction, extract
 from kg.forms import read_form
+from kg.language import detect_language
 from kg.resolve import normalise_name
 
-__all__ = ["Score", "FormResult", "Evaluation", "evaluate", "load_gold"]
+__all__ = ["Score", "FormResult", "Evaluation", "Interval", "evaluate", "load_gold", "SPLITS", "bootstrap"]
 
 NAME_THRESHOLD = 90.0
+SPLITS = ("train", "dev", "test")
+DEFAULT_SPLITS = ("train", "dev")
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_SEED = 20261204
 
 
 @dataclass
@@ -63,6 +75,8 @@ class FormResult:
     """The scores of one form and its errors, for people to read."""
 
     file: str
+    family: str
+    language: str
     partners: Score
     actions: Score
     roles: Score
@@ -89,19 +103,23 @@ class Evaluation:
         """Share of matched partners whose sector is right."""
         return self.sectors_right / self.sectors_total if self.sectors_total else 1.0
 
-    def as_dict(self) -> dict:
-        """A JSON-ready summary with per-form errors."""
-        def score(s: Score) -> dict:
-            return {"tp": s.tp, "fp": s.fp, "fn": s.fn, "precision": round(s.precision, 4),
-                    "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
+    def by(self, attribute: str) -> dict[str, Evaluation]:
+        """The evaluation of each group of forms sharing ``attribute`` ("family" or "language")."""
+        groups: dict[str, list[FormResult]] = {}
+        for form in self.forms:
+            groups.setdefault(getattr(form, attribute), []).append(form)
+        return {key: _total(forms) for key, forms in sorted(groups.items())}
 
+    def intervals(self) -> dict[str, Interval]:
+        """95 % bootstrap intervals of partner P, R, F1 and sector accuracy, resampling forms."""
+        return bootstrap(self.forms)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready summary with intervals, per-family and per-language scores, and per-form errors."""
         return {
-            "forms": len(self.forms),
-            "partners": score(self.partners),
-            "actions": score(self.actions),
-            "roles": score(self.roles),
-            "sector_accuracy": round(self.sector_accuracy, 4),
-            "sectors": {"right": self.sectors_right, "total": self.sectors_total},
+            **self._summary(),
+            "by_family": {k: v._summary() for k, v in self.by("family").items()},
+            "by_language": {k: v._summary() for k, v in self.by("language").items()},
             "errors": {
                 f.file: {"false": f.false_partners, "missed": f.missed_partners, "sector": f.wrong_sectors}
                 for f in self.forms
@@ -109,14 +127,67 @@ class Evaluation:
             },
         }
 
+    def _summary(self) -> dict:
+        def score(s: Score) -> dict:
+            return {"tp": s.tp, "fp": s.fp, "fn": s.fn, "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
 
-def load_gold(gold_dir: Path) -> list[dict]:
-    """Every gold annotation in ``gold_dir``, sorted by file.
+        return {
+            "forms": len(self.forms),
+            "intervals": {k: [round(v.low, 4), round(v.high, 4)] for k, v in self.intervals().items()},
+            "partners": score(self.partners),
+            "actions": score(self.actions),
+            "roles": score(self.roles),
+            "sector_accuracy": round(self.sector_accuracy, 4),
+            "sectors": {"right": self.sectors_right, "total": self.sectors_total},
+        }
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A 95 % bootstrap interval."""
+
+    low: float
+    high: float
+
+
+def bootstrap(forms: list[FormResult], samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> dict[str, Interval]:
+    """95 % percentile intervals of partner precision, recall, F1 and sector accuracy.
+
+    Forms are resampled with replacement (a form's partners stay together, as
+    they are not independent of each other); each resample is micro-averaged.
+    """
+    if not forms:
+        return {}
+    rng = random.Random(seed)
+    draws: dict[str, list[float]] = {"precision": [], "recall": [], "f1": [], "sector_accuracy": []}
+    for _ in range(samples):
+        total = _total([rng.choice(forms) for _ in forms])
+        draws["precision"].append(total.partners.precision)
+        draws["recall"].append(total.partners.recall)
+        draws["f1"].append(total.partners.f1)
+        draws["sector_accuracy"].append(total.sector_accuracy)
+    return {key: _percentiles(values) for key, values in draws.items()}
+
+
+def load_gold(gold_dir: Path, split: str | None = None) -> list[dict]:
+    """The gold annotations of ``split`` (default: train and dev) in ``gold_dir``, sorted by file.
+
+    A folder without split subfolders is one set, read whole. The test split
+    is read only when it is asked for by name.
 
     Raises:
-        InputError: if the folder holds no gold files or one does not parse.
+        InputError: if the split is unknown, or the folder holds no gold files, or one does not parse.
     """
-    files = sorted(gold_dir.glob("*.json"))
+    if split is not None and split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    if any((gold_dir / name).is_dir() for name in SPLITS):
+        chosen = (split,) if split else DEFAULT_SPLITS
+        files = sorted(p for name in chosen for p in (gold_dir / name).glob("*.json"))
+    elif split is not None:
+        raise InputError(f"{gold_dir} has no {split}/ folder")
+    else:
+        files = sorted(gold_dir.glob("*.json"))
     if not files:
         raise InputError(f"no gold annotations (*.json) in {gold_dir}")
     gold = []
@@ -128,18 +199,27 @@ def load_gold(gold_dir: Path) -> list[dict]:
     return gold
 
 
-def evaluate(gold_dir: Path, corpus_dir: Path, use_ner: bool = True) -> Evaluation:
-    """Extract every annotated form from ``corpus_dir`` and score it against ``gold_dir``.
+def evaluate(
+    gold_dir: Path, corpus_dir: Path, use_ner: bool = True, split: str | None = None, decision: str = "model"
+) -> Evaluation:
+    """Extract every annotated form of ``split`` from ``corpus_dir`` and score it against its gold.
+
+    ``decision`` is passed to :func:`kg.extract.extract`: ``"model"`` or ``"rules"``.
 
     Raises:
         InputError: if an annotated form is missing from ``corpus_dir``.
     """
     results = []
-    for gold in load_gold(gold_dir):
+    for gold in load_gold(gold_dir, split):
         path = corpus_dir / gold["file"]
         if not path.is_file():
             raise InputError(f"gold form {gold['file']} is not in {corpus_dir}")
-        results.append(_score_form(gold, extract(read_form(path, gold["file"]), ner=use_ner)))
+        form = read_form(path, gold["file"])
+        results.append(_score_form(gold, extract(form, ner=use_ner, decision=decision), gold.get("language") or detect_language(form)))
+    return _total(results)
+
+
+def _total(results: list[FormResult]) -> Evaluation:
     total = Evaluation(results, Score(), Score(), Score(), 0, 0)
     for result in results:
         total.partners.add(result.partners)
@@ -150,9 +230,15 @@ def evaluate(gold_dir: Path, corpus_dir: Path, use_ner: bool = True) -> Evaluati
     return total
 
 
-def _score_form(gold: dict, doc: Extraction) -> FormResult:
+def _percentiles(values: list[float]) -> Interval:
+    ordered = sorted(values)
+    return Interval(ordered[int(0.025 * (len(ordered) - 1))], ordered[int(round(0.975 * (len(ordered) - 1)))])
+
+
+def _score_form(gold: dict, doc: Extraction, language: str) -> FormResult:
     pairs, false, missed = _match(doc.partnerships, gold.get("partners", []))
-    result = FormResult(gold["file"], Score(len(pairs), len(false), len(missed)), _score_actions(doc, gold),
+    result = FormResult(gold["file"], gold.get("family") or doc.family, language,
+                        Score(len(pairs), len(false), len(missed)), _score_actions(doc, gold),
                         _score_roles(doc, gold, pairs), 0, len(pairs))
     result.false_partners = [p.name for p in false]
     result.missed_partners = [g["name"] for g in missed]

@@ -34,6 +34,8 @@ from kg.partners import (
     strip_quotes,
 )
 from kg import vocab
+from kg.decide import LinearModel, candidate_features, decision_model, name_features, never_partner, sector_model
+from kg.questions import partner_question_kind
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "Extraction",
     "extract",
     "extract_many",
+    "partner_candidates",
     "template_family",
 ]
 
@@ -96,6 +99,9 @@ class Partnership:
     unusual: bool | None = None
     surface: str = ""
     repeat: int = 0
+    source: str = "list"
+    context: str = ""
+    rule_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,9 @@ class Extraction:
 
 
 fold = lru_cache(maxsize=1 << 16)(vocab.fold)  # forms repeat their questions: fold each one once
+
+SECTOR_MODEL_OVERRIDES_RULES = False
+SECTOR_MODEL_MIN_PROBABILITY = 0.0
 
 METAFIELD_KEYS = (
     "assignment_type",
@@ -222,18 +231,20 @@ _FREE_SECTOR_WORDS = {
 }
 
 
-def extract(form: Form, ner: bool = True) -> Extraction:
+def extract(form: Form, ner: bool = True, decision: str = "model") -> Extraction:
     """Extract the facts of one form.
 
     With ``ner`` the organisations named in prose (2021-23 partner answers and
     the narrative sections listed in ``_MENTION_Q``) are found with spaCy NER
     plus rules; without it only list-like answers give partners and there are
-    no mentions.
+    no mentions. ``decision`` says who decides which candidates are partners:
+    ``"model"`` (the trained model of :mod:`kg.decide`), ``"rules"`` (the
+    rules alone) or ``"none"`` (every candidate is kept, to train the model).
     """
-    return extract_many([form], ner)[0]
+    return extract_many([form], ner, decision)[0]
 
 
-def extract_many(forms: list[Form], ner: bool = True) -> list[Extraction]:
+def extract_many(forms: list[Form], ner: bool = True, decision: str = "model") -> list[Extraction]:
     """Extract several forms, as :func:`extract` does one by one, with one organisation-finder batch.
 
     spaCy runs faster over one long batch than over many short ones, and
@@ -250,7 +261,7 @@ def extract_many(forms: list[Form], ner: bool = True) -> list[Extraction]:
             if batch:
                 _extract_prose_organisations(form, doc, prose, narrative, spans)
     for form, (doc, _prose) in zip(forms, started, strict=True):
-        _finish(form, doc)
+        _finish(form, doc, decision)
     return [doc for doc, _ in started]
 
 
@@ -270,9 +281,11 @@ def _start(form: Form) -> tuple[Extraction, list]:
     return doc, _extract_partnerships(form, doc)
 
 
-def _finish(form: Form, doc: Extraction) -> None:
+def _finish(form: Form, doc: Extraction, decision: str = "model") -> None:
     """Everything after the organisation finder."""
     _drop_people(form, doc)
+    if decision != "none":
+        _decide_partners(form, doc, decision_model() if decision == "model" else None)
     _order_by_position(form, doc)
     _link_actions(doc)
     _mark_unusual_from_text(form, doc)
@@ -448,12 +461,13 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
     prose: list[tuple[Item, AnswerLine, tuple[str, str]]] = []
     for item in form.items:
         question = fold(item.question)
-        if _NAME_Q.search(question) or _LIST_Q.search(question) or _TOP_Q.search(question):
+        kind = partner_question_kind(item.question)
+        if kind in ("name", "list", "top", "meaning"):
             sector = _group_sector(groups, item) or _experiment_sector(form, item)
             unusual = _group_unusual(groups, item)
             names = parse_partner_lines(_joined_lines(item))
-            for name in _one_name_in_two_scripts(names) if _NAME_Q.search(question) else names:
-                doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
+            for name in _one_name_in_two_scripts(names) if kind == "name" else names:
+                doc.partnerships.append(_partnership(name, item, sector, unusual, doc, kind))
             named_lines = {p.line for p in doc.partnerships}
             for line in item.content_lines():
                 text = _PARENTHETICAL.sub(" ", line.text)  # asides such as "(so we selected UN)" name no partner
@@ -462,14 +476,14 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
                 if line.kind == "text" and len(text.split()) > 8:
                     on_line = [p for p in doc.partnerships if p.line == line.line]
                     for name in _quoted_partners(text, line.line, on_line):
-                        doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
+                        doc.partnerships.append(_partnership(name, item, sector, unusual, doc, "quoted"))
         elif match := _FREE_SECTOR_Q.search(question):
             sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
             for line in _joined_lines(item):
                 names, sentences = _free_text_names(line)
                 prose.extend((item, line, sector, sentence) for sentence in sentences)
                 for name in names:
-                    doc.partnerships.append(_partnership(name, item, sector, None, doc))
+                    doc.partnerships.append(_partnership(name, item, sector, None, doc, "free-list"))
     return prose
 
 
@@ -558,17 +572,18 @@ def _prose_texts(form: Form, prose: list) -> tuple[list, list, list[str]]:
 def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narrative: list, found: list) -> None:
     """Partners in prose partner answers and mentions in narrative answers, from the finder's spans."""
     for (item, line, sector, _sentence), spans in zip(prose, found[: len(prose)], strict=True):
-        unusual = None
         for span in spans:
-            if span.source == "ner" and len(span.text.split()) == 1:
-                continue  # a lone capitalised word or acronym in prose is too often not an organisation
+            lone_word = span.source == "ner" and len(span.text.split()) == 1  # too often not an organisation
             whole = _close_quote(_sentence, span.text, span.end)
             for text in (strip_quotes(t) for piece in split_heads(whole) for t in split_conjunction(piece)):
-                if not looks_like_name(text) and span.source != "gazetteer" or is_self(text):
+                if is_self(text) or not text.strip():
                     continue
+                rule_ok = not lone_word and (looks_like_name(text) or span.source == "gazetteer")
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
-                    doc.partnerships.append(_partnership(name, item, sector, unusual, doc))
+                    fact = _partnership(name, item, sector, None, doc, f"prose-{span.source}")
+                    fact.rule_ok = rule_ok
+                    doc.partnerships.append(fact)
     partners = {fold(p.name) for p in doc.partnerships} | {fold(p.acronym) for p in doc.partnerships if p.acronym}
     partners |= {fold(n) for a in doc.actions for n in [a.name, *a.aliases]}
     seen: set[str] = set()
@@ -594,6 +609,52 @@ def _close_quote(sentence: str, text: str, end: int) -> str:
     rest = sentence[end : end + 120]
     found = next((i for i, ch in enumerate(rest) if ch in closer), None)
     return text + rest[: found + 1] if found is not None else text
+
+
+def partner_candidates(form: Form, doc: Extraction) -> list[tuple[Partnership, dict[str, float]]]:
+    """Each candidate partner of ``doc`` with the features the keep/drop model reads (see :mod:`kg.decide`)."""
+    texts = {ln.line: ln.text for item in form.items for ln in item.lines}
+    on_line: dict[int, int] = {}
+    for fact in doc.partnerships:
+        on_line[fact.line] = on_line.get(fact.line, 0) + 1
+    return [
+        (fact, candidate_features(
+            fact.name, fact.source, partner_question_kind(fact.question), doc.family, texts.get(fact.line, ""),
+            fact.rule_ok, on_line[fact.line], fact.sector != "unknown",
+        ))
+        for fact in doc.partnerships
+    ]
+
+
+def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None) -> None:
+    """Keep the candidates that are partners: never the form's author, a bare UN or a country; then the model or the rules.
+
+    A kept partner whose form states no sector and whom the gazetteer does
+    not know takes the sector model's sector.
+    """
+    kept = []
+    for fact, features in partner_candidates(form, doc):
+        if never_partner(fact.name, doc.country):
+            continue
+        if fact.rule_ok if model is None else model.probability(features) >= model.threshold:
+            kept.append(fact)
+    doc.partnerships = kept
+    if model is not None:
+        _infer_sectors(doc)
+
+
+def _infer_sectors(doc: Extraction) -> None:
+    """The sector model's sector for partners that no form statement or gazetteer entry gives one."""
+    model = sector_model()
+    if model is None:
+        return
+    for fact in doc.partnerships:
+        if fact.sector_source.startswith("form") or fact.sector_source == "rule:gazetteer":
+            continue
+        if fact.sector_source == "none" or SECTOR_MODEL_OVERRIDES_RULES:
+            sector, probability = model.best(name_features(f"{fact.name} {fact.acronym}".strip()))
+            if probability >= SECTOR_MODEL_MIN_PROBABILITY:
+                fact.sector, fact.sector_source = sector, "model"
 
 
 def _order_by_position(form: Form, doc: Extraction) -> None:
@@ -637,15 +698,17 @@ def _people_named(form: Form) -> set[str]:
 
 def _is_narrative(form: Form, item: Item) -> bool:
     question = fold(item.question)
-    if _NAME_Q.search(question) or _LIST_Q.search(question) or _FREE_SECTOR_Q.search(question):
+    if partner_question_kind(item.question) not in ("", "mention"):
         return False
     return bool(_MENTION_Q.search(question) or _MENTION_SECTION.search(fold(form.sections[item.section].title)))
 
 
 def _partnership(
-    name: PartnerName, item: Item, sector: tuple[str, str] | None, unusual: bool | None, doc: Extraction
+    name: PartnerName, item: Item, sector: tuple[str, str] | None, unusual: bool | None, doc: Extraction,
+    source: str = "list",
 ) -> Partnership:
     fact = Partnership(
+        source=source,
         name=name.name,
         line=name.line,
         question=item.question,

@@ -1,0 +1,212 @@
+"""Decide which candidate partners are partners of the form, and the sector of each.
+
+Rules, the gazetteer and spaCy NER propose candidates (kg.extract); this
+module decides. Three things are never partners, whatever else is said of
+them: the form's author (the lab, "Acc Lab", UNDP itself), a bare "UN" that
+names no entity, and a country on its own; their wordings are in
+``ontology/lexicon/not_partners.tsv``. Every other candidate is kept when a
+logistic model, trained on hand-annotated forms by ``kg train``, gives it a
+probability at or above the model's threshold. The model reads the
+candidate's words, its shape, the question it answers, how it was proposed
+and its line. A second model gives a sector to a partner whose form states
+none and whom the gazetteer does not know, from the words of its name.
+
+Both models are plain weight tables (``kg/models/*.json``), read without any
+learning library, so a build needs nothing beyond the package and stays
+deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from kg.countries import resolve_country
+from kg.ner import looks_like_organisation
+from kg.partners import is_acronym, is_cut_short, is_generic, looks_like_name
+from kg.vocab import fold, gazetteer_entry, infer_sector, ontology_dir
+
+__all__ = [
+    "MODEL_DIR",
+    "LinearModel",
+    "candidate_features",
+    "name_features",
+    "is_author",
+    "is_bare_un",
+    "is_country",
+    "never_partner",
+    "decision_model",
+    "sector_model",
+]
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic model as a weight table: one weight vector per class, or one vector for yes/no."""
+
+    classes: tuple[str, ...]
+    weights: dict[str, dict[str, float]]
+    bias: dict[str, float]
+    threshold: float = 0.5
+
+    def probability(self, features: dict[str, float]) -> float:
+        """P(yes) of a yes/no model."""
+        return _sigmoid(self._score("yes", features))
+
+    def best(self, features: dict[str, float]) -> tuple[str, float]:
+        """The most probable class of a multi-class model and its probability (softmax)."""
+        scores = {c: self._score(c, features) for c in self.classes}
+        top = max(self.classes, key=lambda c: (scores[c], c))
+        total = sum(math.exp(v - scores[top]) for v in scores.values())
+        return top, 1.0 / total
+
+    def _score(self, label: str, features: dict[str, float]) -> float:
+        weights = self.weights[label]
+        return self.bias[label] + sum(weights.get(name, 0.0) * value for name, value in features.items())
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        """Read a model written by :func:`kg.train.save_model`."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(tuple(data["classes"]), data["weights"], data["bias"], data.get("threshold", 0.5))
+
+
+def decision_model() -> LinearModel | None:
+    """The shipped keep/drop model, or None when the package has none (rules alone decide)."""
+    return _load("partner_decision.json")
+
+
+def sector_model() -> LinearModel | None:
+    """The shipped sector model, or None."""
+    return _load("partner_sector.json")
+
+
+def never_partner(name: str, country: str = "") -> str:
+    """Why ``name`` can never be a partner of a form from ``country`` ("author", "bare-un", "country"), else ''."""
+    if is_author(name, country):
+        return "author"
+    if is_bare_un(name):
+        return "bare-un"
+    if is_country(name):
+        return "country"
+    return ""
+
+
+def is_author(name: str, country: str = "") -> bool:
+    """True for the lab itself or UNDP itself, the form's author; another country's lab is not the author."""
+    key = _key(name)
+    if _patterns()["lab"].fullmatch(key):
+        return True
+    head, _, rest = key.rpartition(" ")
+    while head:
+        if _patterns()["lab"].fullmatch(head):
+            place = resolve_country(key[len(head) + 1 :])
+            return place is not None and (not country or place.iso3 == country)
+        head, _, _ = head.rpartition(" ")
+    return False
+
+
+def is_bare_un(name: str) -> bool:
+    """True for "UN", "United Nations", "UN agencies"...: no particular entity."""
+    return bool(_patterns()["bare-un"].fullmatch(_key(name)))
+
+
+def is_country(name: str) -> bool:
+    """True when the whole name is a country ("Antigua & Barbuda"), not an organisation of one."""
+    words = name.split()
+    if not 0 < len(words) <= 5 or looks_like_organisation(name):
+        return False
+    return resolve_country(name) is not None or resolve_country(name.replace("&", "and")) is not None
+
+
+def candidate_features(name: str, source: str, question_kind: str, family: str, line_text: str,
+                       rule_ok: bool, on_line: int, has_sector: bool) -> dict[str, float]:
+    """The features the keep/drop model reads for one candidate partner.
+
+    ``source`` says how it was proposed (a list answer, a quoted name, a NER
+    span in prose...), ``question_kind`` which partner question it answers,
+    ``line_text`` the line it stands on and ``on_line`` how many candidates
+    that line gave.
+    """
+    words = _WORD.findall(fold(name))
+    raw = name.split()
+    capitalised = sum(1 for w in raw if w[:1].isupper() or not w[:1].isalpha())
+    line_key = _key(re.sub(r"^\s*(?:[-*•·]+|\d{1,2}[.)])\s*", "", line_text))
+    before = fold(line_text[: max(line_text.find(name), 0)]).split()[-1:] or ["^"]
+    features = {
+        f"source={source}": 1.0,
+        f"question={question_kind}": 1.0,
+        f"family={family}": 1.0,
+        f"rule_ok={rule_ok}": 1.0,
+        f"words={min(len(raw), 9)}": 1.0,
+        "capitalised": capitalised / len(raw) if raw else 0.0,
+        "whole_line": float(_key(name) == line_key),
+        f"on_line={min(on_line, 6)}": 1.0,
+        "acronym": float(is_acronym(name)),
+        "gazetteer": float(gazetteer_entry(name) is not None),
+        "org_keyword": float(looks_like_organisation(name)),
+        "generic": float(is_generic(name)),
+        "looks_like_name": float(looks_like_name(name)),
+        "cut_short": float(is_cut_short(name)),
+        "digit": float(any(c.isdigit() for c in name)),
+        "lower_start": float(name[:1].islower()),
+        "sector_known": float(has_sector),
+        "rule_sector": float(infer_sector(name) is not None),
+        f"before={before[0]}": 1.0,
+    }
+    for word in words:
+        features[f"w={word}"] = 1.0
+    if words:
+        features[f"first={words[0]}"] = 1.0
+        features[f"last={words[-1]}"] = 1.0
+    return features
+
+
+def name_features(name: str) -> dict[str, float]:
+    """The features the sector model reads: the name's words, word pairs and word endings."""
+    words = _WORD.findall(fold(name))
+    features: dict[str, float] = {}
+    for i, word in enumerate(words):
+        features[f"w={word}"] = 1.0
+        if len(word) > 4:
+            features[f"suffix={word[-4:]}"] = 1.0
+        if i:
+            features[f"pair={words[i - 1]}_{word}"] = 1.0
+    if words:
+        features[f"first={words[0]}"] = 1.0
+        features[f"last={words[-1]}"] = 1.0
+    if is_acronym(name):
+        features["acronym"] = 1.0
+    return features
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> LinearModel | None:
+    path = MODEL_DIR / name
+    return LinearModel.load(path) if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    lines = (ontology_dir() / "lexicon" / "not_partners.tsv").read_text(encoding="utf-8").splitlines()
+    kinds: dict[str, list[str]] = {}
+    for row in lines[1:]:
+        _lang, kind, pattern = row.split("\t")
+        kinds.setdefault(kind, []).append(pattern)
+    return {kind: re.compile("|".join(f"(?:{p})" for p in patterns)) for kind, patterns in kinds.items()}
+
+
+def _key(text: str) -> str:
+    """Folded words only, one space apart: the form the lexicon's patterns match."""
+    return " ".join(_WORD.findall(fold(text)))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0

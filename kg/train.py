@@ -1,0 +1,220 @@
+"""Train the two models of :mod:`kg.decide` from hand-annotated forms and the archive itself.
+
+* **Keep/drop.** Every candidate partner that the rules, the gazetteer and
+  NER propose in a ``train`` gold form is labelled by matching it to the
+  form's gold partners (as ``kg eval`` matches them). A logistic regression
+  over :func:`kg.decide.candidate_features` learns which to keep; its
+  regularisation and threshold are chosen by cross-validation over train
+  forms (grouped by form), for the best partner F1.
+* **Sector.** Names with a sector come from the archive (the 2021-23
+  per-sector answers, experiments that partner with one sector, group
+  descriptions opening "Public sector - ..."), from the gazetteer and from
+  the train gold. A multinomial logistic regression over
+  :func:`kg.decide.name_features` learns the sector from the name's words.
+
+Forms of the ``dev`` and ``test`` splits, and every form the draws list for
+them, are never read for training. scikit-learn is needed only here (the
+``train`` extra); the models are written as weight tables that
+:class:`kg.decide.LinearModel` reads. The same data and seed give the same
+files, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.decide import MODEL_DIR, name_features
+from kg.errors import InputError
+from kg.evaluate import _match, load_gold
+from kg.extract import extract_many, partner_candidates
+from kg.forms import read_form
+from kg.vocab import gazetteer
+
+__all__ = ["TrainingReport", "train", "save_model", "DEFAULT_SEED"]
+
+DEFAULT_SEED = 20261204
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(13))
+FOLDS = 5
+WEIGHT_DIGITS = 5
+
+
+@dataclass
+class TrainingReport:
+    """What training saw and chose."""
+
+    forms: int
+    candidates: int
+    positives: int
+    c: float
+    threshold: float
+    cv_f1: float
+    sector_examples: int
+    sector_classes: dict[str, int]
+
+
+def train(gold_dir: Path, corpus_dir: Path, out_dir: Path = MODEL_DIR, seed: int = DEFAULT_SEED) -> TrainingReport:
+    """Train both models on ``gold_dir``'s train split and the archive in ``corpus_dir``; write them to ``out_dir``.
+
+    Raises:
+        InputError: if scikit-learn is missing or a gold form is not in the corpus.
+    """
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise InputError("training needs scikit-learn: pip install -e '.[train]'") from exc
+    gold = load_gold(gold_dir, "train")
+    held_out = _held_out(gold_dir)
+    rows, groups, labels, train_forms = _decision_examples(gold, corpus_dir)
+    c, threshold, cv_f1 = _choose(rows, labels, groups, seed)
+    decision = _fit_binary(rows, labels, c, seed)
+    names, sectors = _sector_examples(gold, train_forms, corpus_dir, held_out)
+    sector = _fit_multiclass([name_features(n) for n in names], sectors, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_model({**decision, "threshold": threshold}, out_dir / "partner_decision.json")
+    save_model(sector, out_dir / "partner_sector.json")
+    counts = {s: sectors.count(s) for s in sorted(set(sectors))}
+    return TrainingReport(len(gold), len(rows), sum(labels), c, threshold, cv_f1, len(names), counts)
+
+
+def save_model(model: dict, path: Path) -> None:
+    """Write a weight table as sorted, rounded JSON, so the same fit gives the same bytes."""
+    path.write_text(json.dumps(model, sort_keys=True, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+
+
+def _held_out(gold_dir: Path) -> set[str]:
+    """Files never read for training: the dev and test splits, by their file names only."""
+    names = {p.stem + ".md" for split in ("dev", "test") for p in (gold_dir / split).glob("*.json")}
+    draws = gold_dir / "draws"
+    for table in sorted(draws.glob("*.tsv")) if draws.is_dir() else []:
+        for row in table.read_text(encoding="utf-8").splitlines()[1:]:
+            file, _family, split = row.split("\t")
+            if split != "train":
+                names.add(file)
+    return names
+
+
+def _decision_examples(gold: list[dict], corpus_dir: Path) -> tuple[list[dict], list[int], list[int], list]:
+    forms = []
+    for entry in gold:
+        path = corpus_dir / entry["file"]
+        if not path.is_file():
+            raise InputError(f"gold form {entry['file']} is not in {corpus_dir}")
+        forms.append(read_form(path, entry["file"]))
+    docs = extract_many(forms, decision="none")
+    rows, groups, labels = [], [], []
+    for index, (entry, form, doc) in enumerate(zip(gold, forms, docs, strict=True)):
+        candidates = partner_candidates(form, doc)
+        pairs, _false, _missed = _match([fact for fact, _ in candidates], entry.get("partners", []))
+        matched = {id(fact) for fact, _ in pairs}
+        for fact, features in candidates:
+            rows.append(features)
+            labels.append(int(id(fact) in matched))
+            groups.append(index)
+    return rows, groups, labels, list(zip(gold, forms, docs, strict=True))
+
+
+def _choose(rows: list[dict], labels: list[int], groups: list[int], seed: int) -> tuple[float, float, float]:
+    """The regularisation and threshold with the best cross-validated partner F1 (ties: stronger regularisation)."""
+    folds = _folds(sorted(set(groups)), seed)
+    best = (-1.0, 0.0, 0.5)
+    for c in C_GRID:
+        scored: list[tuple[float, int]] = []
+        for fold in folds:
+            train_idx = [i for i, g in enumerate(groups) if g not in fold]
+            test_idx = [i for i, g in enumerate(groups) if g in fold]
+            model = _fit_binary([rows[i] for i in train_idx], [labels[i] for i in train_idx], c, seed)
+            scored += [(_probability(model, rows[i]), labels[i]) for i in test_idx]
+        for threshold in THRESHOLDS:
+            f1 = _f1(scored, threshold, sum(labels))
+            if f1 > best[0] + 1e-9:
+                best = (f1, c, threshold)
+    return best[1], best[2], round(best[0], 4)
+
+
+def _folds(groups: list[int], seed: int) -> list[set[int]]:
+    order = list(groups)
+    random.Random(seed).shuffle(order)
+    return [set(order[i::FOLDS]) for i in range(FOLDS)]
+
+
+def _f1(scored: list[tuple[float, int]], threshold: float, positives: int) -> float:
+    """Partner F1 of keeping candidates at ``threshold`` (gold partners no candidate found count as missed too)."""
+    tp = sum(1 for p, y in scored if p >= threshold and y)
+    fp = sum(1 for p, y in scored if p >= threshold and not y)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / positives if positives else 1.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _fit_binary(rows: list[dict], labels: list[int], c: float, seed: int) -> dict:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = DictVectorizer(sort=True)
+    matrix = vectoriser.fit_transform(rows)
+    fit = LogisticRegression(C=c, solver="lbfgs", random_state=seed, max_iter=2000).fit(matrix, labels)
+    weights = _table(vectoriser.get_feature_names_out(), fit.coef_[0])
+    return {"classes": ["yes"], "weights": {"yes": weights}, "bias": {"yes": round(float(fit.intercept_[0]), WEIGHT_DIGITS)}}
+
+
+def _fit_multiclass(rows: list[dict], labels: list[str], seed: int) -> dict:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = DictVectorizer(sort=True)
+    matrix = vectoriser.fit_transform(rows)
+    fit = LogisticRegression(C=1.0, solver="lbfgs", random_state=seed, max_iter=2000).fit(matrix, labels)
+    names = vectoriser.get_feature_names_out()
+    classes = [str(c) for c in fit.classes_]
+    return {
+        "classes": classes,
+        "weights": {c: _table(names, fit.coef_[i]) for i, c in enumerate(classes)},
+        "bias": {c: round(float(fit.intercept_[i]), WEIGHT_DIGITS) for i, c in enumerate(classes)},
+    }
+
+
+def _table(names, coefficients) -> dict[str, float]:
+    table = {}
+    for name, weight in zip(names, coefficients, strict=True):
+        rounded = round(float(weight), WEIGHT_DIGITS)
+        if rounded:
+            table[str(name)] = rounded
+    return table
+
+
+def _probability(model: dict, features: dict) -> float:
+    from kg.decide import LinearModel
+
+    return LinearModel(tuple(model["classes"]), model["weights"], model["bias"]).probability(features)
+
+
+def _sector_examples(gold: list[dict], train_forms: list, corpus_dir: Path, held_out: set[str]) -> tuple[list, list]:
+    """Names and sectors: the archive's stated sectors, the gazetteer and the train gold; one example per name."""
+    examples: dict[str, str] = {}
+    for entry in gazetteer():
+        for alias in (entry.label, *entry.aliases):
+            examples.setdefault(alias, entry.sector)
+    for entry in gold:
+        for partner in entry.get("partners", []):
+            if partner.get("sector", "unknown") != "unknown":
+                examples[partner["name"]] = partner["sector"]
+    paths = [p for p in sorted(corpus_dir.glob("*.md")) if p.name not in held_out]
+    forms = [read_form(p, p.name) for p in paths]
+    wanted = [f for f in forms if _states_sectors(f)]
+    for doc in extract_many(wanted, decision="rules"):
+        for fact in doc.partnerships:
+            if fact.sector_source.startswith("form") and fact.sector != "unknown":
+                examples.setdefault(fact.name, fact.sector)
+    names = sorted(examples)
+    return names, [examples[n] for n in names]
+
+
+def _states_sectors(form) -> bool:
+    """Forms whose partner answers state a sector: 2021-23 closing forms, experiments and 2023-25 groups."""
+    from kg.extract import template_family
+
+    return template_family(form) in ("closing_form_2021", "closing_form_2023", "experiment", "learning_plan")
