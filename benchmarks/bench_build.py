@@ -32,6 +32,13 @@ are). Usage::
     python benchmarks/bench_build.py --growth-only --scales 2,5,10
     python benchmarks/bench_build.py --growth-only --scales 10,100 --scaled-from /data/corpus100x
     python benchmarks/bench_build.py --json figures.json   # also keep the figures
+    python benchmarks/bench_build.py --decision-only       # the learned partner decision against the rules alone
+
+``--decision-only`` builds the archive cold with the rules alone deciding
+which candidates are partners (``KG_DECISION=rules``) and cold with the
+shipped model, alternately, ``--repeats`` times each, then rebuilds one
+changed form with the model: the model's cold build as a ratio of the
+rules' in the same run, and the one-form rebuild's wall.
 """
 
 from __future__ import annotations
@@ -84,6 +91,9 @@ def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
     print(f"# kg build benchmark ({figures['machine']}; --jobs {args.jobs})\n", flush=True)
 
     builds = figures["builds"] = {}
+    if args.decision_only:
+        figures["decision"] = _decision(args, corpus, work)
+        return
     if args.growth_only:
         builds["check_cold"] = _build(corpus, work / "check", args.jobs, cache=False)
         _say("cold build without the cache", builds["check_cold"])
@@ -149,6 +159,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--no-naive", action="store_true", help="skip the naive (pre-cache) build")
     parser.add_argument("--repeats", type=int, default=3, help="rebuilds of each kind of one-form change (median)")
     parser.add_argument("--growth-only", action="store_true", help="only the growth curve (and its 1x build)")
+    parser.add_argument("--decision-only", action="store_true",
+                        help="only cold builds with the learned decision against the rules alone, and a one-form rebuild")
     parser.add_argument("--work", help="keep the corpora and builds in this folder")
     parser.add_argument("--scaled-from", type=Path,
                         help="a corpus scale_corpus.py wrote (default seed and mix), at least as large as the largest "
@@ -161,15 +173,33 @@ def _arguments() -> argparse.Namespace:
 # -- measuring a build -----------------------------------------------------
 
 
-def _build(source: Path, out: Path, jobs: int, cache: bool = True) -> dict:
+def _decision(args: argparse.Namespace, corpus: Path, work: Path) -> dict:
+    """Cold builds deciding partners by the rules and by the model, alternately; then a one-form rebuild."""
+    walls: dict[str, list[float]] = {"rules": [], "model": []}
+    for turn in range(args.repeats):
+        for decision in ("rules", "model"):
+            built = _build(corpus, work / f"out-{decision}", args.jobs, cache=False, decision=decision)
+            walls[decision].append(built["wall"])
+            _say(f"cold build, partners decided by the {decision} (run {turn + 1})", built)
+    medians = {k: sorted(v)[len(v) // 2] for k, v in walls.items()}
+    print(f"  median cold build: rules {medians['rules']:.1f} s, model {medians['model']:.1f} s, "
+          f"ratio {medians['model'] / medians['rules']:.2f}", flush=True)
+    _build(corpus, work / "out-model", args.jobs, decision="model")
+    rebuild = _one_change(corpus, work / "out-model", args, _edit_partner, "a partner added; model decision")
+    return {"walls": walls, "medians": medians, "ratio": medians["model"] / medians["rules"],
+            "one_form_rebuild": rebuild["wall"]}
+
+
+def _build(source: Path, out: Path, jobs: int, cache: bool = True, decision: str = "model") -> dict:
     command = [sys.executable, "-m", "kg", "build", str(source), "-o", str(out), "--jobs", str(jobs)]
-    return _measure(command + ([] if cache else ["--no-cache"]), out / "manifest.json")
+    return _measure(command + ([] if cache else ["--no-cache"]), out / "manifest.json", {"KG_DECISION": decision})
 
 
-def _measure(command: list[str], manifest: Path | None) -> dict:
+def _measure(command: list[str], manifest: Path | None, env: dict[str, str] | None = None) -> dict:
     """Run ``command``, sampling its process tree's memory; its wall time, peaks and manifest figures."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
     peaks = {"tree": 0, "process": 0}
     watcher = threading.Thread(target=_watch, args=(process.pid, peaks), daemon=True)
     watcher.start()

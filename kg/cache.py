@@ -88,6 +88,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.extract import default_decision
 from kg.vocab import ontology_dir
 
 __all__ = [
@@ -131,6 +132,7 @@ _EXTRACT_MODULES = (
     "errors.py",
     "extract.py",
     "forms.py",
+    "lexicon.py",
     "namespaces.py",
     "ner.py",
     "partners.py",
@@ -294,7 +296,7 @@ def default_cache_dir(out_dir: Path) -> Path:
 def extract_version() -> str:
     """A hash of what a form's reading and extraction depend on: code, ontology data, model, Python."""
     return _digest(
-        [f"format {FORMAT}", sys.version.split()[0]]
+        [f"format {FORMAT}", sys.version.split()[0], f"decision {default_decision()}"]
         + [_file_digest(_KG_DIR / name) for name in _EXTRACT_MODULES]
         + [_file_digest(path) for path in sorted(ontology_dir().rglob("*")) if path.is_file()]
         + [_file_digest(path) for path in sorted((_KG_DIR / "models").glob("*.json"))]

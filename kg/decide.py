@@ -35,6 +35,7 @@ __all__ = [
     "LinearModel",
     "candidate_features",
     "name_features",
+    "context_features",
     "is_author",
     "is_bare_un",
     "is_country",
@@ -185,6 +186,17 @@ def name_features(name: str) -> dict[str, float]:
     if is_acronym(name):
         features["acronym"] = 1.0
     return features
+
+
+def context_features(text: str, name: str) -> dict[str, float]:
+    """The words around a name (its sentence or its description), less the name's own words, for the sector model.
+
+    "Nama, a local start-up, ..." and "Private company that ..." say the
+    sector where the name alone does not.
+    """
+    own = set(_WORD.findall(fold(name)))
+    words = [w for w in _WORD.findall(fold(text))[:60] if w not in own and len(w) > 2]
+    return {f"ctx={word}": 1.0 for word in words}
 
 
 @lru_cache(maxsize=None)

@@ -9,6 +9,7 @@ on the extraction; nothing here raises on odd input.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -33,8 +34,17 @@ from kg.partners import (
     split_heads,
     strip_quotes,
 )
-from kg import vocab
-from kg.decide import LinearModel, candidate_features, decision_model, name_features, never_partner, sector_model
+from kg import lexicon, vocab
+from kg.lexicon import alternation
+from kg.decide import (
+    LinearModel,
+    candidate_features,
+    context_features,
+    decision_model,
+    name_features,
+    never_partner,
+    sector_model,
+)
 from kg.questions import partner_question_kind
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
 
@@ -49,6 +59,8 @@ __all__ = [
     "extract",
     "extract_many",
     "partner_candidates",
+    "default_decision",
+    "sector_features",
     "template_family",
 ]
 
@@ -194,23 +206,27 @@ _INSIGHT_Q = re.compile(r"key insights")
 _HANDOVER_Q = re.compile(r"best describe(s)? the handover")
 _DESCRIPTION_Q = re.compile(r"brief description of the (collaboration|partnership)")
 _SECTOR_OPENING = re.compile(r"^\s*([A-Za-z][\w /]{2,30}?)\s*(?:sector)?\s*[-–—:]\s")
-_HONORIFIC = re.compile(r"^\s*(?:mr|mrs|ms|miss|dr|prof|sr|sra|srta|mme|mlle|m|ing|lic|h\.?e)\.?\s+[A-ZÀ-Ý]", re.I)
+_HONORIFIC = re.compile(rf"^\s*(?:{alternation(lexicon.words('honorifics', use='person'))})\.?\s+[A-ZÀ-Ý]", re.I)
 _PERSON_ROLE = re.compile(
-    r"(?:project |program |programme )?(?:coordinator|director|manager|expert|consultant|specialist|officer|"
-    r"advisor|adviser|researcher|professor|founder|ceo|president|mayor|minister|head|focal point|mentor)"
+    rf"(?:(?:{alternation(lexicon.words('person_roles', use='qualifier'))}) )?"
+    rf"(?:{alternation(lexicon.words('person_roles', use='partner_role'))})"
 )
 _LEADING_NAME = re.compile(r"^\s*(?:[-*•]\s*)?([^\s].{1,118}?)(?:\s+[-–—:]|(?<=[^\W\d]{2})[-–—])\s")
 _LEADING_CLAUSE = re.compile(
-    r"^\s*((?:[^\W_a-zß-ÿ]|[\"«“„‘])[^,;]{1,100}?)\s*,?\s+(?:which|who|whose|that|with whom|where|qui|que|"
-    r"quien|quienes|donde|(?i:they|we)|it|il|elle|ils|elles|ellos|was|were|is|are|has|have|had|provided|supported|helped|"
-    r"worked|to help)\b"
+    r"^\s*((?:[^\W_a-zß-ÿ]|[\"«“„‘])[^,;]{1,100}?)\s*,?\s+"
+    rf"(?:{alternation(lexicon.words('clause_words', use='clause'))}"
+    rf"|(?i:{alternation(lexicon.words('clause_words', use='clause_any_case'))}))\b"
 )
 _STATED_ROLE = re.compile(
-    r"^[^.]{0,20}?\b(?:was|is|were|are|acted as|served as|as)\s+(?:our|the|a|an)\s+((?:[a-z]+\s+){1,3}partner)\b"
+    rf"^[^.]{{0,20}}?\b(?:{alternation(lexicon.words('clause_words', use='role_verb'))})"
+    rf"\s+(?:{alternation(lexicon.words('clause_words', use='role_determiner'))})\s+((?:[a-z]+\s+){{1,3}}partner)\b"
 )
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[^\W\d_a-zß-ÿ]|[\"«“„‘])")  # before a capital (any script) or a quote
-_LABEL_PREFIX = re.compile(r"^(?:in process|in progress|ongoing|planned|potential|en cours|en proceso)\s*:\s*", re.I)
+_LABEL_PREFIX = re.compile(rf"^(?:{alternation(lexicon.words('status_labels'))})\s*:\s*", re.I)
+_YES = re.compile(rf"^(?:{alternation(lexicon.words('yes_no', use='yes'))})\b")
+_NO = re.compile(rf"^(?:{alternation(lexicon.words('yes_no', use='no'))})\b")
+_NONE_SAID = re.compile(rf"^(?:{alternation(lexicon.words('no_partner', use='unusual_none'))})\b")
 _MENTION_Q = re.compile(
     r"handover|brief description of the (collaboration|partnership)|early leads|background|new and unusual partners|"
     r"benefit from the results|planned to scale|with whom|institutional affiliation|types of data, why|"
@@ -231,7 +247,7 @@ _FREE_SECTOR_WORDS = {
 }
 
 
-def extract(form: Form, ner: bool = True, decision: str = "model") -> Extraction:
+def extract(form: Form, ner: bool = True, decision: str | None = None) -> Extraction:
     """Extract the facts of one form.
 
     With ``ner`` the organisations named in prose (2021-23 partner answers and
@@ -239,12 +255,13 @@ def extract(form: Form, ner: bool = True, decision: str = "model") -> Extraction
     plus rules; without it only list-like answers give partners and there are
     no mentions. ``decision`` says who decides which candidates are partners:
     ``"model"`` (the trained model of :mod:`kg.decide`), ``"rules"`` (the
-    rules alone) or ``"none"`` (every candidate is kept, to train the model).
+    rules alone) or ``"none"`` (every candidate is kept, to train the model);
+    by default, :func:`default_decision`.
     """
     return extract_many([form], ner, decision)[0]
 
 
-def extract_many(forms: list[Form], ner: bool = True, decision: str = "model") -> list[Extraction]:
+def extract_many(forms: list[Form], ner: bool = True, decision: str | None = None) -> list[Extraction]:
     """Extract several forms, as :func:`extract` does one by one, with one organisation-finder batch.
 
     spaCy runs faster over one long batch than over many short ones, and
@@ -261,8 +278,18 @@ def extract_many(forms: list[Form], ner: bool = True, decision: str = "model") -
             if batch:
                 _extract_prose_organisations(form, doc, prose, narrative, spans)
     for form, (doc, _prose) in zip(forms, started, strict=True):
-        _finish(form, doc, decision)
+        _finish(form, doc, decision or default_decision())
     return [doc for doc, _ in started]
+
+
+def default_decision() -> str:
+    """Who decides which candidates are partners when a caller does not say: ``KG_DECISION``, else "model".
+
+    ``KG_DECISION=rules kg build ...`` builds with the rules alone, to compare
+    (the build cache keeps the two apart).
+    """
+    value = os.environ.get("KG_DECISION", "model")
+    return value if value in ("model", "rules", "none") else "model"
 
 
 def _start(form: Form) -> tuple[Extraction, list]:
@@ -466,8 +493,11 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
             sector = _group_sector(groups, item) or _experiment_sector(form, item)
             unusual = _group_unusual(groups, item)
             names = parse_partner_lines(_joined_lines(item))
+            described = _group_description(groups, item)
             for name in _one_name_in_two_scripts(names) if kind == "name" else names:
-                doc.partnerships.append(_partnership(name, item, sector, unusual, doc, kind))
+                fact = _partnership(name, item, sector, unusual, doc, kind)
+                fact.context = described
+                doc.partnerships.append(fact)
             named_lines = {p.line for p in doc.partnerships}
             for line in item.content_lines():
                 text = _PARENTHETICAL.sub(" ", line.text)  # asides such as "(so we selected UN)" name no partner
@@ -478,12 +508,14 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
                     for name in _quoted_partners(text, line.line, on_line):
                         doc.partnerships.append(_partnership(name, item, sector, unusual, doc, "quoted"))
         elif match := _FREE_SECTOR_Q.search(question):
-            sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form")
+            sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form:question")
             for line in _joined_lines(item):
                 names, sentences = _free_text_names(line)
                 prose.extend((item, line, sector, sentence) for sentence in sentences)
                 for name in names:
-                    doc.partnerships.append(_partnership(name, item, sector, None, doc, "free-list"))
+                    fact = _partnership(name, item, sector, None, doc, "free-list")
+                    fact.context = line.text
+                    doc.partnerships.append(fact)
     return prose
 
 
@@ -582,7 +614,7 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
                     fact = _partnership(name, item, sector, None, doc, f"prose-{span.source}")
-                    fact.rule_ok = rule_ok
+                    fact.rule_ok, fact.context = rule_ok, _sentence
                     doc.partnerships.append(fact)
     partners = {fold(p.name) for p in doc.partnerships} | {fold(p.acronym) for p in doc.partnerships if p.acronym}
     partners |= {fold(n) for a in doc.actions for n in [a.name, *a.aliases]}
@@ -652,9 +684,15 @@ def _infer_sectors(doc: Extraction) -> None:
         if fact.sector_source.startswith("form") or fact.sector_source == "rule:gazetteer":
             continue
         if fact.sector_source == "none" or SECTOR_MODEL_OVERRIDES_RULES:
-            sector, probability = model.best(name_features(f"{fact.name} {fact.acronym}".strip()))
+            sector, probability = model.best(sector_features(fact))
             if probability >= SECTOR_MODEL_MIN_PROBABILITY:
                 fact.sector, fact.sector_source = sector, "model"
+
+
+def sector_features(fact: Partnership) -> dict[str, float]:
+    """What the sector model reads of a partner: its name and acronym, and the words around it (its description)."""
+    text = fact.context or fact.description
+    return {**name_features(f"{fact.name} {fact.acronym}".strip()), **context_features(text, fact.name)}
 
 
 def _order_by_position(form: Form, doc: Extraction) -> None:
@@ -720,11 +758,12 @@ def _partnership(
         surface=name.surface,
         repeat=item.repeat,
     )
-    if sector:
-        fact.sector, fact.sector_source = sector
+    entry = gazetteer_entry(name.name) or (gazetteer_entry(name.acronym) if name.acronym else None)
+    if sector and not (sector[1] == "form:question" and entry):
+        fact.sector, fact.sector_source = sector  # a per-sector question's placement yields to the gazetteer
     elif name.sector:
         fact.sector, fact.sector_source = name.sector, "form"
-    elif entry := gazetteer_entry(name.name) or (gazetteer_entry(name.acronym) if name.acronym else None):
+    elif entry:
         fact.sector, fact.sector_source = entry.sector, "rule:gazetteer"
     else:
         inferred = infer_sector(f"{name.name} {name.acronym}".strip())
@@ -745,6 +784,12 @@ def _group_answers(form: Form) -> dict[tuple[int, int, str], Item]:
         elif _DESCRIPTION_Q.search(question):
             index[(item.section, item.repeat, "description")] = item
     return index
+
+
+def _group_description(groups: dict, item: Item) -> str:
+    """The text of the description answer in the partner's group ("A local start-up that..."), or ''."""
+    description = groups.get((item.section, item.repeat, "description"))
+    return description.text if description is not None and not description.is_empty else ""
 
 
 def _group_sector(groups: dict, item: Item) -> tuple[str, str] | None:
@@ -768,9 +813,9 @@ def _group_unusual(groups: dict, item: Item) -> bool | None:
     if answer is None:
         return None
     said = fold(" ".join(answer.options + [answer.text]))
-    if re.match(r"^(yes|si|sí|oui)\b", said):
+    if _YES.match(said):
         return True
-    if re.match(r"^(no|non)\b", said):
+    if _NO.match(said):
         return False
     return None
 
@@ -800,7 +845,7 @@ def _mark_unusual_from_text(form: Form, doc: Extraction) -> None:
         if not _UNUSUAL_TEXT_Q.search(fold(item.question)) or item.is_empty:
             continue
         text = fold(item.text)
-        if re.match(r"^(none|n/?a|not applicable|no)\b", text):
+        if _NONE_SAID.match(text):
             continue
         for fact in doc.partnerships:
             names = [fact.name] + ([fact.acronym] if fact.acronym else [])

@@ -15,7 +15,8 @@ The model is loaded once per process, when a text it has not read comes. Its
 entities for a text are remembered (:func:`use_memo`, :func:`memo_additions`):
 the build keeps them in its cache, so spaCy reads a text once across builds.
 Without the model the rules still run and :func:`model_status` says why the
-model is missing.
+model is missing. The rules' word lists (keywords, connectors, generic words)
+are data in ``ontology/lexicon/``, read through :mod:`kg.lexicon`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg import vocab
+from kg import lexicon, vocab
+from kg.lexicon import alternation
 
 __all__ = [
     "OrgSpan",
@@ -191,59 +193,42 @@ _NEW: dict[str, tuple[tuple[int, int], ...]] = {}
 NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
 """Counters of :func:`find_organisations` in this process (see :func:`ner_stats`)."""
 
-_KEYWORDS = (
-    "ministry|ministries|ministerio|ministère|ministere|minist[ée]rio|university|universidad|université|universite|"
-    "universidade|foundation|fundación|fundacion|fondation|fundação|association|asociación|asociacion|associação|"
-    "agency|agencia|agence|council|consejo|conseil|municipality|municipalidad|municipal|municipio|mairie|gobierno|"
-    "government|gouvernement|governo|secretariat|secretaría|secretaria|secrétariat|institute|instituto|institut|"
-    "center|centre|centro|office|oficina|bureau|department|departamento|authority|autoridad|autorité|chamber|"
-    "cámara|camara|chambre|cluster|network|red|réseau|cooperative|cooperativa|coopérative|bank|banco|banque|"
-    "company|compañía|corporation|commission|comisión|comision|directorate|dirección|direction|fund|fondo|fonds|"
-    "alliance|alianza|union|unión|federation|federación|fédération|society|sociedad|société|school|escuela|école|"
-    "college|hospital|agencies|observatory|observatorio|academy|academia|trust|board|service|servicio|programme|"
-    "ltd|inc|llc|plc|gmbh|s\\.r\\.l\\.?|s\\.a\\.?|s\\.a\\.s\\.?|sarl|jsc|a\\.ş\\.?|group|grupo|lab|laboratorio|hub|"
-    "parliament|assembly|asamblea|tribunal|court|police|policía|prefecture|county|district|province|provincia|"
-    "unicef|undp|pnud|unfpa|unesco|unhcr|unops|unido|giz|usaid|jica|koica"
-)
-_KEYWORD = re.compile(rf"^(?:{_KEYWORDS})$", re.I)
-_CONNECTOR = r"(?:of|for|and|de|del|della|des|du|la|las|los|le|les|el|y|e|et|pour|para|da|do|dos|das|&|the)"
+_KEYWORD = re.compile(rf"^(?:{alternation(lexicon.words('org_keywords', use='finder'))})$", re.I)
+_CONNECTOR = rf"(?:{alternation(lexicon.words('connectors', use='run'))})"
 _CAP_WORD = r"(?:(?:[lLdD]['’])?[A-ZÀ-ÝĀ-Ž][\w’'.\-]*|[0-9][\w\-]*[A-Za-z][\w\-]*)"
 _RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_CONNECTOR}\s+){{0,2}}{_CAP_WORD})*")
 _ACRONYM_AFTER = re.compile(r"^\s*\(([A-Z][A-Za-z0-9&.\-]{1,11})\)")
-_LEADING = re.compile(r"^(?:(?:The|La|El|Le|Les|Los|Las)\s+|[LlDd]['’])")
-_TRAILING_FILLER = re.compile(
-    r"(?:\s+(?:All|They|We|It|This|These|Our|The|In|On|At|And|With|Both|Each|et|y|and|de|of|the))+$"
+_LEADING = re.compile(
+    rf"^(?:(?:{alternation(word.capitalize() for word in lexicon.words('articles', use='name'))})\s+|[LlDd]['’])"
 )
+_TRAILING_FILLER = re.compile(rf"(?:\s+(?:{alternation(lexicon.words('trailing_words', use='run'))}))+$")
 _SENTENCE_END = re.compile(r"(?<![A-Z]\.[A-Z])(?<![A-Z]\.[A-Z]\.[A-Z])\.\s+")
-_AND = re.compile(r"\s+(?:and|y|et|&)\s+(the\s+|la\s+|el\s+|le\s+)?")
-_GENERIC_WORDS = {
-    "ministere", "ministerio", "fundacion", "fondation", "fundacao", "asociacion", "universidad", "universite",
-    "gobierno", "gouvernement", "municipalite", "municipio", "alcaldia", "mairie", "le", "la", "el", "les", "los",
-    "government", "governments", "ministry", "ministries", "country", "office", "offices", "municipality",
-    "municipalities", "university", "universities", "agencies", "agency", "and", "the", "of", "un", "undp",
-    "center", "centre", "lab", "labs", "network", "bank", "banks", "council", "department", "departments",
-}
-_PERSON_BEFORE = re.compile(
-    r"\b(president|director|coordinator|mayor|minister|ceo|founder|head|manager|secretary|chair\w*|officer|"
-    r"expert|consultant|mr|ms|mrs|dr|prof|professor|sr|sra|m\.|mme|señor|señora|madame|monsieur)\b[\s,.:]*$"
+_AND = re.compile(
+    rf"\s+(?:{alternation(lexicon.words('conjunctions', use='pair'))})\s+"
+    rf"((?:{alternation(lexicon.words('articles', use='after_and'))})\s+)?"
 )
-_NOT_ORG_AFTER = re.compile(r"^\s*(programme|program|project|initiative|platform|app|course|model|approach)\b")
+_GENERIC_WORDS = lexicon.word_set("generic_words", use="org_word")
+_PERSON_BEFORE = re.compile(  # a role or an honorific just before: the span names a person
+    rf"\b(?:{alternation(lexicon.words('person_roles', use='before') + lexicon.words('honorifics', use='before'))})"
+    r"\b[\s,.:]*$"
+)
+_NOT_ORG_AFTER = re.compile(rf"^\s*(?:{alternation(lexicon.words('event_words', use='after'))})\b")
 _NOISE = re.compile(
-    r"^(?:governments?|government of|ministries|municipalities|universities|ngos?|csos?|the government|"
-    r"covid(?:-?19)?|sdgs?|sdg \d+|undp co|country office|action \d+|phase \d+|annex|figure|table)$",
-    re.I,
+    rf"^(?:{alternation(lexicon.words('generic_collectives', use='noise'))}|sdg \d+|action \d+|phase \d+)$", re.I
 )
 
 
 _ENUMERATED_HEAD = re.compile(
-    r"^(?:Ministry|Ministerio|Ministère|Ministério|Department|Secretariat|Secretaría|Secretaria)\s+(?:of|for|de|du|des|da|do)\s"
+    rf"^(?:{alternation(lexicon.words('head_words', use='enumerated'))})"
+    rf"\s+(?:{alternation(lexicon.words('connectors', use='enumerated_head'))})\s"
 )
 _ENUMERATED_TAIL = re.compile(  # ", Maritime Development and Disaster Management": the rest of the ministry's name
-    r"(?:,\s+[A-ZÀ-Ý][\w’'\-]*(?:\s+[A-ZÀ-Ý][\w’'\-]*){0,3})*,?\s+(?:and|&|y|et|e)\s+[A-ZÀ-Ý][\w’'\-]*"
+    r"(?:,\s+[A-ZÀ-Ý][\w’'\-]*(?:\s+[A-ZÀ-Ý][\w’'\-]*){0,3})*,?\s+"
+    rf"(?:{alternation(lexicon.words('conjunctions', use='list'))})\s+[A-ZÀ-Ý][\w’'\-]*"
     r"(?:\s+(?:and\s+)?[A-ZÀ-Ý][\w’'\-]*){0,4}"
 )
 _COLLECTIVE_AFTER = re.compile(  # "UN agencies", "UNDP staff": a group of, or people at, the organisation
-    r"\s+(?:agencies|entities|organi[sz]ations|family|partners|staff|colleagues|teams|offices|officers|experts)\b", re.I
+    rf"\s+(?:{alternation(lexicon.words('collective_after'))})\b", re.I
 )
 
 

@@ -16,6 +16,10 @@ guillemets around a whole name are taken off ("“Centro Ágil”" gives
 side ("UNICEF / ЮНИСЕФ", "Ministry of Economy (Министерство экономики)") is
 one partner: the other spelling becomes its acronym when it is one, else its
 description.
+
+The words these rules read (connectors, generic collectives, organisation
+keywords, "none" answers...) are data in ``ontology/lexicon/``, read through
+:mod:`kg.lexicon`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kg import lexicon
 from kg.forms import AnswerLine
+from kg.lexicon import alternation
 from kg.vocab import cut_unbalanced, fold, initials, sector_from_label
 
 __all__ = [
@@ -114,7 +120,7 @@ def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False) -> lis
 
 def is_self(text: str) -> bool:
     """True for UNDP itself ("UNDP", "PNUD", "UNDP's"): the lab's own organisation, not a partner in prose."""
-    return fold(text).strip(" .'’s") in {"undp", "pnud", "the undp", "undp co", "undp country office"}
+    return fold(text).strip(" .'’s") in _SELF
 
 
 def is_no_partner(text: str) -> bool:
@@ -242,8 +248,10 @@ def in_two_scripts(first: str, second: str) -> bool:
     return has_letters and is_latin(first) != is_latin(second)
 
 
-_ACTION = re.compile(r"^\s*(?:action|acci[óo]n|acao|ação)\s*(?:n[°ºo.]\s*)?(\d{1,2})\s*[:.\-–—)]\s*(.+)$", re.I)
-_ACTION_NAME_END = re.compile(r",|\.\s|\s(?:was|is|were|has|will|which|that|fue|est|a été)\s", re.I)
+_ACTION = re.compile(
+    rf"^\s*(?:{alternation(lexicon.words('action_words'))})\s*(?:n[°ºo.]\s*)?(\d{{1,2}})\s*[:.\-–—)]\s*(.+)$", re.I
+)
+_ACTION_NAME_END = re.compile(rf",|\.\s|\s(?:{alternation(lexicon.words('clause_words', use='action_end'))})\s", re.I)
 _MARKER = re.compile(r"^\s*(?:[-*•·▪●+]+|\(?\d{1,2}\s*[.)\-–]|\(?[a-h][.)])\s*")
 _INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=\S)")
 _PARENS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
@@ -258,96 +266,68 @@ _CLOSERS = {
 }
 _QUOTED = re.compile(r'"[^"]*"|«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|‹[^‹›]*›|「[^「」]*」|『[^『』]*』')
 _QUOTED_ANY = re.compile(rf"{_QUOTED.pattern}|(?<!\w)'[^'\n]{{2,80}}'(?!\w)|‘[^‘’\n]{{2,80}}’(?!\w)")
-_AFTER_QUOTES = re.compile(rf"^(?:\s*(?:,|and|&|y|et|и)\s*(?:{_QUOTED_ANY.pattern}))*\s*([^\W\d_][\w-]*)")
-_CALLED = {"called", "named", "llamada", "llamado", "denominada", "denominado", "appelee", "appele", "nommee", "nomme"}
-_KIND_WORDS = {
-    "organisation", "organization", "organizacion", "ngo", "ong", "csos", "cso", "foundation", "fundacion",
-    "fondation", "association", "asociacion", "company", "companie", "startup", "start-up", "initiative", "cooperative",
-    "fund", "network", "firm", "enterprise", "collective", "movement",
-}
-_EVENT_WORDS = (  # what a name ends with when it names a project or an event, not an organisation
-    r"project|projects|proyecto|projet|campaign|campaña|campagne|challenge|forum|conference|"
-    r"summit|workshop|event|festival|fair|hackathon|meeting|webinar"
+_AFTER_QUOTES = re.compile(
+    rf"^(?:\s*(?:,|{alternation(lexicon.words('conjunctions', use='quotes'))})\s*(?:{_QUOTED_ANY.pattern}))*"
+    r"\s*([^\W\d_][\w-]*)"
 )
-_NOT_ORG_WORD = re.compile(rf"\b(?:{_EVENT_WORDS}|programme|program|competition|course|call)\b", re.I)
-_LOWER_START_OK = re.compile(r"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|de\s|la\s|le\s|el\s|l['’])")
-_CONNECTORS = {
-    "of", "and", "for", "the", "in", "on", "at", "to", "de", "del", "la", "las", "los", "el", "y", "e", "et",
-    "des", "du", "le", "les", "da", "do", "dos", "das", "para", "pour", "en", "a", "an", "&", "-", "und",
-    "di", "della", "al", "by", "with", "sur", "por", "l'", "d'",
-}
-_NO_PARTNER = re.compile(
-    r"^(?:n/?a|none|nil|no|non|nothing|not applicable|not yet|not available|no partners?|tbd|tbc|"
-    r"to be (?:determined|confirmed|defined|identified)|ninguno|ninguna|aucun|aucune|neant|sin|pending|idem|same|"
-    r"see above|as above|yes|si|oui|no aplica|non applicable|sans objet|нет|немає|нема|ні|отсутству\w*|"
-    r"не применимо|لا يوجد|لا ينطبق|لا)(?!\w)"
+_CALLED = lexicon.word_set("naming_verbs")
+_KIND_WORDS = lexicon.word_set("org_kinds")
+_EVENT_WORDS = alternation(lexicon.words("event_words", use="tail"))  # a name ending so is a project's or an event's
+_NOT_ORG_WORD = re.compile(rf"\b(?:{alternation(lexicon.words('event_words', use='quoted'))})\b", re.I)
+_LOWER_START_OK = re.compile(
+    rf"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|(?:{alternation(lexicon.words('connectors', use='lower_start'))})\s|l['’])"
 )
-_NO_PARTNER_COMPACT = {"na", "nil", "none", "no", "non", "tbd", "tbc", "nd", "ne", "nap", "noneyet", "notyet"}
+_CONNECTORS = lexicon.word_set("connectors", use="name")
+_NO_PARTNER = re.compile(rf"^(?:{alternation(lexicon.words('no_partner', use='opening'))})(?!\w)")
+_NO_PARTNER_COMPACT = lexicon.word_set("no_partner", use="compact")
 _NOT_A_NAME = re.compile(
-    r"^(?:other|others|otros|autres|etc|please|what|who|how|why|which|describe the|list the|list of|state the|"
-    r"if applicable|top \d|partners?\b|socios?\b|partenaires?\b|action \d|this|these|those|we|our|they|their|it|its|"
-    r"he|she|through|also|during|after|before|since|thanks|all|both|each|many|some|nous|nos|ils|elles|nosotros|a|an|"
-    r"the partners|regarding|concerning|including|such as|as well as|for (?:our|the|this|instance|example)|"
-    r"in (?:our|the|this|addition)|with|within|via|"
-    r"(?:on|in|at|for|from|by|to) (?:several|some|many|most|all|each|our|the|this|these|those|a|an)|"
-    r"furthermore|moreover|however|additionally|besides|therefore|finally|firstly|secondly|lastly|meanwhile)\b"
+    rf"^(?:{alternation(lexicon.words('not_a_name', use='opening'))}|top \d|action \d"
+    rf"|(?:{alternation(lexicon.words('not_a_name', use='preposition'))})"
+    rf" (?:{alternation(lexicon.words('not_a_name', use='determiner'))}))\b"
 )
-_DANGLING = re.compile(r"\s(?:of|for|and|the|de|del|des|du|la|las|los|le|les|y|et|en|&)$", re.I)
-_SECTOR_WORDS = (
-    "government", "goverment", "governments", "public sector", "private sector", "academia", "academic",
-    "civil society", "ngo", "ngos", "un agencies", "un agency", "media", "donors", "international organizations",
-)
-_GENERIC = {
-    "government", "governments", "private sector", "academia", "civil society", "ngo", "ngos", "un agencies",
-    "local government", "local governments", "universities", "local universities", "schools", "communities",
-    "community", "citizens", "youth", "women", "private companies", "startups", "municipalities", "ministries",
-    "donors", "media", "experts", "students", "public sector", "undp", "innovators", "ngo", "ngos",
-    "undp co", "undp country office", "country office", "the government", "local authorities", "private sector actors",
-    "academic institutions", "civil society organizations", "civil society organisations", "cso", "csos",
-    "municipality", "ministry", "university", "the municipality", "the ministry", "city council", "local council",
-}
-_KEYWORD_WORDS = (
-    r"ministry|agency|university|municipality|foundation|association|company|department|institute|organi[sz]ation|"
-    r"council|office|bank|network|cooperative|secretariat|authority|commission"
-)
-_KEYWORD_WORD = re.compile(rf"(?:{_KEYWORD_WORDS})s?")
+_DANGLING = re.compile(rf"\s(?:{alternation(lexicon.words('connectors', use='dangling'))})$", re.I)
+_SECTOR_WORDS = lexicon.words("sector_words", use="fuzzy")
+_GENERIC = lexicon.word_set("generic_collectives", use="collective")
+_KEYWORD_WORD = re.compile(rf"(?:{alternation(lexicon.words('org_keywords', use='lowercase'))})s?")
 _LABELLED_LIST = re.compile(r"^(.*?)\s*[\[(]([^\])]*[;,][^\])]*)[\])]\s*$")
 _SLASH = r"\s+/\s+"
-_AND_THE = r"\s+(?:and|y|et)\s+(?:the|la|el|le|les|los|las)\s+(?=[A-ZÀ-Ý])"
+_ARTICLES = alternation(lexicon.words("articles", use="name"))
+_AND_THE = (
+    rf"\s+(?:{alternation(lexicon.words('conjunctions', use='before_article'))})\s+(?:{_ARTICLES})\s+(?=[A-ZÀ-Ý])"
+)
+_PAIR_AND = rf"\s+(?:{alternation(lexicon.words('conjunctions', use='pair'))})\s+"
+_LIST_WORDS = alternation(lexicon.words("conjunctions", use="list"))
+_LIST_AND = re.compile(rf"^(?:{_LIST_WORDS})\s+")
+_JOINED_LAST = re.compile(rf"^(?:{_LIST_WORDS})\s")
+_LIST_END = re.compile(rf"\s+(?:{alternation(lexicon.words('list_endings'))})$")
+_ENUMERATED = re.compile(rf"\s(?:{alternation(lexicon.words('connectors', use='enumerated'))})\s")
+_LEADING_ARTICLE = re.compile(rf"^(?:{_ARTICLES})\s+", re.I)
+_ARTICLE_BEFORE_NAME = re.compile(rf"^(?:{_ARTICLES})\s+(?=[A-Z\"«“„‘])", re.I)
+_TRAILING_OPENER = re.compile(rf"[:;,]?\s+(?:{alternation(lexicon.words('trailing_words', use='segment'))})$")
 _NOT_ORG_TAIL = re.compile(rf"\b(?:{_EVENT_WORDS})$", re.I)
-_INLINE_LABEL = re.compile(
-    r"(?:^|\s)(?:NGOs?|CSOs?|INGOs?|Government|Gov't|Private sector|Academia|Academic|UN|Civil society|Donors?)\s*:\s+"
-)
+_INLINE_LABEL = re.compile(rf"(?:^|\s)(?:{alternation(lexicon.words('sector_words', use='inline_label'))})\s*:\s+")
 _HEAD = re.compile(
-    r"\b(?:Ministry|Ministries|Ministerio|Ministère|Ministério|Secretariat|Secretaría|Municipality|Embassy|"
-    r"Mairie|Alcaldía|Gobierno)\s+(?:of|for|de|du|des|del|da|do)\b|\b(?:State|National|Federal)\s+(?=[A-Z])"
+    rf"\b(?:{alternation(lexicon.words('head_words', use='split'))})"
+    rf"\s+(?:{alternation(lexicon.words('connectors', use='head'))})\b"
+    rf"|\b(?:{alternation(lexicon.words('head_words', use='adjective'))})\s+(?=[A-Z])"
 )
-_HEAD_START = re.compile(r"^(?:Ministry|Ministerio|Ministère|University|Universidad|Université|Municipality|Embassy)\b")
-_JOINERS = (" and", " of", " for", " de", " del", " y", " et", " &", " the")
-_HEAD_BREAK = {"of", "for", "in", "on", "at", "de", "del", "des", "du", "en", "and", "y", "et", "connected", "working"}
+_HEAD_START = re.compile(rf"^(?:{alternation(lexicon.words('head_words', use='start'))})\b")
+_JOINERS = tuple(f" {word}" for word in lexicon.words("connectors", use="joiner"))
+_HEAD_BREAK = lexicon.word_set("connectors", use="head_break")
+_AFTER_ROLE = lexicon.word_set("connectors", use="after_role")
 _PERSON_AT = re.compile(
-    r"^(?:[\w-]+\s+){0,2}(?:intern|volunteer|student|professor|researcher|expert|consultant|specialist|staff|team|"
-    r"mentors?|officials?|representatives?)\s+(?:\w+\s+)?(?:at|from|of)\s+(?:the\s+)?([A-ZÀ-Ý].+)$",
+    rf"^(?:[\w-]+\s+){{0,2}}(?:{alternation(lexicon.words('person_roles', use='at'))})\s+(?:\w+\s+)?"
+    rf"(?:{alternation(lexicon.words('connectors', use='person_at'))})\s+(?:the\s+)?([A-ZÀ-Ý].+)$",
     re.I,
 )
-_NAMED_AFTER = re.compile(r"\b(?:from|of|at|with|by|de|del|du)\s+((?:[A-ZÀ-Ý][\w’'.&\-]*\s*)+)$")
-_GENERIC_HEADS = {
-    "banks", "companies", "entrepreneurs", "farmers", "associations", "institutes", "universities", "agencies",
-    "organizations", "organisations", "ngos", "csos", "cooperatives", "communities", "municipalities", "ministries",
-    "schools", "startups", "start-ups", "businesses", "enterprises", "firms", "partners", "donors", "ifis", "mfis",
-    "governments", "authorities", "operators", "groups", "networks", "unions", "centers", "centres", "hubs",
-    "leaders", "women", "youth", "students", "teachers", "experts", "citizens", "families", "households",
-    "producers", "artisans", "vendors", "traders", "fishers", "fishermen", "members", "officials", "institutions",
-    "actors", "stakeholders", "platforms", "sectors", "sponsors", "investors", "innovators", "researchers",
-    "volunteers", "journalists", "activists", "specialists", "consultants", "ecosystem", "ecosystems",
-}
-_PERSON_HEADS = {
-    "specialist", "consultant", "expert", "coordinator", "officer", "advisor", "adviser", "manager", "director",
-    "facilitator", "researcher", "minister", "president", "mayor", "governor", "ambassador", "intern", "volunteer",
-    "scientist", "academician", "professor", "teacher", "doctor", "engineer", "lawyer", "architect", "designer",
-}
+_NAMED_AFTER = re.compile(
+    rf"\b(?:{alternation(lexicon.words('connectors', use='named_after'))})\s+((?:[A-ZÀ-Ý][\w’'.&\-]*\s*)+)$"
+)
+_GENERIC_HEADS = lexicon.word_set("generic_heads")
+_PERSON_HEADS = lexicon.word_set("person_roles", use="head")
+_SELF = lexicon.word_set("self_names")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
-_KEEP_FINAL_DOT = re.compile(r"(?:\b\w\.\w+|\b(?:Inc|Ltd|Co|Corp|Bhd|Pvt|Cía|Cia|Jr|Ltda|Sdn))\.$")
+_KEEP_FINAL_DOT = re.compile(rf"(?:\b\w\.\w+|\b(?:{alternation(lexicon.words('abbreviations'))}))\.$")
 
 
 def _is_sector_word(text: str) -> bool:
@@ -413,7 +393,7 @@ def _acronym_pair(parts: list[str]) -> list[str]:
 
 def split_conjunction(text: str) -> list[str]:
     """Split "UNICEF and WFP" / "UNFPA & UNICEF" when both sides are organisations by themselves."""
-    parts = _split_outside_parens(text, r"\s+(?:and|&|y|et)\s+")
+    parts = _split_outside_parens(text, _PAIR_AND)
     if len(parts) == 2 and all(is_acronym(p) or _has_org_keyword(p) and looks_like_name(p) for p in parts):
         if all(is_acronym(p) for p in parts) or all(_HEAD_START.match(p) for p in parts):
             return parts
@@ -478,7 +458,7 @@ def is_generic(text: str) -> bool:
     if len(words) <= 3 and words[-1].removesuffix("s") in _PERSON_HEADS:
         return True  # "Prime Minister", "GIS specialist": a person's role
     original = [w for w in re.split(r"[\s/]+", bare.strip(" .,;:")) if w]
-    english_head = size == len(words) or words[size] in ("of", "for", "in", "at")
+    english_head = size == len(words) or words[size] in _AFTER_ROLE
     if english_head and head.removesuffix("s") in _PERSON_HEADS and not _has_org_keyword(" ".join(original[:size])):
         return True  # "Chief Heat Officer of Athens", "University Professors in MKD", not "Universidad Mayor de ..."
     return head in _GENERIC_HEADS or bool(re.fullmatch(r"[a-z]{2,5}s", head) and bare.strip()[:1].isupper()
@@ -493,8 +473,8 @@ def _split_commas(text: str) -> list[str]:
     head = _split_outside_parens(text, r"\s[-–—]\s")[0]
     if _is_enumerated_name(parts) or head != text and _is_enumerated_name(_split_outside_parens(head, ",")):
         return [text]  # "Ministry of Science, Technology, and Innovation - Cities of A, B and C"
-    parts = [re.sub(r"^(?:and|y|et|e|&)\s+", "", p) for p in parts]
-    parts = [re.sub(r"\s+(?:among others|etc\.?|and others|entre otros|entre autres)$", "", p) for p in parts]
+    parts = [_LIST_AND.sub("", p) for p in parts]
+    parts = [_LIST_END.sub("", p) for p in parts]
     parts = [_named_in(p) for p in parts if p]
     roles = {name: role for name, role in parts}
     parts = [name for name, _ in parts]
@@ -509,7 +489,7 @@ def _named_in(text: str) -> tuple[str, str]:
 
     "mentors associated from Codeando México" gives ("Codeando México", "mentors").
     """
-    bare = re.sub(r"^(?:the|la|el|le|les|los|las)\s+", "", text.strip(), flags=re.I)
+    bare = _LEADING_ARTICLE.sub("", text.strip())
     person = _PERSON_AT.match(bare)
     if person:
         return person.group(1), ""
@@ -525,16 +505,16 @@ def _named_in(text: str) -> tuple[str, str]:
 def _is_enumerated_name(parts: list[str]) -> bool:
     """True for one name whose words are a comma list: "Ministry of Youth, Sports, and Community Empowerment"."""
     first = fold(parts[0])
-    has_connector = re.search(r"\s(of|for|de|del|des|du|pour|para)\s", first) is not None
+    has_connector = _ENUMERATED.search(first) is not None
     tail_short = all(len(p.split()) <= 3 for p in parts[1:])
-    joined_last = re.match(r"^(and|&|y|et|e)\s", fold(parts[-1])) is not None
+    joined_last = _JOINED_LAST.match(fold(parts[-1])) is not None
     return has_connector and tail_short and (joined_last or len(parts) == 2 and len(parts[1].split()) == 1)
 
 
 def _parse_segment(segment: str, line: int, action: int | None, free_text: bool) -> PartnerName | None:
     surface = segment.strip()
     text = cut_unbalanced(" ".join(_URL.sub(" ", surface).replace("()", " ").split())).strip(" ;,:-–—")
-    text = re.sub(r"[:;,]?\s+(?:The|A|An|La|Le|El|Les|Los|Las|Our|We|They)$", "", text).strip(" ;,")
+    text = _TRAILING_OPENER.sub("", text).strip(" ;,")
     if text.endswith(".") and not _KEEP_FINAL_DOT.search(text):
         text = text.rstrip(". ")
     text, description = _split_description(text)
@@ -546,7 +526,7 @@ def _parse_segment(segment: str, line: int, action: int | None, free_text: bool)
         text, other = pair
         acronym, spelling = (other, spelling) if is_acronym(other) and not acronym else (acronym, spelling or other)
     description = description or spelling
-    text = re.sub(r"^(?:the|la|el|le|les|los|las)\s+(?=[A-Z\"«“„‘])", "", text, flags=re.I).strip(" ;,:-")
+    text = _ARTICLE_BEFORE_NAME.sub("", text).strip(" ;,:-")
     text = strip_quotes(text)
     if acronym and not text:
         text, acronym = acronym, ""

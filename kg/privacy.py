@@ -50,6 +50,8 @@ from functools import lru_cache
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from kg import lexicon
+from kg.lexicon import alternation
 from kg.namespaces import ID
 from kg.vocab import fold, sector_from_label
 
@@ -89,37 +91,26 @@ _NAME_QUESTION = re.compile(
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _INTL_PHONE = re.compile(r"(?<![\w+])\+\d[\d \t().\-]{6,}\d(?!\w)")
+_PHONE_LABELS = lexicon.words("phone_labels")  # a text holds one of them (lower case) when the regex can match
 _LABELLED_PHONE = re.compile(
-    r"\b(tel[eé]fono|t[eé]l|phone|mobile|cell(?:phone)?|celular|cel|whats ?app|m[oó]vil|contact[o]?)\b"
-    r"([^\d\n+]{0,12})(\+?\d[\d \t().\-]{5,}\d)",
+    rf"\b({alternation(_PHONE_LABELS)})\b" r"([^\d\n+]{0,12})(\+?\d[\d \t().\-]{5,}\d)",
     re.I,
 )
 _PERSON_MESSAGES = frozenset({"person-as-partner"})  # kg.extract messages that quote a person's name first
 _QUOTED = re.compile(r"""^(['"])(.+?)\1""")
-_PHONE_LABELS = ("tel", "tél", "phone", "mobile", "cel", "whats", "móvil", "movil", "contact")
 _PHONE_ONLY = re.compile(r"^\+?\d[\d \t().\-]{5,}\d$")
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[^\W_]+")
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*")
-_PARTS = re.compile(r"[/|;,\n()]| - | – | and | & | \+ | y | et ", re.I)
+_PARTS = re.compile(rf"[/|;,\n()]| - | – | \+ | (?:{alternation(lexicon.words('conjunctions', use='pair'))}) ", re.I)
 _LABEL = re.compile(r"^[^:]{0,30}:\s*")
-_HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|dr|prof|eng|ing|sr|sra|srta|lic|mme|mlle|m)\.?\s+", re.I)
-_PLACEHOLDERS = frozenset(
-    {"n/a", "na", "n.a", "none", "no", "nil", "null", "tbc", "tbd", "anonymous", "anonyme", "anonimo", "unknown"}
-    | {"desconocido", "other", "others", "otro", "yes", "si", "oui", "not available", "not applicable", "no aplica"}
-    | {"same", "same as above", "-"}
-)
-_CATEGORY_WORDS = frozenset(
-    """academia academic academy agencies agency and both business civil communities community communiyt company
-    cooperative development enterprise environmental government governments group households individual
-    individuals institution institutions international led local national ngo ngos non of organisation
-    organisations organization organizations ogranization other private professional public research school
-    schools sector society student students teacher teachers team united nations university""".split()
-)
-_NOT_NAME_WORDS = _CATEGORY_WORDS | frozenset(
-    """a an the for in on at with by to is are was from this that our your my we solution project innovation
-    founder founders co ceo president presidents director manager coordinator officer member members lead
-    leader head chairman fundador fundadora presidente directora director gerente coordinador""".split()
+_HONORIFIC = re.compile(rf"^(?:{alternation(lexicon.words('honorifics', use='strip'))})\.?\s+", re.I)
+_PLACEHOLDERS = lexicon.word_set("no_partner", use="placeholder")
+_CATEGORY_WORDS = lexicon.word_set("generic_words", use="category")
+_NOT_NAME_WORDS = (  # no word of a person's name is one of these
+    _CATEGORY_WORDS
+    | lexicon.word_set("generic_words", use="not_name")
+    | lexicon.word_set("person_roles", use="not_name")
 )
 
 

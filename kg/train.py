@@ -29,7 +29,7 @@ from pathlib import Path
 from kg.decide import MODEL_DIR, name_features
 from kg.errors import InputError
 from kg.evaluate import _match, load_gold
-from kg.extract import extract_many, partner_candidates
+from kg.extract import extract_many, partner_candidates, sector_features
 from kg.forms import read_form
 from kg.vocab import gazetteer
 
@@ -40,6 +40,9 @@ C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(13))
 FOLDS = 5
 WEIGHT_DIGITS = 5
+SECTOR_C = 1.0
+GAZETTEER_WEIGHT = 0.2
+SECTOR_CLASS_WEIGHT = None
 
 
 @dataclass
@@ -71,13 +74,13 @@ def train(gold_dir: Path, corpus_dir: Path, out_dir: Path = MODEL_DIR, seed: int
     rows, groups, labels, train_forms = _decision_examples(gold, corpus_dir)
     c, threshold, cv_f1 = _choose(rows, labels, groups, seed)
     decision = _fit_binary(rows, labels, c, seed)
-    names, sectors = _sector_examples(gold, train_forms, corpus_dir, held_out)
-    sector = _fit_multiclass([name_features(n) for n in names], sectors, seed)
+    rows_s, sectors, weights = _sector_examples(gold, train_forms, corpus_dir, held_out)
+    sector = _fit_multiclass(rows_s, sectors, weights, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_model({**decision, "threshold": threshold}, out_dir / "partner_decision.json")
     save_model(sector, out_dir / "partner_sector.json")
     counts = {s: sectors.count(s) for s in sorted(set(sectors))}
-    return TrainingReport(len(gold), len(rows), sum(labels), c, threshold, cv_f1, len(names), counts)
+    return TrainingReport(len(gold), len(rows), sum(labels), c, threshold, cv_f1, len(rows_s), counts)
 
 
 def save_model(model: dict, path: Path) -> None:
@@ -161,13 +164,15 @@ def _fit_binary(rows: list[dict], labels: list[int], c: float, seed: int) -> dic
     return {"classes": ["yes"], "weights": {"yes": weights}, "bias": {"yes": round(float(fit.intercept_[0]), WEIGHT_DIGITS)}}
 
 
-def _fit_multiclass(rows: list[dict], labels: list[str], seed: int) -> dict:
+def _fit_multiclass(rows: list[dict], labels: list[str], weights: list[float], seed: int) -> dict:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectoriser = DictVectorizer(sort=True)
     matrix = vectoriser.fit_transform(rows)
-    fit = LogisticRegression(C=1.0, solver="lbfgs", random_state=seed, max_iter=2000).fit(matrix, labels)
+    fit = LogisticRegression(C=SECTOR_C, solver="lbfgs", class_weight=SECTOR_CLASS_WEIGHT, random_state=seed, max_iter=3000).fit(
+        matrix, labels, sample_weight=weights
+    )
     names = vectoriser.get_feature_names_out()
     classes = [str(c) for c in fit.classes_]
     return {
@@ -192,25 +197,35 @@ def _probability(model: dict, features: dict) -> float:
     return LinearModel(tuple(model["classes"]), model["weights"], model["bias"]).probability(features)
 
 
-def _sector_examples(gold: list[dict], train_forms: list, corpus_dir: Path, held_out: set[str]) -> tuple[list, list]:
-    """Names and sectors: the archive's stated sectors, the gazetteer and the train gold; one example per name."""
-    examples: dict[str, str] = {}
-    for entry in gazetteer():
-        for alias in (entry.label, *entry.aliases):
-            examples.setdefault(alias, entry.sector)
-    for entry in gold:
-        for partner in entry.get("partners", []):
+def _sector_examples(gold: list[dict], train_forms: list, corpus_dir: Path, held_out: set[str]) -> tuple[list, list, list]:
+    """Features, sectors and weights: the archive's stated sectors, the train gold, and (weighted down) the gazetteer.
+
+    The archive's examples are partners whose form states their sector (the
+    2021-23 per-sector answers, an experiment's one partnering sector, a
+    "Public sector - ..." description), read with their sentence or
+    description. The gazetteer's names weigh less: it is consulted before the
+    model anyway, and its many UN acronyms would otherwise teach that an
+    unknown acronym is a UN body.
+    """
+    examples: dict[tuple[str, str], tuple[dict, str, float]] = {}
+    for entry, _form, doc in train_forms:
+        candidates = doc.partnerships
+        pairs, _false, _missed = _match(candidates, entry.get("partners", []))
+        for fact, partner in pairs:
             if partner.get("sector", "unknown") != "unknown":
-                examples[partner["name"]] = partner["sector"]
+                examples[(fact.name, fact.context)] = (sector_features(fact), partner["sector"], 1.0)
     paths = [p for p in sorted(corpus_dir.glob("*.md")) if p.name not in held_out]
     forms = [read_form(p, p.name) for p in paths]
     wanted = [f for f in forms if _states_sectors(f)]
     for doc in extract_many(wanted, decision="rules"):
         for fact in doc.partnerships:
             if fact.sector_source.startswith("form") and fact.sector != "unknown":
-                examples.setdefault(fact.name, fact.sector)
-    names = sorted(examples)
-    return names, [examples[n] for n in names]
+                examples.setdefault((fact.name, fact.context), (sector_features(fact), fact.sector, 1.0))
+    for entry in gazetteer():
+        for alias in (entry.label, *entry.aliases):
+            examples.setdefault((alias, ""), (name_features(alias), entry.sector, GAZETTEER_WEIGHT))
+    keys = sorted(examples)
+    return [examples[k][0] for k in keys], [examples[k][1] for k in keys], [examples[k][2] for k in keys]
 
 
 def _states_sectors(form) -> bool:

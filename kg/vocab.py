@@ -19,6 +19,8 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
+from kg import lexicon
+
 __all__ = [
     "GazetteerEntry",
     "gazetteer",
@@ -56,6 +58,7 @@ class GazetteerEntry:
     wikidata: str
     aliases: tuple[str, ...]
     case_sensitive_aliases: tuple[str, ...]
+    names: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (language, names) pairs: ("fr", ("PNUD", ...))
 
 
 @lru_cache(maxsize=1)
@@ -63,8 +66,9 @@ def gazetteer() -> tuple[GazetteerEntry, ...]:
     """The organisations of ``ontology/organisations.jsonl`` (empty if the file is missing).
 
     Each line holds an id, a label, a sector, a Wikidata id where known,
-    ``aliases`` (matched after normalisation) and ``case_sensitive_aliases``
-    (ambiguous acronyms such as "WHO", matched only as written).
+    ``names`` by language (``{"en": [...], "fr": [...]}``) and ``aliases``
+    (both matched after normalisation: every name is an alias) and
+    ``case_sensitive_aliases`` (acronyms such as "WHO", matched only as written).
     """
     path = ontology_dir() / "organisations.jsonl"
     if not path.is_file():
@@ -73,14 +77,16 @@ def gazetteer() -> tuple[GazetteerEntry, ...]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             data = json.loads(line)
+            names = tuple((lang, tuple(found)) for lang, found in sorted(data.get("names", {}).items()))
             entries.append(
                 GazetteerEntry(
                     data["id"],
                     data["label"],
                     data.get("sector", "unknown"),
                     data.get("wikidata", ""),
-                    tuple(data.get("aliases", [])) + (data["label"],),
+                    tuple(data.get("aliases", [])) + tuple(n for _, found in names for n in found) + (data["label"],),
                     tuple(data.get("case_sensitive_aliases", [])),
+                    names,
                 )
             )
     return tuple(entries)
@@ -100,10 +106,12 @@ def normalise_name(name: str) -> str:
     """
     text = fold(name).replace("&", " and ")
     text = "".join(ch if ch.isalnum() or ch.isspace() or unicodedata.category(ch)[0] == "M" else " " for ch in text)
-    words = [_SPELLING.get(w, w) for w in map(_latin_lookalikes, text.split())]
-    while words and words[0] in _ARTICLES:
+    spelling, articles = _spelling(), lexicon.word_set("articles", use="key")
+    inner = lexicon.word_set("articles", use="inner")
+    words = [spelling.get(w, w) for w in map(_latin_lookalikes, text.split())]
+    while words and words[0] in articles:
         words = words[1:]
-    words = [w for i, w in enumerate(words) if not (w in _INNER_ARTICLES and i > 0)]
+    words = [w for i, w in enumerate(words) if not (w in inner and i > 0)]
     return " ".join(words)
 
 
@@ -129,31 +137,12 @@ def gazetteer_case_index() -> dict[str, str]:
     return {alias: entry.id for entry in gazetteer() for alias in entry.case_sensitive_aliases}
 
 
-_SPELLING = {
-    "labour": "labor",
-    "organisation": "organization",
-    "organisations": "organizations",
-    "centre": "center",
-    "centres": "centers",
-    "programme": "program",
-    "programmes": "programs",
-    "defence": "defense",
-    "secretary": "secretariat",
-    "ministere": "ministry",
-    "ministerio": "ministry",
-    "ministerie": "ministry",
-    "ministries": "ministry",
-    "universidad": "university",
-    "universite": "university",
-    "universidade": "university",
-    "fundacion": "foundation",
-    "fondation": "foundation",
-    "asociacion": "association",
-    "municipalidad": "municipality",
-    "municipio": "municipality",
-}
-_ARTICLES = {"the", "la", "el", "le", "les", "los", "las", "l", "a", "an"}
-_INNER_ARTICLES = {"the"}
+@lru_cache(maxsize=1)
+def _spelling() -> dict[str, str]:
+    """One spelling per word of a name key: "organisation" -> "organization", "ministerio" -> "ministry"."""
+    return {row["term"]: row["spelling"] for row in lexicon.table("spellings")}
+
+
 _OPTIONAL_POINT = re.compile(r"[\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed]")  # Hebrew and Arabic pointing
 _LOOKALIKES = str.maketrans(  # casefolded Cyrillic and Greek letters whose lower or upper case looks Latin
     "аеорсухіјѕԁԛԝһвкмнтαβεζηικμνορτυχ", "aeopcyxijsdqwhbkmhtabezhikmnoptyx"
@@ -258,21 +247,14 @@ def _match_rules(name: str, folded: str) -> tuple[str, str] | None:
     return None
 
 
-_TYPO_KEYWORDS = (
-    "ministry", "ministerio", "secretariat", "secretaria", "municipality", "municipalidad", "university",
-    "universidad", "foundation", "fundacion", "association", "asociacion", "department", "institute", "cooperative",
-    "corporation", "company", "council", "commission", "authority", "directorate", "organization", "organisation",
-    "government", "agency",
-)
-
-
 def _correct_keywords(folded: str) -> str:
     from rapidfuzz import fuzz, process
 
+    keywords = lexicon.words("typo_keywords")  # in order: the first of equally close keywords is taken
     words = []
     for word in folded.split():
-        if len(word) >= 6 and word not in _TYPO_KEYWORDS:
-            match = process.extractOne(word, _TYPO_KEYWORDS, scorer=fuzz.ratio, score_cutoff=85)
+        if len(word) >= 6 and word not in keywords:
+            match = process.extractOne(word, keywords, scorer=fuzz.ratio, score_cutoff=85)
             word = match[0] if match else word
         words.append(word)
     return " ".join(words)

@@ -1,0 +1,97 @@
+"""Tests of :mod:`kg.decide`: what is never a partner, the model's arithmetic, and the shipped models.
+
+The weights of the tiny models below are chosen by hand so the probabilities
+can be worked out on paper: sigmoid(0) = 0.5, sigmoid(ln 3) = 0.75.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from kg.decide import LinearModel, MODEL_DIR, decision_model, is_author, is_bare_un, is_country, never_partner, \
+    sector_model
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Accelerator Lab", "the Lab", "Lab", "Acc Lab", "AccLab", "UNDP Accelerator Lab", "UNDP Accelerator Lab Ecuador",
+     "Acceleration Lab", "UNDP", "PNUD", "UNDP Country Office", "Laboratorio de Aceleración del PNUD",
+     "Laboratoire d'accélération du PNUD"],
+)
+def test_the_lab_itself_is_the_author(name):
+    assert is_author(name, "ECU")
+    assert never_partner(name, "ECU") == "author"
+
+
+@pytest.mark.parametrize("name", ["AccLab Zambia", "UNDP Accelerator Lab Peru", "World Data Lab", "Fab Lab Quito",
+                                  "UNDP Gender Team"])
+def test_other_labs_and_units_are_not_the_author(name):
+    assert not is_author(name, "ECU")
+
+
+@pytest.mark.parametrize("name", ["UN", "the UN", "United Nations", "UN agencies", "ONU", "Naciones Unidas",
+                                  "Nations Unies", "the UN system"])
+def test_bare_un(name):
+    assert is_bare_un(name)
+
+
+@pytest.mark.parametrize("name", ["UN Women", "UN Volunteers", "UNICEF", "UN Country Team", "United Nations Volunteers"])
+def test_named_un_entities_are_not_bare(name):
+    assert not is_bare_un(name)
+    assert never_partner(name, "ECU") == ""
+
+
+def test_countries_alone_but_not_their_bodies():
+    assert is_country("Antigua & Barbuda")
+    assert is_country("Ecuador")
+    assert not is_country("Government of Ecuador")
+    assert not is_country("Kenya Red Cross Society")
+    assert not is_country("Ministry of Health")
+
+
+def test_binary_model_arithmetic():
+    model = LinearModel(("yes",), {"yes": {"a": math.log(3), "b": -1.0}}, {"yes": 0.0}, threshold=0.6)
+    assert model.probability({}) == pytest.approx(0.5)
+    assert model.probability({"a": 1.0}) == pytest.approx(0.75)
+    assert model.probability({"a": 1.0, "unknown": 1.0}) == pytest.approx(0.75)  # unseen features weigh nothing
+
+
+def test_multiclass_model_arithmetic():
+    model = LinearModel(("academia", "government"), {"academia": {"w=university": 2.0}, "government": {}},
+                        {"academia": 0.0, "government": 0.0})
+    label, probability = model.best({"w=university": 1.0})
+    assert label == "academia"
+    assert probability == pytest.approx(math.exp(2) / (math.exp(2) + 1))
+    assert model.best({}) == ("government", pytest.approx(0.5))  # a tie goes to the last label in order
+
+
+def test_shipped_models_load_and_are_small():
+    decision, sector = decision_model(), sector_model()
+    assert decision is not None and sector is not None
+    assert 0.0 < decision.threshold < 1.0
+    assert set(sector.classes) >= {"government", "academia", "civil-society", "private-sector", "united-nations"}
+    assert sum(p.stat().st_size for p in MODEL_DIR.glob("*.json")) < 50 * 1024 * 1024
+    for path in MODEL_DIR.glob("*.json"):
+        json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("name", "sector"),
+    [("Universidad Nacional de Asunción", "academia"), ("Ministry of Environment and Natural Resources", "government"),
+     ("Alcaldía Municipal de Cuenca", "government")],
+)
+def test_sector_model_on_names_it_was_not_given(name, sector):
+    from kg.decide import name_features
+
+    assert sector_model().best(name_features(name))[0] == sector
+
+
+@pytest.mark.parametrize("name", ["Tobago House of Assembly", "Government of Barbados", "Town Hall of Praia",
+                                  "Alcaldía de Quito"])
+def test_country_level_bodies_are_government_by_rule(name):
+    from kg.vocab import infer_sector
+
+    assert infer_sector(name)[0] == "government"

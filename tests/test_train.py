@@ -1,0 +1,47 @@
+"""Tests of ``kg train``: the shipped models come back from the training command and its seed.
+
+Training reads the train split of tests/gold and the archive in
+../shared/corpus (about a minute on 2 cores), so the test skips without the
+archive. Weights are compared to 3 decimals: a newer scikit-learn or BLAS may
+move the fifth.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_training_reproduces_the_shipped_models(corpus_dir, tmp_path):
+    pytest.importorskip("sklearn")
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "train", "tests/gold", "--corpus", str(corpus_dir), "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "train forms" in done.stderr
+    for name in ("partner_decision.json", "partner_sector.json"):
+        made = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+        shipped = json.loads((ROOT / "kg" / "models" / name).read_text(encoding="utf-8"))
+        assert made["classes"] == shipped["classes"]
+        assert made.get("threshold") == shipped.get("threshold")
+        for label in shipped["classes"]:
+            assert made["bias"][label] == pytest.approx(shipped["bias"][label], abs=1e-3)
+            features = set(made["weights"][label]) | set(shipped["weights"][label])
+            for feature in features:
+                mine, theirs = made["weights"][label].get(feature, 0.0), shipped["weights"][label].get(feature, 0.0)
+                assert mine == pytest.approx(theirs, abs=1e-3), (name, label, feature)
+
+
+def test_training_without_a_train_split_exits_2(tmp_path):
+    pytest.importorskip("sklearn")
+    done = subprocess.run([sys.executable, "-m", "kg", "train", str(tmp_path), "--corpus", str(tmp_path),
+                           "--out", str(tmp_path / "models")], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 2
+    assert "has no train/ folder" in done.stderr
