@@ -691,7 +691,7 @@ def _infer_sectors(doc: Extraction) -> None:
 
 def sector_features(fact: Partnership) -> dict[str, float]:
     """What the sector model reads of a partner: its name and acronym, and the words around it (its description)."""
-    text = fact.context or fact.description
+    text = f"{fact.description} {fact.context}".strip()
     return {**name_features(f"{fact.name} {fact.acronym}".strip()), **context_features(text, fact.name)}
 
 

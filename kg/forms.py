@@ -265,6 +265,10 @@ _LEAD = re.compile(r"^\*\*(.*)\*\*$")
 _OPTION = re.compile(r"^\s*[-*]\s+(.*\S)\s*$")
 _IMAGE = re.compile(r"^\s*!\[([^\]]*)\]\(([^)\s]*)[^)]*\)\s*$")
 _LINK_ONLY = re.compile(r"^\s*(?:\[([^\]]*)\]\((\S+?)\)|<?(https?://\S+?)>?)\s*$")
+_BREAK = "\ue000"  # a line break inside one exported line (a private-use character no form holds)
+# The export writes some answers' line breaks as a no-break space beside other spaces ("Acme –
+# seeds\xa0 Beta Ltd – tools"): such a run is a break, a lone no-break space ("10\xa0km") is not.
+_LOST_BREAK = re.compile(r"[ \t]*\xa0[ \t\xa0]+|[ \t]+\xa0[ \t\xa0]*")
 _CONTROL = re.compile(r"[\x0b-\x0d\x1c-\x1f\x85\u2028\u2029]")  # line and field separators: spaces
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")  # stray controls (PDF soft hyphens as \x02): dropped
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -285,11 +289,16 @@ class _Parser:
         self.pending_title = False
 
     def feed(self, raw: str, number: int) -> None:
-        line = _CONTROL.sub(" ", _INVISIBLE.sub("", raw.replace("\ufeff", "").replace("\xa0", " "))).rstrip()
+        raw = _LOST_BREAK.sub(_BREAK, raw.replace("\ufeff", ""))
+        line = _CONTROL.sub(" ", _INVISIBLE.sub("", raw.replace("\xa0", " "))).rstrip()
+        if _BREAK in line and not line.replace(_BREAK, " ").strip():
+            line = ""
+        if _BREAK in line and line.lstrip().startswith(("[[", "#", ">", "<div", "</div")):
+            line = line.replace(_BREAK, " ")
         if self.pending_title and line.strip():
             self.pending_title = False
             if not line.lstrip().startswith(("[[", "#", ">", "<")):
-                self.form.title = _clean_text(_clean_html(line))
+                self.form.title = _clean_text(_clean_html(line).replace(_BREAK, " "))
                 self.form.title_line = number
                 return
         if _GROUP_OPEN.match(line):
@@ -308,21 +317,22 @@ class _Parser:
             if self._feed_tags(line, number):
                 return
         clean = _clean_html(line)
-        if not clean.strip():
+        plain = clean.replace(_BREAK, " ")
+        if not plain.strip():
             self._blank(number, had_markup=bool(line.strip()))
             return
-        heading = _HEADING.match(clean) if clean.startswith("#") else None
+        heading = _HEADING.match(plain) if plain.startswith("#") else None
         if heading:
             self._heading(len(heading.group(1)), heading.group(2) or "", number)
             return
         if self.expect_lead:
-            lead = _LEAD.match(clean.strip())
+            lead = _LEAD.match(plain.strip())
             self.expect_lead = False
             if lead:
                 self.section.lead = lead.group(1).strip()
                 return
-        if clean.startswith(">"):
-            self._question(clean[1:].strip(), number)
+        if plain.startswith(">"):
+            self._question(plain[1:].strip(), number)
             return
         self._answer(clean, number)
 
@@ -391,9 +401,12 @@ class _Parser:
         self.item = Item(_clean_text(question), number, self.section.index, self.group)
 
     def _answer(self, text: str, number: int) -> None:
+        """An answer line; a line whose breaks the export lost (see ``_LOST_BREAK``) gives one answer line per part."""
         if self.item is None:
             self.item = Item("", number, self.section.index, self.group)
-        self.item.lines.append(_answer_line(text, number))
+        for part in text.split(_BREAK):
+            if part.strip():
+                self.item.lines.append(_answer_line(part, number))
 
     def _end_item(self) -> None:
         item = self.item
@@ -423,7 +436,7 @@ def _clean_html(line: str) -> str:
     """Drop stray formatting HTML (``<div><br></div>``) but keep other text."""
     if "<" not in line:
         return line
-    return _STRAY_HTML.sub("", _BR.sub(" ", line))
+    return _STRAY_HTML.sub("", _BR.sub(_BREAK, line))
 
 
 def _clean_text(text: str) -> str:

@@ -84,12 +84,15 @@ def join_continuations(parts: list[str], names_one: Callable[[str], bool]) -> li
     return out
 
 
-def distribute_heads(text: str) -> list[str]:
+def distribute_heads(text: str, names_one: Callable[[str], bool] = lambda _: False) -> list[str]:
     """The names a shared head makes of a list: "Municipalities of A, B and C" gives three municipalities.
 
-    Returns ``[text]`` when no head is shared.
+    An item that ``names_one`` says is an organisation of its own ("the
+    Itapua Regional Government") keeps its name. Returns ``[text]`` when no
+    head is shared.
     """
-    return _plural_before(text) or _plural_after(text) or _singular_over_places(text) or [text]
+    return (_plural_before(text, names_one) or _plural_after(text, names_one)
+            or _singular_over_places(text, names_one) or [text])
 
 
 def split_items(text: str) -> list[str]:
@@ -98,33 +101,35 @@ def split_items(text: str) -> list[str]:
     return [i.strip(" .") for i in items if i.strip(" .")]
 
 
-def _plural_before(text: str) -> list[str]:
+def _plural_before(text: str, names_one: Callable[[str], bool]) -> list[str]:
     match = re.match(rf"^(?P<head>{_alternation(_plurals())})\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", text, re.I)
     if not match:
         return []
     singular = _match_case(_plurals()[fold(match.group("head"))], match.group("head"))
     items = split_items(_cut_aside(match.group("rest")))
-    return [f"{singular} {match.group('conn')} {item}" for item in items] if len(items) > 1 else []
+    if len(items) < 2:
+        return []
+    return [_strip_article(item) if names_one(item) else f"{singular} {match.group('conn')} {item}" for item in items]
 
 
-def _plural_after(text: str) -> list[str]:
+def _plural_after(text: str, names_one: Callable[[str], bool]) -> list[str]:
     match = re.match(rf"^(?P<rest>.+?)\s+(?P<head>{_alternation(_plurals())})$", _cut_aside(text), re.I)
     if not match:
         return []
     items = split_items(match.group("rest"))
-    if len(items) < 2 or not all(_is_place(item) for item in items):
+    if len(items) < 2 or not all(_is_place(item) and not names_one(item) for item in items):
         return []
     singular = _match_case(_plurals()[fold(match.group("head"))], match.group("head"))
     return [f"{item} {singular}" for item in items]
 
 
-def _singular_over_places(text: str) -> list[str]:
+def _singular_over_places(text: str, names_one: Callable[[str], bool]) -> list[str]:
     heads = _alternation(_distributive_singulars())
     match = re.match(rf"^(?P<head>.*?\b(?:{heads}))\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", text, re.I)
     if not match:
         return []
     items = split_items(_cut_aside(match.group("rest")))
-    if len(items) < 2 or not all(_is_place(item) for item in items):
+    if len(items) < 2 or not all(_is_place(item) and not names_one(item) for item in items):
         return []
     return [f"{match.group('head')} {match.group('conn')} {item}" for item in items]
 
@@ -161,6 +166,10 @@ def _split_sentences(text: str) -> list[str]:
 def _title_case(text: str) -> bool:
     """Every word of four letters or more starts with a capital: a name, not a sentence."""
     return all(not w[:1].isalpha() or w[:1].isupper() for w in text.split() if len(w) > 3) and bool(_CAPITAL.match(text))
+
+
+def _strip_article(text: str) -> str:
+    return re.sub(r"^(?:the|la|el|le|les|los|las|l['’])\s+", "", text, flags=re.I)
 
 
 def _cut_aside(text: str) -> str:

@@ -160,16 +160,44 @@ def ner_stats(reset: bool = False) -> dict[str, int]:
 
 
 def gazetteer_spans(text: str) -> list[OrgSpan]:
-    """Known international organisations named in ``text`` ("UNICEF", "ONU Mujeres", "World Bank")."""
-    insensitive, sensitive = _gazetteer_patterns()
-    spans = []
-    for pattern in (insensitive, sensitive):
-        if pattern is None:
+    """Known international organisations named in ``text`` ("UNICEF", "ONU Mujeres", "World Bank").
+
+    Long aliases match in any case, acronyms in their own case. An alias
+    matches where a word starts (not inside a word, nor after "word-") and
+    ends before anything but a word or "-word": "UN-Habitat" is not "UN", but
+    "UNFPA- we trained..." and "-UNICEF" (a bullet) name their organisation.
+    The aliases are looked up by the word they start with, longest first, so
+    the cost does not grow with the size of the gazetteer.
+    """
+    loose, exact = _gazetteer_index()
+    return _alias_spans(text, loose, True) + _alias_spans(text, exact, False)
+
+
+def _alias_spans(text: str, index: dict[str, tuple[str, ...]], any_case: bool) -> list[OrgSpan]:
+    """Left to right, the longest alias at each word start, without overlaps (as a regex alternation would)."""
+    spans: list[OrgSpan] = []
+    end = 0
+    for word in _WORD_RUN.finditer(text):
+        start = word.start()
+        if start < end or start > 1 and text[start - 1] == "-" and _WORD_RUN.match(text, start - 2, start - 1):
             continue
-        for match in pattern.finditer(text):
-            if not _COLLECTIVE_AFTER.match(text, match.end()):
-                spans.append(OrgSpan(match.group(0), match.start(), match.end(), "gazetteer"))
+        key = word.group(0).lower() if any_case else word.group(0)
+        found = _alias_at(text, start, index.get(key, ()), any_case)
+        if found and not _COLLECTIVE_AFTER.match(text, found):
+            spans.append(OrgSpan(text[start:found], start, found, "gazetteer"))
+        if found:
+            end = found
     return spans
+
+
+def _alias_at(text: str, start: int, aliases: tuple[str, ...], any_case: bool) -> int:
+    """The end of the longest alias of ``aliases`` written at ``start`` and ending at a boundary, else 0."""
+    for alias in aliases:
+        stop = start + len(alias)
+        written = text[start:stop]
+        if (written.lower() == alias if any_case else written == alias) and not _GAZETTEER_AFTER.match(text, stop):
+            return stop
+    return 0
 
 
 def looks_like_organisation(text: str) -> bool:
@@ -185,6 +213,8 @@ def model_status() -> str:
 
 _MODEL_PROBLEM = [""]
 
+_WORD_RUN = re.compile(r"\w+")
+_GAZETTEER_AFTER = re.compile(r"\w|-\w")  # an alias does not end before a word or "-word"
 _SENTENCE_SPAN = re.compile(r"\S.*?(?:[.!?](?=\s)|$)", re.S)
 _ACRONYM_WORD = re.compile(r"[A-Z][A-Z0-9&-]+\b")
 _MEMO: dict[str, tuple[tuple[int, int], ...]] = {}
@@ -366,24 +396,26 @@ def _merge(spans: list[OrgSpan], text: str) -> list[OrgSpan]:
 
 
 @lru_cache(maxsize=1)
-def _gazetteer_patterns() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    """One regex for long aliases (any case) and one for acronyms (exact case)."""
+def _gazetteer_index() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The gazetteer's aliases by their first word: long ones in lower case (any case), acronyms as written."""
     from kg.vocab import gazetteer
 
-    loose, exact = set(), set()
+    loose: set[str] = set()
+    exact: set[str] = set()
     for entry in gazetteer():
         for alias in entry.aliases:
             (exact if len(alias) <= 6 and " " not in alias else loose).add(alias)
         exact.update(entry.case_sensitive_aliases)
+    return _by_first_word({a.lower() for a in loose}), _by_first_word(exact)
 
-    def build(aliases: set[str], flags: int) -> re.Pattern[str] | None:
-        if not aliases:
-            return None
-        alternatives = "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
-        # "UN-Habitat" is not "UN", but "UNFPA- we trained..." and "-UNICEF" (a bullet) name their organisation
-        return re.compile(rf"(?<!\w)(?<!\w-)(?:{alternatives})(?!\w|-\w)", flags)
 
-    return build(loose, re.IGNORECASE), build(exact, 0)
+def _by_first_word(aliases: set[str]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for alias in aliases:
+        first = _WORD_RUN.match(alias)
+        if first is not None:
+            index.setdefault(first.group(0), []).append(alias)
+    return {word: tuple(sorted(found, key=lambda a: (-len(a), a))) for word, found in index.items()}
 
 
 @lru_cache(maxsize=1)

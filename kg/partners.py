@@ -31,6 +31,7 @@ from functools import lru_cache
 
 from kg import lexicon
 from kg.forms import AnswerLine
+from kg.lists import distribute_heads, drop_label, join_continuations, split_run_on
 from kg.lexicon import alternation
 from kg.vocab import cut_unbalanced, fold, initials, sector_from_label
 
@@ -368,7 +369,7 @@ def _segments(text: str, free_text: bool) -> list[str]:
         if listed and (is_generic(listed.group(1)) or sector_from_label(listed.group(1))):
             pieces.extend(p for p in re.split(r"[;,]", listed.group(2)) if p.strip())
             continue
-        for piece in _split_commas(part) if "," in part else [part]:
+        for piece in _list_pieces(part):
             for head_piece in split_heads(piece):
                 for joined in _split_outside_parens(head_piece, _AND_THE):
                     slashed = _split_outside_parens(joined, _SLASH)
@@ -380,6 +381,28 @@ def _segments(text: str, free_text: bool) -> list[str]:
     if free_text:
         pieces = [p for p in pieces if len(_PARENS.sub(" ", p).split()) <= 12]  # a remark in brackets may be long
     return pieces
+
+
+def _list_pieces(part: str) -> list[str]:
+    """A list item's names before the finer splits: its label dropped, run-on names apart, shared heads shared."""
+    pieces = []
+    for run in split_run_on(drop_label(part, _is_list_label)):
+        shared = distribute_heads(run, _names_one)
+        if len(shared) > 1:
+            pieces.extend(shared)
+        else:
+            pieces.extend(_split_commas(run) if "," in run else [run])
+    return pieces
+
+
+def _is_list_label(text: str) -> bool:
+    """A label before a list ("Private companies", "Academia partners"): a generic collective or a sector."""
+    return is_generic(text) or sector_from_label(text) is not None or is_generic(text.rsplit(" ", 1)[-1])
+
+
+def _names_one(text: str) -> bool:
+    """True when ``text`` names an organisation by itself (an organisation word or an acronym)."""
+    return _has_org_keyword(text) or is_acronym(text.strip())
 
 
 def _acronym_pair(parts: list[str]) -> list[str]:
@@ -467,7 +490,7 @@ def is_generic(text: str) -> bool:
 
 def _split_commas(text: str) -> list[str]:
     """Split a comma list of names, but keep "Ministry of Youth, Sports and ..." whole."""
-    parts = _split_outside_parens(text, ",")
+    parts = join_continuations(_split_outside_parens(text, ","), _names_one)
     if len(parts) < 2:
         return parts
     head = _split_outside_parens(text, r"\s[-–—]\s")[0]

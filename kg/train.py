@@ -31,7 +31,7 @@ from kg.errors import InputError
 from kg.evaluate import _match, load_gold
 from kg.extract import extract_many, partner_candidates, sector_features
 from kg.forms import read_form
-from kg.vocab import gazetteer
+from kg.vocab import gazetteer_entry, infer_sector
 
 __all__ = ["TrainingReport", "train", "save_model", "DEFAULT_SEED"]
 
@@ -41,8 +41,8 @@ THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(13))
 FOLDS = 5
 WEIGHT_DIGITS = 5
 SECTOR_C = 1.0
-GAZETTEER_WEIGHT = 0.2
 SECTOR_CLASS_WEIGHT = None
+KNOWN_WEIGHT = 0.2
 
 
 @dataclass
@@ -198,34 +198,37 @@ def _probability(model: dict, features: dict) -> float:
 
 
 def _sector_examples(gold: list[dict], train_forms: list, corpus_dir: Path, held_out: set[str]) -> tuple[list, list, list]:
-    """Features, sectors and weights: the archive's stated sectors, the train gold, and (weighted down) the gazetteer.
+    """Features and sectors of the partners the sector model will be asked about, one example per name and context.
 
-    The archive's examples are partners whose form states their sector (the
-    2021-23 per-sector answers, an experiment's one partnering sector, a
-    "Public sector - ..." description), read with their sentence or
-    description. The gazetteer's names weigh less: it is consulted before the
-    model anyway, and its many UN acronyms would otherwise teach that an
-    unknown acronym is a UN body.
+    The examples are the train gold's partners, and the archive's partners
+    whose form states their sector (the 2021-23 per-sector answers, an
+    experiment's one partnering sector, a "Public sector - ..." description),
+    read with their sentence or description. The model is asked only about
+    partners whose form states no sector and whom neither the gazetteer nor
+    the sector rules know; names those know weigh ``KNOWN_WEIGHT``, so their
+    distribution (many UN acronyms) does not swamp the one the model meets.
     """
     examples: dict[tuple[str, str], tuple[dict, str, float]] = {}
     for entry, _form, doc in train_forms:
-        candidates = doc.partnerships
-        pairs, _false, _missed = _match(candidates, entry.get("partners", []))
+        pairs, _false, _missed = _match(doc.partnerships, entry.get("partners", []))
         for fact, partner in pairs:
             if partner.get("sector", "unknown") != "unknown":
-                examples[(fact.name, fact.context)] = (sector_features(fact), partner["sector"], 1.0)
+                examples[(fact.name, fact.context)] = (sector_features(fact), partner["sector"], _weight(fact))
     paths = [p for p in sorted(corpus_dir.glob("*.md")) if p.name not in held_out]
     forms = [read_form(p, p.name) for p in paths]
     wanted = [f for f in forms if _states_sectors(f)]
     for doc in extract_many(wanted, decision="rules"):
         for fact in doc.partnerships:
             if fact.sector_source.startswith("form") and fact.sector != "unknown":
-                examples.setdefault((fact.name, fact.context), (sector_features(fact), fact.sector, 1.0))
-    for entry in gazetteer():
-        for alias in (entry.label, *entry.aliases):
-            examples.setdefault((alias, ""), (name_features(alias), entry.sector, GAZETTEER_WEIGHT))
+                examples.setdefault((fact.name, fact.context), (sector_features(fact), fact.sector, _weight(fact)))
     keys = sorted(examples)
     return [examples[k][0] for k in keys], [examples[k][1] for k in keys], [examples[k][2] for k in keys]
+
+
+def _weight(fact) -> float:
+    """1 for a partner neither the gazetteer nor the sector rules know (what the model is asked about), else less."""
+    name = f"{fact.name} {fact.acronym}".strip()
+    return 1.0 if gazetteer_entry(fact.name) is None and infer_sector(name) is None else KNOWN_WEIGHT
 
 
 def _states_sectors(form) -> bool:

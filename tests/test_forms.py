@@ -264,7 +264,8 @@ def test_stray_div_br_removed_but_script_kept_as_text():
     form = parse_form(text)
     item = form.items[0]
     assert [(ln.kind, ln.text, ln.line) for ln in item.lines] == [
-        ("text", "first sentence. Second sentence.", 3),
+        ("text", "first sentence.", 3),  # a <br> breaks the line: two answer lines of line 3
+        ("text", "Second sentence.", 3),
         ("blank", "", 4),
         ("text", "para and bold span", 5),
         ("text", "<script>alert('x')</script>", 6),
@@ -500,7 +501,7 @@ def test_options_need_a_space_after_the_marker():
 def test_control_characters_and_no_break_spaces_become_spaces():
     form = parse_form("# T\n> Q\xa0\nA\x0bB\u2028C\xa0\xa0D\n")
     assert form.items[0].question == "Q"
-    assert form.items[0].text == "A B C D"
+    assert form.items[0].text == "A B C\nD"  # two no-break spaces in a row are a lost line break
 
 
 def test_nbsp_entity_is_folded_like_a_raw_no_break_space():
@@ -910,3 +911,17 @@ def test_whole_corpus_parses_without_errors(corpus_dir: Path):
     assert untagged == []
     assert warnings >= 0  # warnings are allowed
     assert elapsed < 30, f"reading the corpus took {elapsed:.1f} s"
+
+
+def test_line_breaks_the_export_wrote_as_no_break_spaces():
+    """The export writes some answers' line breaks as a no-break space beside a space; a lone one is a space."""
+    text = "# T\n> Q\nAcme Ltd \u2013 seeds\u00a0 Beta Cooperative \u2013 tools\u00a0\u00a0Gamma\nIt is 10\u00a0km away.\n"
+    item = parse_form(text).items[0]
+    assert [(ln.text, ln.line) for ln in item.lines] == [
+        ("Acme Ltd \u2013 seeds", 3), ("Beta Cooperative \u2013 tools", 3), ("Gamma", 3), ("It is 10 km away.", 4)
+    ]
+
+
+def test_a_no_break_space_in_a_question_is_a_space():
+    form = parse_form("# T\n> Who are your\u00a0 partners?\nAcme\n")
+    assert form.items[0].question == "Who are your partners?"

@@ -404,7 +404,7 @@ def test_cdo_initials_in_the_same_country():
 def _clear_caches() -> None:
     for cached in (kg.vocab.gazetteer, kg.vocab._rules, kg.vocab._sector_graph, kg.vocab._label_index,
                    kg.vocab._pref_labels, kg.resolve._gazetteer_index, kg.resolve._gazetteer_case_index,
-                   kg.ner._gazetteer_patterns):
+                   kg.ner._gazetteer_index):
         cached.cache_clear()
 
 
