@@ -45,6 +45,7 @@ from kg.decide import (
     never_partner,
     sector_model,
 )
+from kg.lists import split_described
 from kg.questions import partner_question_kind
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
 
@@ -492,7 +493,7 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
         if kind in ("name", "list", "top", "meaning"):
             sector = _group_sector(groups, item) or _experiment_sector(form, item)
             unusual = _group_unusual(groups, item)
-            names = parse_partner_lines(_joined_lines(item))
+            names = parse_partner_lines(_joined_lines(item), candidates=True)
             described = _group_description(groups, item)
             for name in _one_name_in_two_scripts(names) if kind == "name" else names:
                 fact = _partnership(name, item, sector, unusual, doc, kind)
@@ -559,7 +560,7 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
     """
     names: list[PartnerName] = []
     prose: list[str] = []
-    for sentence in _SENTENCE.split(line.text):
+    for sentence in (piece for text in _SENTENCE.split(line.text) for piece in split_described(text)):
         sentence = _LABEL_PREFIX.sub("", sentence.strip())
         if not sentence or is_no_partner(sentence) or sentence.endswith("?"):
             continue  # a question pasted without its "> " marker names no partner
@@ -645,7 +646,7 @@ def _close_quote(sentence: str, text: str, end: int) -> str:
 
 def partner_candidates(form: Form, doc: Extraction) -> list[tuple[Partnership, dict[str, float]]]:
     """Each candidate partner of ``doc`` with the features the keep/drop model reads (see :mod:`kg.decide`)."""
-    texts = {ln.line: ln.text for item in form.items for ln in item.lines}
+    texts = _line_texts(form)
     on_line: dict[int, int] = {}
     for fact in doc.partnerships:
         on_line[fact.line] = on_line.get(fact.line, 0) + 1
@@ -695,9 +696,18 @@ def sector_features(fact: Partnership) -> dict[str, float]:
     return {**name_features(f"{fact.name} {fact.acronym}".strip()), **context_features(text, fact.name)}
 
 
+def _line_texts(form: Form) -> dict[int, str]:
+    """Each line's text; a line the export wrote several answer lines into gives them all, in order."""
+    texts: dict[int, str] = {}
+    for item in form.items:
+        for ln in item.lines:
+            texts[ln.line] = f"{texts[ln.line]} {ln.text}" if ln.line in texts else ln.text
+    return texts
+
+
 def _order_by_position(form: Form, doc: Extraction) -> None:
     """List partnerships in the order the form names them (line, then place in the line)."""
-    texts = {ln.line: ln.text for item in form.items for ln in item.lines}
+    texts = _line_texts(form)
 
     def position(fact: Partnership) -> tuple[int, int]:
         found = texts.get(fact.line, "").find(fact.surface or fact.name)
@@ -759,6 +769,7 @@ def _partnership(
         repeat=item.repeat,
     )
     entry = gazetteer_entry(name.name) or (gazetteer_entry(name.acronym) if name.acronym else None)
+    fact.rule_ok = name.rule_ok
     if sector and not (sector[1] == "form:question" and entry):
         fact.sector, fact.sector_source = sector  # a per-sector question's placement yields to the gazetteer
     elif name.sector:

@@ -268,7 +268,9 @@ _LINK_ONLY = re.compile(r"^\s*(?:\[([^\]]*)\]\((\S+?)\)|<?(https?://\S+?)>?)\s*$
 _BREAK = "\ue000"  # a line break inside one exported line (a private-use character no form holds)
 # The export writes some answers' line breaks as a no-break space beside other spaces ("Acme –
 # seeds\xa0 Beta Ltd – tools"): such a run is a break, a lone no-break space ("10\xa0km") is not.
-_LOST_BREAK = re.compile(r"[ \t]*\xa0[ \t\xa0]+|[ \t]+\xa0[ \t\xa0]*")
+# The break is taken only before what starts a line: a capital, a digit or an opening quote, never a dash
+# or a lower-case word ("Ministry of ICT\xa0 - made use of ..." is one line).
+_LOST_BREAK = re.compile(r"(?:[ \t]*\xa0[ \t\xa0]+|[ \t]+\xa0[ \t\xa0]*)(?=[^\W\d_a-zß-ÿ]|\d|[\"«“„‘(])")
 _CONTROL = re.compile(r"[\x0b-\x0d\x1c-\x1f\x85\u2028\u2029]")  # line and field separators: spaces
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")  # stray controls (PDF soft hyphens as \x02): dropped
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from kg.vocab import fold, ontology_dir
 
-__all__ = ["drop_label", "join_continuations", "distribute_heads", "split_run_on", "split_items"]
+__all__ = ["drop_label", "join_continuations", "distribute_heads", "split_run_on", "split_items", "split_described"]
 
 _CONNECTOR = r"(?:of|de|del|de la|de los|de las|du|des|d['’]|do|da|dos|das)"
 _CAPITAL = re.compile(r"^[^\W\d_a-zß-ÿ]|^[\"«“„]")
@@ -42,6 +42,9 @@ def drop_label(text: str, is_label: Callable[[str], bool]) -> str:
     match = re.match(r"^\s*([^:;]{2,80}?)\s*:\s+(\S.*)$", text)
     if match and (is_label(match.group(1)) or _ends_with_introducer(match.group(1))):
         return match.group(2)
+    introduced = re.match(rf"^\s*([^:;,]{{2,60}}?)[\s,]+(?:{_alternation(_introducers())})\s+(\S.*)$", text, re.I)
+    if introduced and is_label(introduced.group(1)):
+        return introduced.group(2)  # "local authorities such as A, B and C"
     return text
 
 
@@ -52,6 +55,17 @@ def split_run_on(text: str) -> list[str]:
     for piece in pieces:
         out.extend(_split_sentences(piece))
     return [p for p in (p.strip(" ,;") for p in out) if p]
+
+
+def split_described(text: str) -> list[str]:
+    """Items that each carry a description, run together with slashes: "A - did X / B - did Y".
+
+    Slashes otherwise join alternatives ("UNICEF / ЮНИСЕФ"), so they split
+    only when at least two of the pieces carry a " - " description.
+    """
+    pieces = [p.strip() for p in re.split(r"\s*/\s+(?=[^\W\d_a-zß-ÿ])", text)]
+    described = sum(1 for p in pieces if re.search(r"\s[-–—]\s", p))
+    return pieces if len(pieces) > 1 and described >= 2 else [text]
 
 
 def join_continuations(parts: list[str], names_one: Callable[[str], bool]) -> list[str]:
@@ -102,25 +116,34 @@ def split_items(text: str) -> list[str]:
 
 
 def _plural_before(text: str, names_one: Callable[[str], bool]) -> list[str]:
-    match = re.match(rf"^(?P<head>{_alternation(_plurals())})\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", text, re.I)
+    match = re.match(
+        rf"^(?P<pre>(?:[^\W\d_][\w’'-]*\s+){{0,3}}?)(?P<head>{_alternation(_plurals())})\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$",
+        text, re.I,
+    )
     if not match:
         return []
-    singular = _match_case(_plurals()[fold(match.group("head"))], match.group("head"))
+    singular = _match_case(_plurals()[fold(match.group("head"))], match.group("head") if not match.group("pre") else "x")
+    head = f"{match.group('pre')}{singular}"
+    head = head[:1].upper() + head[1:]
     items = split_items(_cut_aside(match.group("rest")))
     if len(items) < 2:
         return []
-    return [_strip_article(item) if names_one(item) else f"{singular} {match.group('conn')} {item}" for item in items]
+    return [_strip_article(item) if names_one(item) else f"{head} {match.group('conn')} {item}" for item in items]
 
 
 def _plural_after(text: str, names_one: Callable[[str], bool]) -> list[str]:
+    """"A agency, B, C and D municipalities": the head is shared by the places that end the list."""
     match = re.match(rf"^(?P<rest>.+?)\s+(?P<head>{_alternation(_plurals())})$", _cut_aside(text), re.I)
     if not match:
         return []
     items = split_items(match.group("rest"))
-    if len(items) < 2 or not all(_is_place(item) and not names_one(item) for item in items):
+    places = 0
+    while places < len(items) and _is_place(items[-1 - places]) and not names_one(items[-1 - places]):
+        places += 1
+    if places < 2:
         return []
     singular = _match_case(_plurals()[fold(match.group("head"))], match.group("head"))
-    return [f"{item} {singular}" for item in items]
+    return items[: len(items) - places] + [f"{item} {singular}" for item in items[len(items) - places :]]
 
 
 def _singular_over_places(text: str, names_one: Callable[[str], bool]) -> list[str]:
@@ -143,6 +166,7 @@ def _is_place(item: str) -> bool:
 
 
 def _continues(part: str, names_one: Callable[[str], bool]) -> bool:
+    part = _name_part(part)
     words = part.split()
     return 0 < len(words) <= 7 and not names_one(part) and not re.fullmatch(r"[A-Z0-9&\-]{2,}", part.strip())
 
@@ -152,7 +176,12 @@ def _has_head_of(text: str) -> bool:
 
 
 def _has_conjunction(text: str) -> bool:
-    return re.search(r"(?:^|\s)(?:and|y|e|et|&)\s", f"{text} ") is not None
+    return re.search(r"(?:^|\s)(?:and|y|e|et|&)\s", f"{_name_part(text)} ") is not None
+
+
+def _name_part(text: str) -> str:
+    """An item without its " - description"."""
+    return re.split(r"\s[-–—]\s", text, maxsplit=1)[0].strip()
 
 
 def _split_sentences(text: str) -> list[str]:

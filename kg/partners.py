@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from kg import lexicon
 from kg.forms import AnswerLine
-from kg.lists import distribute_heads, drop_label, join_continuations, split_run_on
+from kg.lists import distribute_heads, drop_label, join_continuations, split_described, split_run_on
 from kg.lexicon import alternation
 from kg.vocab import cut_unbalanced, fold, initials, sector_from_label
 
@@ -67,6 +67,7 @@ class PartnerName:
     description: str = ""
     action: int | None = None
     sector: str = ""
+    rule_ok: bool = True
 
 
 def parse_action_header(text: str) -> tuple[int, str] | None:
@@ -88,12 +89,15 @@ def parse_action_header(text: str) -> tuple[int, str] | None:
     return int(match.group(1)), name
 
 
-def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False) -> list[PartnerName]:
+def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False, candidates: bool = False) -> list[PartnerName]:
     """Read partner names out of an answer's lines, in order, without repeats.
 
     ``free_text`` marks narrative answers (the 2021-23 "what partners did you
     actually work with" questions): only list-like segments that look like an
-    organisation's name are kept there, never prose.
+    organisation's name are kept there, never prose. With ``candidates``, an
+    item of a list answer that the rules do not take for a name (a name in
+    lower case, "Addis Ababa solid waste management agency") is kept too,
+    marked ``rule_ok=False``, for the learned decision to judge.
     """
     names: list[PartnerName] = []
     seen: set[str] = set()
@@ -112,7 +116,7 @@ def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False) -> lis
             if not rest:
                 continue
         for segment in _segments(rest if heading_sector else ln.text, free_text):
-            name = _parse_segment(segment, ln.line, action, free_text)
+            name = _parse_segment(segment, ln.line, action, free_text, candidates)
             if name and fold(name.name) not in seen:
                 seen.add(fold(name.name))
                 names.append(PartnerName(**{**name.__dict__, "sector": sector}) if sector else name)
@@ -367,7 +371,7 @@ def _segments(text: str, free_text: bool) -> list[str]:
             continue
         listed = _LABELLED_LIST.match(part)
         if listed and (is_generic(listed.group(1)) or sector_from_label(listed.group(1))):
-            pieces.extend(p for p in re.split(r"[;,]", listed.group(2)) if p.strip())
+            pieces.extend(_list_pieces(re.sub(r"\s+", " ", listed.group(2)).replace(";", ",")))
             continue
         for piece in _list_pieces(part):
             for head_piece in split_heads(piece):
@@ -379,20 +383,31 @@ def _segments(text: str, free_text: bool) -> list[str]:
                     for piece_ in slashed:
                         pieces.extend(split_conjunction(piece_))
     if free_text:
-        pieces = [p for p in pieces if len(_PARENS.sub(" ", p).split()) <= 12]  # a remark in brackets may be long
+        # a remark in brackets or a " - description" may be long; the name may not
+        pieces = [p for p in pieces if len(_PARENS.sub(" ", re.split(r"\s[-–—]\s", p, maxsplit=1)[0]).split()) <= 12]
     return pieces
 
 
 def _list_pieces(part: str) -> list[str]:
     """A list item's names before the finer splits: its label dropped, run-on names apart, shared heads shared."""
     pieces = []
-    for run in split_run_on(drop_label(part, _is_list_label)):
+    runs = [run for item in split_described(drop_label(part, _is_list_label)) for run in split_run_on(item)]
+    for run in runs:
+        if _one_described_name(run):
+            pieces.append(run)  # "Ministry of X – hearings, workshops": the commas are the description's
+            continue
         shared = distribute_heads(run, _names_one)
         if len(shared) > 1:
             pieces.extend(shared)
         else:
             pieces.extend(_split_commas(run) if "," in run else [run])
     return pieces
+
+
+def _one_described_name(text: str) -> bool:
+    """One name and a description after a dash, with no other dash: "Acme Ltd – seeds, tools and training"."""
+    parts = _split_outside_parens(text, r"\s[-–—]\s")
+    return len(parts) == 2 and "," not in parts[0] and looks_like_name(parts[0].strip()) and "," in parts[1]
 
 
 def _is_list_label(text: str) -> bool:
@@ -534,7 +549,9 @@ def _is_enumerated_name(parts: list[str]) -> bool:
     return has_connector and tail_short and (joined_last or len(parts) == 2 and len(parts[1].split()) == 1)
 
 
-def _parse_segment(segment: str, line: int, action: int | None, free_text: bool) -> PartnerName | None:
+def _parse_segment(
+    segment: str, line: int, action: int | None, free_text: bool, candidates: bool = False
+) -> PartnerName | None:
     surface = segment.strip()
     text = cut_unbalanced(" ".join(_URL.sub(" ", surface).replace("()", " ").split())).strip(" ;,:-–—")
     text = _TRAILING_OPENER.sub("", text).strip(" ;,")
@@ -553,14 +570,23 @@ def _parse_segment(segment: str, line: int, action: int | None, free_text: bool)
     text = strip_quotes(text)
     if acronym and not text:
         text, acronym = acronym, ""
-    if not looks_like_name(text) and not _acceptable_acronym(text):
+    rule_ok = looks_like_name(text) or _acceptable_acronym(text)
+    if not rule_ok and not (candidates and not free_text and _could_be_name(text)):
         return None
     if _is_place(text) or _NOT_ORG_TAIL.search(text):
         return None
     stated_sector = label_sector or ""
     if role and (sector_from_label(role) or _is_sector_word(role)):
         role, stated_sector = "", sector_from_label(role) or ""
-    return PartnerName(text, line, surface, role, acronym, description, action, stated_sector)
+    return PartnerName(text, line, surface, role, acronym, description, action, stated_sector, rule_ok)
+
+
+def _could_be_name(text: str) -> bool:
+    """A list item the rules refuse but a reader might not: short, no question, placeholder or collective."""
+    words = text.split()
+    if not 1 <= len(words) <= 10 or text.endswith(("?", ":")) or is_no_partner(text):
+        return False
+    return not (is_generic(text) or _is_sector_word(text) or sector_from_label(text))
 
 
 def _is_place(text: str) -> bool:

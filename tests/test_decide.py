@@ -79,14 +79,16 @@ def test_shipped_models_load_and_are_small():
 
 
 @pytest.mark.parametrize(
-    ("name", "sector"),
-    [("Universidad Nacional de Asunción", "academia"), ("Ministry of Environment and Natural Resources", "government"),
-     ("Alcaldía Municipal de Cuenca", "government")],
+    ("description", "sector"),
+    [("a private company that sells solar kits", "private-sector"),
+     ("an NGO that works with women in rural areas", "civil-society"),
+     ("the national statistics office of the government", "government")],
 )
-def test_sector_model_on_names_it_was_not_given(name, sector):
-    from kg.decide import name_features
+def test_sector_model_reads_the_description_of_a_name_it_cannot_know(description, sector):
+    """"Zorblo" is a made-up name: only its description tells its sector."""
+    from kg.decide import context_features, name_features
 
-    assert sector_model().best(name_features(name))[0] == sector
+    assert sector_model().best({**name_features("Zorblo"), **context_features(description, "Zorblo")})[0] == sector
 
 
 @pytest.mark.parametrize("name", ["Tobago House of Assembly", "Government of Barbados", "Town Hall of Praia",

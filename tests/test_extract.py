@@ -874,7 +874,9 @@ def test_quoted_and_non_latin_partners_in_groups_and_prose():
     doc = extract(parse_form(QUOTED_FORM, "quoted.md"), ner=False)
     assert [(p.name, p.line, p.description) for p in doc.partnerships] == [
         ("ТОО «Зелёный город»", 13, ""),
-        ("فريق سند التنموي", 23, ""),  # the English line is no name ("team for development"); the Arabic one is
+        # one partner named on two lines in two scripts: a list item is kept even in lower case ("team for
+        # development"), and the Arabic line is its other spelling
+        ("Sanad team for development", 21, "فريق سند التنموي"),
         ("Centro Ágil", 31, ""),
         ('NGO “Eco Life”', 39, ""),
         ("Green Steppe", 39, ""),
@@ -1167,18 +1169,24 @@ def test_corpus_quoted_name_with_its_kind_in_a_group_answer(corpus_form):
 
 def test_corpus_arabic_partner_name(corpus_form):
     """mapping_the_entrepreneurial_ecosystem_in_syria.md: the partner group answers "Sanad team for development"
-    (line 167, no name: "team for development" is lower case) and "فريق سند التنموي" (line 169)."""
+    (line 167) and "فريق سند التنموي" (line 169): one partner in two scripts, the Arabic its other spelling."""
     doc = extract(corpus_form("mapping_the_entrepreneurial_ecosystem_in_syria.md"), ner=False)
-    assert [(p.name, p.line) for p in doc.partnerships] == [("فريق سند التنموي", 169)]
+    assert [(p.name, p.line, p.description) for p in doc.partnerships] == [
+        ("Sanad team for development", 167, "فريق سند التنموي")
+    ]
 
 
 def test_corpus_quoted_ngos_run_together_on_one_line(corpus_form):
     """systemic_and_complex_mapping_of_the_green_economy_in_belarus.md, line 81: four NGOs named with quotes,
-    each followed by " – " and what was done, on one line (the last one's quotes are unbalanced in the form)."""
+    each followed by " – " and what was done, on one line (the last one's quotes are unbalanced in the form).
+
+    The export wrote the answer's line breaks as a no-break space and a space: the line opens with a header
+    "NGO" (as "Private sector", "Ministries" and "Sister agencies" head the later items), then
+    "Establishment “Center for Environmental Solutions”" on a line of its own."""
     doc = extract(corpus_form("systemic_and_complex_mapping_of_the_green_economy_in_belarus.md"), ner=False)
     got = [p.name for p in doc.partnerships if p.line == 81]
     assert got[:4] == [
-        "NGO Establishment “Center for Environmental Solutions”",
+        "Establishment “Center for Environmental Solutions”",
         "NGO “Ecological initiative”",
         "NGO “Society for Innovative Business Support”",
         "NGO “Foundation “Dobra”",

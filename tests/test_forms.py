@@ -915,10 +915,12 @@ def test_whole_corpus_parses_without_errors(corpus_dir: Path):
 
 def test_line_breaks_the_export_wrote_as_no_break_spaces():
     """The export writes some answers' line breaks as a no-break space beside a space; a lone one is a space."""
-    text = "# T\n> Q\nAcme Ltd \u2013 seeds\u00a0 Beta Cooperative \u2013 tools\u00a0\u00a0Gamma\nIt is 10\u00a0km away.\n"
+    text = ("# T\n> Q\nAcme Ltd \u2013 seeds\u00a0 Beta Cooperative \u2013 tools\u00a0\u00a0Gamma\nIt is 10\u00a0km away.\n"
+            "Delta Ltd\u00a0 - made seeds\u00a0 and tools\n")
     item = parse_form(text).items[0]
     assert [(ln.text, ln.line) for ln in item.lines] == [
-        ("Acme Ltd \u2013 seeds", 3), ("Beta Cooperative \u2013 tools", 3), ("Gamma", 3), ("It is 10 km away.", 4)
+        ("Acme Ltd \u2013 seeds", 3), ("Beta Cooperative \u2013 tools", 3), ("Gamma", 3), ("It is 10 km away.", 4),
+        ("Delta Ltd - made seeds and tools", 5),  # no break before a dash or a lower-case word
     ]
 
 

@@ -50,6 +50,9 @@ def test_plural_heads_are_shared():
         "Alto municipality", "Bajo municipality", "Norte municipality"
     ]
     assert distribute_heads("Health and Education ministries") == ["Health and Education ministries"]  # topics
+    assert distribute_heads("Vale water agency, Alto, Bajo and Norte municipalities") == [
+        "Vale water agency", "Alto municipality", "Bajo municipality", "Norte municipality"
+    ]
 
 
 def test_singular_heads_are_shared_over_places_not_topics():
