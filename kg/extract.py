@@ -662,8 +662,9 @@ def partner_candidates(form: Form, doc: Extraction) -> list[tuple[Partnership, d
 def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None) -> None:
     """Keep the candidates that are partners: never the form's author, a bare UN or a country; then the model or the rules.
 
-    A kept partner whose form states no sector and whom the gazetteer does
-    not know takes the sector model's sector.
+    A kept partner whose form states no sector and whom neither the
+    gazetteer nor the sector rules know takes the sector model's sector,
+    whoever decided to keep it.
     """
     kept = []
     for fact, features in partner_candidates(form, doc):
@@ -672,8 +673,7 @@ def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None) -> 
         if fact.rule_ok if model is None else model.probability(features) >= model.threshold:
             kept.append(fact)
     doc.partnerships = kept
-    if model is not None:
-        _infer_sectors(doc)
+    _infer_sectors(doc)
 
 
 def _infer_sectors(doc: Extraction) -> None:

@@ -33,7 +33,7 @@ from kg import lexicon
 from kg.forms import AnswerLine
 from kg.lists import distribute_heads, drop_label, join_continuations, split_described, split_run_on
 from kg.lexicon import alternation
-from kg.vocab import cut_unbalanced, fold, initials, sector_from_label
+from kg.vocab import cut_unbalanced, fold, infer_sector, initials, sector_from_label
 
 __all__ = [
     "PartnerName",
@@ -349,10 +349,20 @@ def _is_sector_word(text: str) -> bool:
 def _sector_heading(text: str) -> tuple[str, str]:
     """``("government", rest)`` for a line such as "Government:" or "Private sector: Acme Ltd"."""
     head, sep, rest = text.partition(":")
-    if not sep or len(head.split()) > 4:
+    if not sep:
+        head, rest = text.strip(), ""  # a header on a line of its own: "Ministries", "NGO", "Private sector"
+    if len(head.split()) > 4:
         return "", text
-    sector = sector_from_label(head)
+    sector = sector_from_label(head) or _collective_sector(head)
     return (sector, rest.strip()) if sector else ("", text)
+
+
+def _collective_sector(label: str) -> str:
+    """The sector a collective label names ("Ministries", "Private Lead Companies", "Sister agencies"), else ''."""
+    if not is_generic(label):
+        return ""
+    inferred = infer_sector(label)
+    return inferred[0] if inferred else ""
 
 
 def _strip_marker(text: str) -> str:
