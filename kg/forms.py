@@ -291,7 +291,9 @@ class _Parser:
         self.pending_title = False
 
     def feed(self, raw: str, number: int) -> None:
-        raw = _LOST_BREAK.sub(_BREAK, raw.replace("\ufeff", ""))
+        raw = raw.replace("\ufeff", "")
+        if "\xa0" in raw:
+            raw = _LOST_BREAK.sub(_BREAK, raw)
         line = _CONTROL.sub(" ", _INVISIBLE.sub("", raw.replace("\xa0", " "))).rstrip()
         if _BREAK in line and not line.replace(_BREAK, " ").strip():
             line = ""

@@ -42,7 +42,7 @@ def drop_label(text: str, is_label: Callable[[str], bool]) -> str:
     match = re.match(r"^\s*([^:;]{2,80}?)\s*:\s+(\S.*)$", text)
     if match and (is_label(match.group(1)) or _ends_with_introducer(match.group(1))):
         return match.group(2)
-    introduced = re.match(rf"^\s*([^:;,]{{2,60}}?)[\s,]+(?:{_alternation(_introducers())})\s+(\S.*)$", text, re.I)
+    introduced = _patterns()["introduced"].match(text)
     if introduced and is_label(introduced.group(1)):
         return introduced.group(2)  # "local authorities such as A, B and C"
     return text
@@ -116,10 +116,7 @@ def split_items(text: str) -> list[str]:
 
 
 def _plural_before(text: str, names_one: Callable[[str], bool]) -> list[str]:
-    match = re.match(
-        rf"^(?P<pre>(?:[^\W\d_][\w’'-]*\s+){{0,3}}?)(?P<head>{_alternation(_plurals())})\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$",
-        text, re.I,
-    )
+    match = _patterns()["plural_before"].match(text)
     if not match:
         return []
     singular = _match_case(_plurals()[fold(match.group("head"))], match.group("head") if not match.group("pre") else "x")
@@ -133,7 +130,7 @@ def _plural_before(text: str, names_one: Callable[[str], bool]) -> list[str]:
 
 def _plural_after(text: str, names_one: Callable[[str], bool]) -> list[str]:
     """"A agency, B, C and D municipalities": the head is shared by the places that end the list."""
-    match = re.match(rf"^(?P<rest>.+?)\s+(?P<head>{_alternation(_plurals())})$", _cut_aside(text), re.I)
+    match = _patterns()["plural_after"].match(_cut_aside(text))
     if not match:
         return []
     items = split_items(match.group("rest"))
@@ -147,8 +144,7 @@ def _plural_after(text: str, names_one: Callable[[str], bool]) -> list[str]:
 
 
 def _singular_over_places(text: str, names_one: Callable[[str], bool]) -> list[str]:
-    heads = _alternation(_distributive_singulars())
-    match = re.match(rf"^(?P<head>.*?\b(?:{heads}))\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", text, re.I)
+    match = _patterns()["singular"].match(text)
     if not match:
         return []
     items = split_items(_cut_aside(match.group("rest")))
@@ -217,6 +213,20 @@ def _match_case(word: str, like: str) -> str:
 
 def _alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """The list patterns, built once from the word lists."""
+    plurals, heads, introducers = _alternation(_plurals()), _alternation(_distributive_singulars()), _alternation(_introducers())
+    return {
+        "introduced": re.compile(rf"^\s*([^:;,]{{2,60}}?)[\s,]+(?:{introducers})\s+(\S.*)$", re.I),
+        "plural_before": re.compile(
+            rf"^(?P<pre>(?:[^\W\d_][\w’'-]*\s+){{0,3}}?)(?P<head>{plurals})\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", re.I
+        ),
+        "plural_after": re.compile(rf"^(?P<rest>.+?)\s+(?P<head>{plurals})$", re.I),
+        "singular": re.compile(rf"^(?P<head>.*?\b(?:{heads}))\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", re.I),
+    }
 
 
 @lru_cache(maxsize=1)

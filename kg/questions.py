@@ -24,6 +24,7 @@ __all__ = ["partner_question_kind", "free_sector_of"]
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
+@lru_cache(maxsize=1 << 14)
 def partner_question_kind(question: str) -> str:
     """What ``question`` asks for, as far as partners go.
 
