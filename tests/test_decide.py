@@ -19,7 +19,8 @@ from kg.decide import LinearModel, MODEL_DIR, decision_model, is_author, is_bare
     "name",
     ["Accelerator Lab", "the Lab", "Lab", "Acc Lab", "AccLab", "UNDP Accelerator Lab", "UNDP Accelerator Lab Ecuador",
      "Acceleration Lab", "UNDP", "PNUD", "UNDP Country Office", "Laboratorio de Aceleración del PNUD",
-     "Laboratoire d'accélération du PNUD"],
+     "Laboratoire d'accélération du PNUD", "United Nations Development Programme", "United National Development Program",
+     "Programa de las Naciones Unidas para el Desarrollo"],
 )
 def test_the_lab_itself_is_the_author(name):
     assert is_author(name, "ECU")

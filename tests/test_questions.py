@@ -59,6 +59,9 @@ def test_other_wordings_count_by_meaning(question):
         "you to learn",
         "Background: what is the history of your challenge? What is causing or driving it? Who is involved?",
         "What is the name of your solution?",
+        # the respondent's own organisation, not its partners
+        "Si representas a alguna organización ¿Cuáles son sus acciones clave y qué problema(s) buscan solucionar?",
+        "Si estás llenando la encuesta como organización ¿Cuáles de estas categorías la define mejor?",
     ],
 )
 def test_questions_about_something_else_do_not_count(question):
