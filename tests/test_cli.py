@@ -143,3 +143,14 @@ def test_personal_data_is_pseudonymised_by_default(built):
     text = (built / "graph.trig").read_text()
     assert "@example.org" not in text
     assert "person-" in text
+
+
+def test_every_command_is_documented_in_the_readme():
+    """Each command of ``kg --help`` has its row in the README's command table."""
+    from kg.cli import app
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    names = sorted(command.name or command.callback.__name__ for command in app.registered_commands)
+    assert "train" in names and "eval" in names
+    undocumented = [name for name in names if f"| `kg {name}" not in readme]
+    assert not undocumented, undocumented
