@@ -606,12 +606,13 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
     """Partners in prose partner answers and mentions in narrative answers, from the finder's spans."""
     for (item, line, sector, _sentence), spans in zip(prose, found[: len(prose)], strict=True):
         for span in spans:
-            lone_word = span.source == "ner" and len(span.text.split()) == 1  # too often not an organisation
+            if span.source == "ner" and len(span.text.split()) == 1:
+                continue  # a lone capitalised word in prose is too often not an organisation ("PET", "Covid")
             whole = _close_quote(_sentence, span.text, span.end)
             for text in (strip_quotes(t) for piece in split_heads(whole) for t in split_conjunction(piece)):
                 if is_self(text) or not text.strip():
                     continue
-                rule_ok = not lone_word and (looks_like_name(text) or span.source == "gazetteer")
+                rule_ok = looks_like_name(text) or span.source == "gazetteer"
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
                     fact = _partnership(name, item, sector, None, doc, f"prose-{span.source}")

@@ -594,8 +594,12 @@ def _parse_segment(
 def _could_be_name(text: str) -> bool:
     """A list item the rules refuse but a reader might not: short, no question, placeholder or collective."""
     words = text.split()
-    if not 1 <= len(words) <= 10 or text.endswith(("?", ":")) or is_no_partner(text):
+    if not 1 <= len(words) <= 10 or text.endswith(("?", ":")) or "," in text or is_no_partner(text):
         return False
+    folded = [fold(w).strip(".'’") for w in words]
+    stop = lexicon.word_set("stopwords")
+    if folded[-1] in stop or sum(w in stop for w in folded) * 2 >= len(folded) + (len(folded) == 1):
+        return False  # a clause ("At this level, we are still"), not a name
     return not (is_generic(text) or _is_sector_word(text) or sector_from_label(text))
 
 
