@@ -133,6 +133,7 @@ _EXTRACT_MODULES = (
     "extract.py",
     "forms.py",
     "lexicon.py",
+    "lists.py",
     "namespaces.py",
     "ner.py",
     "partners.py",

@@ -28,7 +28,8 @@ from pathlib import Path
 from kg.countries import resolve_country
 from kg.ner import looks_like_organisation
 from kg.partners import is_acronym, is_cut_short, is_generic, looks_like_name
-from kg.vocab import fold, gazetteer_entry, infer_sector, ontology_dir
+from kg.lexicon import table
+from kg.vocab import fold, gazetteer_entry, infer_sector
 
 __all__ = [
     "MODEL_DIR",
@@ -207,11 +208,9 @@ def _load(name: str) -> LinearModel | None:
 
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
-    lines = (ontology_dir() / "lexicon" / "not_partners.tsv").read_text(encoding="utf-8").splitlines()
     kinds: dict[str, list[str]] = {}
-    for row in lines[1:]:
-        _lang, kind, pattern = row.split("\t")
-        kinds.setdefault(kind, []).append(pattern)
+    for row in table("not_partners"):
+        kinds.setdefault(row["kind"], []).append(row["pattern"])
     return {kind: re.compile("|".join(f"(?:{p})" for p in patterns)) for kind, patterns in kinds.items()}
 
 

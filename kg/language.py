@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 
 from kg.forms import Form
-from kg.vocab import ontology_dir
+from kg.lexicon import table
 
 __all__ = ["detect_language", "detect_text_language"]
 
@@ -38,8 +38,6 @@ def detect_text_language(text: str) -> str:
 def _stop_words() -> dict[str, str]:
     """Each stop word and its language, less words shared by two languages."""
     seen: dict[str, set[str]] = {}
-    path = ontology_dir() / "lexicon" / "stopwords.tsv"
-    for row in path.read_text(encoding="utf-8").splitlines()[1:]:
-        lang, term = row.split("\t")
-        seen.setdefault(term, set()).add(lang)
+    for row in table("stopwords"):
+        seen.setdefault(row["term"], set()).add(row["lang"])
     return {term: langs.pop() for term, langs in seen.items() if len(langs) == 1}

@@ -26,7 +26,8 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from kg.vocab import fold, ontology_dir
+from kg.lexicon import table
+from kg.vocab import fold
 
 __all__ = ["drop_label", "join_continuations", "distribute_heads", "split_run_on", "split_items", "split_described"]
 
@@ -231,24 +232,19 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 @lru_cache(maxsize=1)
 def _plurals() -> dict[str, str]:
-    return {fold(plural): singular for _lang, plural, singular, _d in _rows("list_heads.tsv")}
+    return {fold(row["plural"]): row["singular"] for row in table("list_heads")}
 
 
 @lru_cache(maxsize=1)
 def _distributive_singulars() -> tuple[str, ...]:
-    return tuple(sorted({singular for _lang, _p, singular, flag in _rows("list_heads.tsv") if flag == "1"}))
+    return tuple(sorted({row["singular"] for row in table("list_heads") if row["distributive"] == "1"}))
 
 
 @lru_cache(maxsize=1)
 def _topic_words() -> frozenset[str]:
-    return frozenset(fold(term) for _lang, term in _rows("topic_words.tsv"))
+    return frozenset(fold(row["term"]) for row in table("topic_words"))
 
 
 @lru_cache(maxsize=1)
 def _introducers() -> tuple[str, ...]:
-    return tuple(fold(term) for _lang, term in _rows("list_introducers.tsv"))
-
-
-def _rows(name: str) -> list[list[str]]:
-    lines = (ontology_dir() / "lexicon" / name).read_text(encoding="utf-8").splitlines()
-    return [line.split("\t") for line in lines[1:] if line.strip()]
+    return tuple(fold(row["term"]) for row in table("list_introducers"))

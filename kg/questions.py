@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kg.vocab import fold, ontology_dir
+from kg.lexicon import table
+from kg.vocab import fold
 
 __all__ = ["partner_question_kind", "free_sector_of"]
 
@@ -64,18 +65,12 @@ def _asks_for_partners(folded: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _templates() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    rows = _read("question_templates.tsv")
-    return tuple((kind, re.compile(pattern)) for _lang, kind, pattern in rows)
+    return tuple((row["kind"], re.compile(row["pattern"])) for row in table("question_templates"))
 
 
 @lru_cache(maxsize=1)
 def _cues() -> dict[str, tuple[str, ...]]:
     cues: dict[str, list[str]] = {"noun": [], "verb": [], "ask": [], "not": [], "alone": []}
-    for _lang, cue, term in _read("partner_questions.tsv"):
-        cues[cue].append(" ".join(_WORD.findall(fold(term))))
+    for row in table("partner_questions"):
+        cues[row["cue"]].append(" ".join(_WORD.findall(fold(row["term"]))))
     return {cue: tuple(dict.fromkeys(terms)) for cue, terms in cues.items()}
-
-
-def _read(name: str) -> list[list[str]]:
-    lines = (ontology_dir() / "lexicon" / name).read_text(encoding="utf-8").splitlines()
-    return [line.split("\t") for line in lines[1:] if line.strip()]

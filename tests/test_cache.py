@@ -459,3 +459,28 @@ def test_a_name_made_common_by_an_edit_is_no_longer_hunted_after_a_rebuild(sourc
     assert result.figures["cache"]["forms_extracted"] == 1
     _same_outputs(_cold(sources, tmp_path / "cold"), out)
     assert "Demirtaş" in (out / "graph.trig").read_text(encoding="utf-8")
+
+
+def test_every_module_extraction_imports_is_in_its_cache_key():
+    """A module that extraction imports but the key omits would leave stale cached extractions after an edit."""
+    import ast
+
+    from kg import cache
+
+    kg_dir = Path(cache.__file__).resolve().parent
+    keyed = set(cache._EXTRACT_MODULES)
+    todo, seen = ["extract.py", "forms.py"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse((kg_dir / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            modules = [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            modules += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            modules += [f"kg.{alias.name}" for alias in node.names] if isinstance(node, ast.ImportFrom) and node.module == "kg" else []
+            for module in modules:
+                if module.startswith("kg.") and (kg_dir / f"{module[3:]}.py").is_file():
+                    todo.append(f"{module[3:]}.py")
+    assert seen - keyed == set()
