@@ -29,7 +29,7 @@ from kg.countries import resolve_country
 from kg.ner import looks_like_organisation
 from kg.partners import is_acronym, is_cut_short, is_generic, looks_like_name
 from kg.lexicon import table
-from kg.vocab import fold, gazetteer_entry, infer_sector
+from kg.vocab import fold, gazetteer_entry, infer_sector, sector_from_label
 
 __all__ = [
     "MODEL_DIR",
@@ -40,6 +40,7 @@ __all__ = [
     "is_author",
     "is_bare_un",
     "is_country",
+    "is_sector_list",
     "never_partner",
     "decision_model",
     "sector_model",
@@ -91,14 +92,22 @@ def sector_model() -> LinearModel | None:
 
 
 def never_partner(name: str, country: str = "") -> str:
-    """Why ``name`` can never be a partner of a form from ``country`` ("author", "bare-un", "country"), else ''."""
+    """Why ``name`` can never be a partner of a form from ``country`` ("author", "bare-un", "country", "sectors"), else ''."""
     if is_author(name, country):
         return "author"
     if is_bare_un(name):
         return "bare-un"
     if is_country(name):
         return "country"
+    if is_sector_list(name, country):
+        return "sectors"
     return ""
+
+
+def is_sector_list(name: str, country: str = "") -> bool:
+    """True for sector words and the author run together ("UNDP/Government/Civil Society"): no organisation."""
+    parts = [p.strip() for p in re.split(r"\s*[/,;&]\s*|\s+(?:and|y|et)\s+", name) if p.strip()]
+    return len(parts) > 1 and all(sector_from_label(p) or is_author(p, country) or is_bare_un(p) for p in parts)
 
 
 def is_author(name: str, country: str = "") -> bool:

@@ -98,3 +98,10 @@ def test_country_level_bodies_are_government_by_rule(name):
     from kg.vocab import infer_sector
 
     assert infer_sector(name)[0] == "government"
+
+
+def test_sector_words_run_together_are_no_partner():
+    assert never_partner("UNDP/Government/Civil Society", "ECU") == "sectors"
+    assert never_partner("Government, Private sector and Academia", "ECU") == "sectors"
+    assert never_partner("UNICEF/WFP", "ECU") == ""
+    assert never_partner("Ministry of Health / UNICEF", "ECU") == ""
