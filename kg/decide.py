@@ -115,7 +115,7 @@ def is_author(name: str, country: str = "") -> bool:
     key = _key(name)
     if _patterns()["lab"].fullmatch(key):
         return True
-    head, _, rest = key.rpartition(" ")
+    head = key.rpartition(" ")[0]
     while head:
         if _patterns()["lab"].fullmatch(head):
             place = resolve_country(key[len(head) + 1 :])

@@ -46,7 +46,7 @@ from kg.decide import (
     sector_model,
 )
 from kg.lists import split_described
-from kg.questions import partner_question_kind
+from kg.questions import free_sector_of, partner_question_kind
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
 
 __all__ = [
@@ -176,9 +176,6 @@ class Extraction:
 
 fold = lru_cache(maxsize=1 << 16)(vocab.fold)  # forms repeat their questions: fold each one once
 
-SECTOR_MODEL_OVERRIDES_RULES = False
-SECTOR_MODEL_MIN_PROBABILITY = 0.0
-
 METAFIELD_KEYS = (
     "assignment_type",
     "control_group",
@@ -193,16 +190,8 @@ METAFIELD_KEYS = (
     "consent",
 )
 
-_NAME_Q = re.compile(r"(state|provide|give|write|enter) the name of (the|our|your) par\w*er\b|^name of (the )?partner")
-_LIST_Q = re.compile(r"list (the )?names? of (the )?partners")
-_TOP_Q = re.compile(r"who are (your|the) top \d+ partners")
-_FREE_SECTOR_Q = re.compile(
-    r"(?:what|which) (?P<sector>government|civil society|private sector|academic|un internal)\b"
-    r".*(?:partners|organi[sz]ations).*actually work"
-)
 _GROUP_SECTOR_Q = re.compile(r"what sector does (our|your|the) partner belong")
 _UNUSUAL_GROUP_Q = re.compile(r"is this a new and unusual partner")
-_UNUSUAL_TEXT_Q = re.compile(r"new and unusual partners for undp")
 _INSIGHT_Q = re.compile(r"key insights")
 _HANDOVER_Q = re.compile(r"best describe(s)? the handover")
 _DESCRIPTION_Q = re.compile(r"brief description of the (collaboration|partnership)")
@@ -312,9 +301,10 @@ def _start(form: Form) -> tuple[Extraction, list]:
 def _finish(form: Form, doc: Extraction, decision: str = "model") -> None:
     """Everything after the organisation finder."""
     _drop_people(form, doc)
+    texts = _line_texts(form)
     if decision != "none":
-        _decide_partners(form, doc, decision_model() if decision == "model" else None)
-    _order_by_position(form, doc)
+        _decide_partners(form, doc, decision_model() if decision == "model" else None, texts)
+    _order_by_position(doc, texts)
     _link_actions(doc)
     _mark_unusual_from_text(form, doc)
     _extract_insights_and_handover(form, doc)
@@ -335,7 +325,7 @@ def template_family(form: Form) -> str:
     if kind == "solution":
         return "innovation" if "name of the innovator" in questions else "solution"
     if kind == "learningplan":
-        if _FREE_SECTOR_Q.search(questions) or "top 5 key insights you generated about your frontier" in questions:
+        if any(partner_question_kind(item.question) == "free-sector" for item in form.items) or "top 5 key insights you generated about your frontier" in questions:
             return "closing_form_2021"
         if _HANDOVER_Q.search(questions) or "partners you have actually worked with" in questions:
             return "closing_form_2023"
@@ -488,7 +478,6 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
     groups = _group_answers(form)
     prose: list[tuple[Item, AnswerLine, tuple[str, str]]] = []
     for item in form.items:
-        question = fold(item.question)
         kind = partner_question_kind(item.question)
         if kind in ("name", "list", "top", "meaning"):
             sector = _group_sector(groups, item) or _experiment_sector(form, item)
@@ -508,8 +497,8 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
                     on_line = [p for p in doc.partnerships if p.line == line.line]
                     for name in _quoted_partners(text, line.line, on_line):
                         doc.partnerships.append(_partnership(name, item, sector, unusual, doc, "quoted"))
-        elif match := _FREE_SECTOR_Q.search(question):
-            sector = (_FREE_SECTOR_WORDS[match.group("sector")], "form:question")
+        elif kind == "free-sector":
+            sector = (_FREE_SECTOR_WORDS[free_sector_of(item.question)], "form:question")
             for line in _joined_lines(item):
                 names, sentences = _free_text_names(line)
                 prose.extend((item, line, sector, sentence) for sentence in sentences)
@@ -645,9 +634,14 @@ def _close_quote(sentence: str, text: str, end: int) -> str:
     return text + rest[: found + 1] if found is not None else text
 
 
-def partner_candidates(form: Form, doc: Extraction) -> list[tuple[Partnership, dict[str, float]]]:
-    """Each candidate partner of ``doc`` with the features the keep/drop model reads (see :mod:`kg.decide`)."""
-    texts = _line_texts(form)
+def partner_candidates(
+    form: Form, doc: Extraction, texts: dict[int, str] | None = None
+) -> list[tuple[Partnership, dict[str, float]]]:
+    """Each candidate partner of ``doc`` with the features the keep/drop model reads (see :mod:`kg.decide`).
+
+    ``texts`` are the form's line texts (:func:`_line_texts`), when the caller has them already.
+    """
+    texts = _line_texts(form) if texts is None else texts
     on_line: dict[int, int] = {}
     for fact in doc.partnerships:
         on_line[fact.line] = on_line.get(fact.line, 0) + 1
@@ -660,35 +654,30 @@ def partner_candidates(form: Form, doc: Extraction) -> list[tuple[Partnership, d
     ]
 
 
-def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None) -> None:
-    """Keep the candidates that are partners: never the form's author, a bare UN or a country; then the model or the rules.
+def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None, texts: dict[int, str]) -> None:
+    """Keep the candidates that are partners: the model or the rules decide, and never_partner has the last word.
 
     A kept partner whose form states no sector and whom neither the
     gazetteer nor the sector rules know takes the sector model's sector,
     whoever decided to keep it.
     """
-    kept = []
-    for fact, features in partner_candidates(form, doc):
-        if never_partner(fact.name, doc.country):
-            continue
-        if fact.rule_ok if model is None else model.probability(features) >= model.threshold:
-            kept.append(fact)
-    doc.partnerships = kept
+    if model is None:
+        kept = [fact for fact in doc.partnerships if fact.rule_ok]
+    else:
+        candidates = partner_candidates(form, doc, texts)
+        kept = [fact for fact, features in candidates if model.probability(features) >= model.threshold]
+    doc.partnerships = [fact for fact in kept if not never_partner(fact.name, doc.country)]
     _infer_sectors(doc)
 
 
 def _infer_sectors(doc: Extraction) -> None:
-    """The sector model's sector for partners that no form statement or gazetteer entry gives one."""
+    """The sector model's sector for partners that no form statement, gazetteer entry or sector rule gives one."""
     model = sector_model()
     if model is None:
         return
     for fact in doc.partnerships:
-        if fact.sector_source.startswith("form") or fact.sector_source == "rule:gazetteer":
-            continue
-        if fact.sector_source == "none" or SECTOR_MODEL_OVERRIDES_RULES:
-            sector, probability = model.best(sector_features(fact))
-            if probability >= SECTOR_MODEL_MIN_PROBABILITY:
-                fact.sector, fact.sector_source = sector, "model"
+        if fact.sector_source == "none":
+            fact.sector, fact.sector_source = model.best(sector_features(fact))[0], "model"
 
 
 def sector_features(fact: Partnership) -> dict[str, float]:
@@ -706,9 +695,8 @@ def _line_texts(form: Form) -> dict[int, str]:
     return texts
 
 
-def _order_by_position(form: Form, doc: Extraction) -> None:
+def _order_by_position(doc: Extraction, texts: dict[int, str]) -> None:
     """List partnerships in the order the form names them (line, then place in the line)."""
-    texts = _line_texts(form)
 
     def position(fact: Partnership) -> tuple[int, int]:
         found = texts.get(fact.line, "").find(fact.surface or fact.name)
@@ -834,7 +822,7 @@ def _group_unusual(groups: dict, item: Item) -> bool | None:
 
 def _experiment_sector(form: Form, item: Item) -> tuple[str, str] | None:
     """An experiment that partners with exactly one sector gives that sector."""
-    if not _LIST_Q.search(fold(item.question)):
+    if partner_question_kind(item.question) != "list":
         return None
     sectors = {sector_from_label(tag.value) for tag in form.tag_values("partnering_sector")}
     sectors.discard(None)
@@ -854,7 +842,7 @@ def _link_actions(doc: Extraction) -> None:
 def _mark_unusual_from_text(form: Form, doc: Extraction) -> None:
     """Flag partnerships whose partner the 'new and unusual' answer names."""
     for item in form.items:
-        if not _UNUSUAL_TEXT_Q.search(fold(item.question)) or item.is_empty:
+        if partner_question_kind(item.question) != "mention" or item.is_empty:
             continue
         text = fold(item.text)
         if _NONE_SAID.match(text):

@@ -120,8 +120,7 @@ def _plural_before(text: str, names_one: Callable[[str], bool]) -> list[str]:
     match = _patterns()["plural_before"].match(text)
     if not match:
         return []
-    singular = _match_case(_plurals()[fold(match.group("head"))], match.group("head") if not match.group("pre") else "x")
-    head = f"{match.group('pre')}{singular}"
+    head = f"{match.group('pre')}{_plurals()[fold(match.group('head'))]}"
     head = head[:1].upper() + head[1:]
     items = split_items(_cut_aside(match.group("rest")))
     if len(items) < 2:

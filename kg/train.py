@@ -5,12 +5,12 @@
   form's gold partners (as ``kg eval`` matches them). A logistic regression
   over :func:`kg.decide.candidate_features` learns which to keep; its
   regularisation and threshold are chosen by cross-validation over train
-  forms (grouped by form), for the best partner F1.
+  forms (grouped by form), for the best partner F1 (see :func:`_choose`).
 * **Sector.** Names with a sector come from the archive (the 2021-23
   per-sector answers, experiments that partner with one sector, group
-  descriptions opening "Public sector - ..."), from the gazetteer and from
-  the train gold. A multinomial logistic regression over
-  :func:`kg.decide.name_features` learns the sector from the name's words.
+  descriptions opening "Public sector - ...") and from the train gold. A
+  multinomial logistic regression over :func:`kg.extract.sector_features`
+  learns the sector from the name's words and its description.
 
 Forms of the ``dev`` and ``test`` splits, and every form the draws list for
 them, are never read for training. scikit-learn is needed only here (the
@@ -26,10 +26,10 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.decide import MODEL_DIR, name_features
+from kg.decide import MODEL_DIR, LinearModel
 from kg.errors import InputError
 from kg.evaluate import _match, load_gold
-from kg.extract import extract_many, partner_candidates, sector_features
+from kg.extract import extract_many, partner_candidates, sector_features, template_family
 from kg.forms import read_form
 from kg.vocab import gazetteer_entry, infer_sector
 
@@ -75,7 +75,7 @@ def train(gold_dir: Path, corpus_dir: Path, out_dir: Path = MODEL_DIR, seed: int
     rows, groups, labels, train_forms = _decision_examples(gold, corpus_dir)
     c, threshold, cv_f1 = _choose(rows, labels, groups, seed)
     decision = _fit_binary(rows, labels, c, seed)
-    rows_s, sectors, weights = _sector_examples(gold, train_forms, corpus_dir, held_out)
+    rows_s, sectors, weights = _sector_examples(train_forms, corpus_dir, held_out)
     sector = _fit_multiclass(rows_s, sectors, weights, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_model({**decision, "threshold": threshold}, out_dir / "partner_decision.json")
@@ -135,8 +135,8 @@ def _choose(rows: list[dict], labels: list[int], groups: list[int], seed: int) -
         for fold in folds:
             train_idx = [i for i, g in enumerate(groups) if g not in fold]
             test_idx = [i for i, g in enumerate(groups) if g in fold]
-            model = _fit_binary([rows[i] for i in train_idx], [labels[i] for i in train_idx], c, seed)
-            scored += [(_probability(model, rows[i]), labels[i]) for i in test_idx]
+            model = _as_model(_fit_binary([rows[i] for i in train_idx], [labels[i] for i in train_idx], c, seed))
+            scored += [(model.probability(rows[i]), labels[i]) for i in test_idx]
         f1, threshold = max((_f1(scored, t, sum(labels)), -t) for t in THRESHOLDS)
         results.append((c, -threshold, f1))
     best = max(f1 for _, _, f1 in results)
@@ -197,13 +197,11 @@ def _table(names, coefficients) -> dict[str, float]:
     return table
 
 
-def _probability(model: dict, features: dict) -> float:
-    from kg.decide import LinearModel
-
-    return LinearModel(tuple(model["classes"]), model["weights"], model["bias"]).probability(features)
+def _as_model(model: dict) -> LinearModel:
+    return LinearModel(tuple(model["classes"]), model["weights"], model["bias"])
 
 
-def _sector_examples(gold: list[dict], train_forms: list, corpus_dir: Path, held_out: set[str]) -> tuple[list, list, list]:
+def _sector_examples(train_forms: list, corpus_dir: Path, held_out: set[str]) -> tuple[list, list, list]:
     """Features and sectors of the partners the sector model will be asked about, one example per name and context.
 
     The examples are the train gold's partners, and the archive's partners
@@ -239,6 +237,4 @@ def _weight(fact) -> float:
 
 def _states_sectors(form) -> bool:
     """Forms whose partner answers state a sector: 2021-23 closing forms, experiments and 2023-25 groups."""
-    from kg.extract import template_family
-
     return template_family(form) in ("closing_form_2021", "closing_form_2023", "experiment", "learning_plan")
