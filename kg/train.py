@@ -21,6 +21,7 @@ files, byte for byte.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from dataclasses import dataclass
@@ -90,14 +91,19 @@ def save_model(model: dict, path: Path) -> None:
 
 
 def _held_out(gold_dir: Path) -> set[str]:
-    """Files never read for training: the dev and test splits, by their file names only."""
+    """Files never read for training, by their file names only.
+
+    They are the dev and test splits, and every form a draw put in dev or test
+    unless it has since been moved to train (a retired test split is train).
+    """
     names = {p.stem + ".md" for split in ("dev", "test") for p in (gold_dir / split).glob("*.json")}
+    in_train = {p.stem + ".md" for p in (gold_dir / "train").glob("*.json")}
     draws = gold_dir / "draws"
-    for table in sorted(draws.glob("*.tsv")) if draws.is_dir() else []:
-        for row in table.read_text(encoding="utf-8").splitlines()[1:]:
-            file, _family, split = row.split("\t")
-            if split != "train":
-                names.add(file)
+    for table in sorted(draws.glob("round*.tsv")) if draws.is_dir() else []:
+        with table.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                if row.get("split", "train") != "train" and row["file"] not in in_train:
+                    names.add(row["file"])
     return names
 
 
