@@ -132,6 +132,7 @@ _EXTRACT_MODULES = (
     "errors.py",
     "extract.py",
     "forms.py",
+    "function_words.py",
     "lexicon.py",
     "lists.py",
     "namespaces.py",

@@ -34,6 +34,7 @@ from kg.partners import (
     split_heads,
     strip_quotes,
 )
+from kg.function_words import opens_like_prose, reads_as_list
 from kg import lexicon, vocab
 from kg.lexicon import alternation
 from kg.decide import (
@@ -213,6 +214,7 @@ _STATED_ROLE = re.compile(
 )
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _SENTENCE = re.compile(r"(?<![A-Z])\.\s+(?=[^\W\d_a-zß-ÿ]|[\"«“„‘])")  # before a capital (any script) or a quote
+_APPOSITION_OPENERS = lexicon.word_set("articles", use="apposition")
 _LABEL_PREFIX = re.compile(rf"^(?:{alternation(lexicon.words('status_labels'))})\s*:\s*", re.I)
 _YES = re.compile(rf"^(?:{alternation(lexicon.words('yes_no', use='yes'))})\b")
 _NO = re.compile(rf"^(?:{alternation(lexicon.words('yes_no', use='no'))})\b")
@@ -553,9 +555,11 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
         sentence = _LABEL_PREFIX.sub("", sentence.strip())
         if not sentence or is_no_partner(sentence) or sentence.endswith("?"):
             continue  # a question pasted without its "> " marker names no partner
-        lead = _LEADING_NAME.match(sentence) or _LEADING_CLAUSE.match(sentence)
+        lead = _opening_name(sentence)
         text = lead.group(1) if lead else sentence
-        found = [] if not lead and len(text.split()) > 20 else parse_partner_lines([AnswerLine("text", text, line.line)], True)
+        if not lead and not (len(text.split()) <= 20 and reads_as_list(text)):
+            text = _apposed_name(sentence)  # "MASCIR, the only research centre in ..."
+        found = parse_partner_lines([AnswerLine("text", text, line.line)], True) if text else []
         role = _STATED_ROLE.search(sentence[lead.end(1) :]) if lead and len(found) == 1 else None
         if role and not sector_from_label(role.group(1).rsplit(" ", 1)[0]):
             found = [PartnerName(**{**found[0].__dict__, "role": role.group(1)})]
@@ -567,6 +571,32 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
         if not found and len(sentence.split()) > 3:
             prose.append(sentence)
     return names, prose
+
+
+def _opening_name(sentence: str) -> re.Match | None:
+    """The name a sentence opens with before a dash or a clause ("Viamo which uses..."), if its opening is a name.
+
+    Openings such as "In Wendá, we ..." or "Likewise, we ..." are not names, and
+    the sentence is left to the organisation finder.
+    """
+    lead = _LEADING_NAME.match(sentence) or _LEADING_CLAUSE.match(sentence)
+    if lead is None:
+        return None
+    after = sentence[lead.end(1):].lstrip()
+    return None if opens_like_prose(lead.group(1), after[1:] if after.startswith(",") else None) else lead
+
+
+def _apposed_name(sentence: str) -> str:
+    """The name before a prose sentence's first comma, when the words after it describe it.
+
+    "MASCIR, the only research centre in ..." names MASCIR; "The Strategy, the
+    Ministry (MIC) and ... were partners" is a list, left to the organisation finder.
+    """
+    opening, comma, rest = sentence.partition(",")
+    words = rest.split()
+    if not comma or len(words) < 2 or opens_like_prose(opening, rest) or not looks_like_name(opening.strip()):
+        return ""
+    return opening.strip() if words[0].lower() in _APPOSITION_OPENERS and words[1][0].islower() else ""
 
 
 def _quoted_partners(text: str, line: int, known: list) -> list[PartnerName]:

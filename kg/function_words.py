@@ -1,0 +1,97 @@
+"""Function words of the archive's languages, and the sentence openers that are not names.
+
+A capitalised word at the start of a sentence is no evidence of a name: "In
+Wendá, we ...", "Now, the mapping ...", "Likewise, we partnered ...". These
+checks tell such openings from a name that opens its sentence ("UNICEF,
+which ..."), and a sentence that is a list of names from one that is prose.
+The stop words are spaCy's own language data for the archive's four
+languages; adverb endings and discourse openers that spaCy does not list live
+in ``ontology/lexicon/openers.tsv``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kg import lexicon
+
+__all__ = ["is_function_word", "opens_like_prose", "reads_as_list"]
+
+_TOKEN = re.compile(r"\w[\w'’.-]*")
+_PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\]]*\]")
+
+
+def is_function_word(word: str) -> bool:
+    """True when ``word`` (any case) is a stop word of English, Spanish, French or Portuguese."""
+    return word.lower().strip("'’.") in _stop_words()
+
+
+def opens_like_prose(text: str, after_comma: str | None = None) -> bool:
+    """True when ``text``, the words a sentence opens with, are not a name.
+
+    They are not when they start with a function word other than an article
+    ("In Wendá", "Along the way", "As UNDP", "Two of the interventions"), when
+    they are only function words and numbers ("In 2022"), or when one word
+    stands before a comma and is an adverb ("Likewise, we", "Specifically,
+    the"). ``after_comma`` is the text after that comma, if one follows: an
+    adverb is told by its ending only when a lower-case word follows it
+    ("Grammarly, Retail Market" is a list).
+    """
+    words = _TOKEN.findall(text)
+    if not words:
+        return True
+    first = words[0].lower()
+    if is_function_word(first) and first not in _articles():
+        return True
+    if all(w.isdigit() or is_function_word(w) for w in words):
+        return True
+    return after_comma is not None and len(words) == 1 and _is_adverb(words[0], after_comma)
+
+
+def reads_as_list(sentence: str) -> bool:
+    """True when ``sentence`` reads as a list of names, not prose.
+
+    A list's function words are the ones names hold ("of", "and", "de", "du",
+    "the"); prose has pronouns, auxiliaries and adverbs too ("Oxfam and CARE
+    were consulted", "we worked with"). Lower-case content words do not tell
+    (French and Spanish names are written in sentence case), nor do asides in
+    parentheses. A sentence whose opening is not a name is prose.
+    """
+    text = _PARENTHETICAL.sub(" ", sentence)
+    words = _TOKEN.findall(text)
+    opening, comma, rest = text.partition(",")
+    if not words or opens_like_prose(opening, rest if comma else None):
+        return False
+    inner = _name_words()
+    return not any(is_function_word(w) and w.lower() not in inner for w in words if not w[0].isupper())
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS as english
+    from spacy.lang.es.stop_words import STOP_WORDS as spanish
+    from spacy.lang.fr.stop_words import STOP_WORDS as french
+    from spacy.lang.pt.stop_words import STOP_WORDS as portuguese
+
+    return frozenset(english | spanish | french | portuguese)
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> frozenset[str]:
+    """The function words names and lists hold: connectors, articles and list endings ("etc.", "entre otros")."""
+    endings = {w.lower().strip(".") for term in lexicon.words("list_endings") for w in term.split()}
+    return frozenset(w.lower() for w in lexicon.words("connectors", use="name")) | _articles() | endings
+
+
+@lru_cache(maxsize=1)
+def _articles() -> frozenset[str]:
+    return frozenset(w.lower() for w in lexicon.words("articles", use="name"))
+
+
+def _is_adverb(word: str, after: str) -> bool:
+    lowered = word.lower()
+    following = after.split()
+    return lowered in lexicon.word_set("openers", use="opener") or (
+        word[1:].islower() and lowered.endswith(lexicon.words("openers", use="ending"))
+        and bool(following) and following[0][0].islower())
