@@ -137,6 +137,9 @@ def is_country(name: str) -> bool:
     return resolve_country(name) is not None or resolve_country(name.replace("&", "and")) is not None
 
 
+_SENTENCE_BEFORE = re.compile(r"(?:^|[.!?:;>]|^\s*[-*•·]|\d[.)])\s*(?:[\"“«‘]\s*)?$")
+
+
 def candidate_features(name: str, source: str, question_kind: str, family: str, line_text: str,
                        rule_ok: bool, on_line: int, has_sector: bool) -> dict[str, float]:
     """The features the keep/drop model reads for one candidate partner.
@@ -150,7 +153,9 @@ def candidate_features(name: str, source: str, question_kind: str, family: str, 
     raw = name.split()
     capitalised = sum(1 for w in raw if w[:1].isupper() or not w[:1].isalpha())
     line_key = _key(re.sub(r"^\s*(?:[-*•·]+|\d{1,2}[.)])\s*", "", line_text))
-    before = fold(line_text[: max(line_text.find(name), 0)]).split()[-1:] or ["^"]
+    at = line_text.find(name)
+    before = fold(line_text[: max(at, 0)]).split()[-1:] or ["^"]
+    after = _WORD.findall(fold(line_text[at + len(name):]))[:1] if at >= 0 else []
     features = {
         f"source={source}": 1.0,
         f"question={question_kind}": 1.0,
@@ -171,6 +176,8 @@ def candidate_features(name: str, source: str, question_kind: str, family: str, 
         "sector_known": float(has_sector),
         "rule_sector": float(infer_sector(name) is not None),
         f"before={before[0]}": 1.0,
+        f"after={after[0] if after else '$'}": 1.0,
+        "opens_sentence": float(at >= 0 and _SENTENCE_BEFORE.search(line_text[:at]) is not None),
     }
     for word in words:
         features[f"w={word}"] = 1.0

@@ -502,10 +502,11 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
         elif kind == "free-sector":
             sector = (_FREE_SECTOR_WORDS[free_sector_of(item.question)], "form:question")
             for line in _joined_lines(item):
-                names, sentences = _free_text_names(line)
+                names, quoted, sentences = _free_text_names(line)
                 prose.extend((item, line, sector, sentence) for sentence in sentences)
                 for name in names:
-                    fact = _partnership(name, item, sector, None, doc, "free-list")
+                    source = "quoted" if any(name is q for q in quoted) else "free-list"
+                    fact = _partnership(name, item, sector, None, doc, source)
                     fact.context = line.text
                     doc.partnerships.append(fact)
     return prose
@@ -541,8 +542,8 @@ def _one_name_in_two_scripts(names: list[PartnerName]) -> list[PartnerName]:
     return [PartnerName(**{**first.__dict__, "description": first.description or other.name})]
 
 
-def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
-    """Partners listed in a free-text answer line, and the prose sentences left for NER.
+def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[PartnerName], list[str]]:
+    """Partners listed in a free-text answer line, those of them named in quotes, and the prose sentences left for NER.
 
     The line is cut into sentences and at "Label:" prefixes; a sentence that is
     a list gives its names, and a sentence that opens with a name followed by a
@@ -550,6 +551,7 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
     Sentences that give no name this way are returned for the organisation finder.
     """
     names: list[PartnerName] = []
+    quoted: list[PartnerName] = []
     prose: list[str] = []
     for sentence in (piece for text in _SENTENCE.split(line.text) for piece in split_described(text)):
         sentence = _LABEL_PREFIX.sub("", sentence.strip())
@@ -567,10 +569,12 @@ def _free_text_names(line: AnswerLine) -> tuple[list[PartnerName], list[str]]:
             what = sentence[lead.end() :].strip().rstrip(".")  # "UNFPA- now training journalists"
             found = [PartnerName(**{**found[0].__dict__, "description": what})]
         names.extend(found)
-        names.extend(_quoted_partners(sentence, line.line, names))
+        in_quotes = _quoted_partners(sentence, line.line, names)
+        names.extend(in_quotes)
+        quoted.extend(in_quotes)
         if not found and len(sentence.split()) > 3:
             prose.append(sentence)
-    return names, prose
+    return names, quoted, prose
 
 
 def _opening_name(sentence: str) -> re.Match | None:
@@ -625,13 +629,11 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
     """Partners in prose partner answers and mentions in narrative answers, from the finder's spans."""
     for (item, line, sector, _sentence), spans in zip(prose, found[: len(prose)], strict=True):
         for span in spans:
-            if span.source == "ner" and len(span.text.split()) == 1:
-                continue  # a lone capitalised word in prose is too often not an organisation ("PET", "Covid")
             whole = _close_quote(_sentence, span.text, span.end)
             for text in (strip_quotes(t) for piece in split_heads(whole) for t in split_conjunction(piece)):
                 if is_self(text) or not text.strip():
                     continue
-                rule_ok = looks_like_name(text) or span.source == "gazetteer"
+                rule_ok = looks_like_name(text) and not _lone_word(span) or span.source == "gazetteer"
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
                     fact = _partnership(name, item, sector, None, doc, f"prose-{span.source}")
@@ -648,6 +650,11 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
             if key not in partners and key not in seen:
                 seen.add(key)
                 doc.mentions.append(Mention(span.text, line.line, item.question, span.acronym, span.source))
+
+
+def _lone_word(span) -> bool:
+    """A lone word that only NER calls an organisation: too often not one ("PET", "Covid"), so rules drop it."""
+    return span.source == "ner" and len(span.text.split()) == 1
 
 
 def _close_quote(sentence: str, text: str, end: int) -> str:

@@ -31,7 +31,9 @@ def opens_like_prose(text: str, after_comma: str | None = None) -> bool:
     """True when ``text``, the words a sentence opens with, are not a name.
 
     They are not when they start with a function word other than an article
-    ("In Wendá", "Along the way", "As UNDP", "Two of the interventions"), when
+    ("In Wendá", "Along the way", "As UNDP", "Two of the interventions"; a
+    word that only another language's stop list holds counts before a
+    lower-case word only, as "Nuevos Horizontes" is a name), when
     they are only function words and numbers ("In 2022"), or when one word
     stands before a comma and is an adverb ("Likewise, we", "Specifically,
     the"). ``after_comma`` is the text after that comma, if one follows: an
@@ -42,8 +44,9 @@ def opens_like_prose(text: str, after_comma: str | None = None) -> bool:
     if not words:
         return True
     first = words[0].lower()
-    if is_function_word(first) and first not in _articles():
-        return True
+    if is_function_word(first) and first not in _articles() and (
+            first in _english_or_connector() or len(words) == 1 or not words[1][0].isupper()):
+        return True  # "In Wendá", "Along the way"; not "Nuevos Horizontes", whose first word Spanish lists
     if all(w.isdigit() or is_function_word(w) for w in words):
         return True
     return after_comma is not None and len(words) == 1 and _is_adverb(words[0], after_comma)
@@ -75,6 +78,14 @@ def _stop_words() -> frozenset[str]:
     from spacy.lang.pt.stop_words import STOP_WORDS as portuguese
 
     return frozenset(english | spanish | french | portuguese)
+
+
+@lru_cache(maxsize=1)
+def _english_or_connector() -> frozenset[str]:
+    """Function words that open prose even before a capitalised word: English ones and connectors."""
+    from spacy.lang.en.stop_words import STOP_WORDS as english
+
+    return frozenset(english) | frozenset(w.lower() for w in lexicon.words("connectors", use="name"))
 
 
 @lru_cache(maxsize=1)

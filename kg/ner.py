@@ -229,7 +229,8 @@ _CAP_WORD = r"(?:(?:[lLdD]['’])?[A-ZÀ-ÝĀ-Ž][\w’'.\-]*|[0-9][\w\-]*[A-Za-
 _RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_CONNECTOR}\s+){{0,2}}{_CAP_WORD})*")
 _ACRONYM_AFTER = re.compile(r"^\s*\(([A-Z][A-Za-z0-9&.\-]{1,11})\)")
 _LEADING = re.compile(
-    rf"^(?:(?:{alternation(word.capitalize() for word in lexicon.words('articles', use='name'))})\s+|[LlDd]['’])"
+    rf"^(?:(?:{alternation(w for word in lexicon.words('articles', use='name') for w in (word, word.capitalize()))})\s+"
+    r"|[LlDd]['’])"
 )
 _TRAILING_FILLER = re.compile(rf"(?:\s+(?:{alternation(lexicon.words('trailing_words', use='run'))}))+$")
 _SENTENCE_END = re.compile(r"(?<![A-Z]\.[A-Z])(?<![A-Z]\.[A-Z]\.[A-Z])\.\s+")

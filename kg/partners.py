@@ -33,7 +33,7 @@ from kg import lexicon
 from kg.forms import AnswerLine
 from kg.lists import distribute_heads, drop_label, join_continuations, split_described, split_run_on
 from kg.lexicon import alternation
-from kg.vocab import cut_unbalanced, fold, infer_sector, initials, sector_from_label
+from kg.vocab import cut_unbalanced, fold, gazetteer_entry, infer_sector, initials, sector_from_label
 
 __all__ = [
     "PartnerName",
@@ -208,7 +208,7 @@ def quoted_organisations(text: str) -> list[str]:
             continue
         kind = _kind_before(text[: match.start()])
         if kind:
-            name = f"{kind} {match.group(0)}"
+            name = unquote_kind(f"{kind} {match.group(0)}")[0]
         elif _called(text[: match.start()]) or _kind_after(text[match.end() :]):
             name = inner
         else:
@@ -277,6 +277,7 @@ _AFTER_QUOTES = re.compile(
 )
 _CALLED = lexicon.word_set("naming_verbs")
 _KIND_WORDS = lexicon.word_set("org_kinds")
+_ARTICLE_WORDS = frozenset(fold(w) for w in lexicon.words("articles", use="name"))
 _EVENT_WORDS = alternation(lexicon.words("event_words", use="tail"))  # a name ending so is a project's or an event's
 _NOT_ORG_WORD = re.compile(rf"\b(?:{alternation(lexicon.words('event_words', use='quoted'))})\b", re.I)
 _LOWER_START_OK = re.compile(
@@ -442,10 +443,33 @@ def _acronym_pair(parts: list[str]) -> list[str]:
 def split_conjunction(text: str) -> list[str]:
     """Split "UNICEF and WFP" / "UNFPA & UNICEF" when both sides are organisations by themselves."""
     parts = _split_outside_parens(text, _PAIR_AND)
-    if len(parts) == 2 and all(is_acronym(p) or _has_org_keyword(p) and looks_like_name(p) for p in parts):
-        if all(is_acronym(p) for p in parts) or all(_HEAD_START.match(p) for p in parts):
-            return parts
-    return [text]
+    if len(parts) == 2 and all(_known(p) or _has_org_keyword(p) and looks_like_name(p) for p in parts):
+        if all(_known(p) for p in parts) or all(gazetteer_entry(p) or _HEAD_START.match(p) for p in parts):
+            return parts  # "UNICEF and WFP", "Ministry of Education and UNICEF"; not "Ministry of Digitalization and IT"
+    return _split_before_heads(text)
+
+
+def _split_before_heads(text: str) -> list[str]:
+    """Split at an "and"/"&" that a new organisation's head word follows, after a complete name.
+
+    "San Felipe Neri Market & Municipality of Panama", "CSM and Ministry of
+    justice", "Ministry of environment & Ministry of Livestock, Agriculture and
+    Fisheries"; "Ministry of Youth and Sports" stays whole.
+    """
+    parts, start = [], 0
+    for match in re.finditer(_PAIR_AND, text):
+        before, after = text[start : match.start()], text[match.end() :]
+        if before.count("(") > before.count(")"):
+            continue
+        if _HEAD_START.match(after) and _has_org_keyword(after) and (_known(before) or looks_like_name(before)):
+            parts.append(before)
+            start = match.end()
+    return [*parts, *split_conjunction(text[start:])] if parts else [text]
+
+
+def _known(text: str) -> bool:
+    """An acronym or an organisation of the gazetteer ("UN Women"): a name by itself."""
+    return is_acronym(text) or gazetteer_entry(text.strip()) is not None
 
 
 def _two_scripts(text: str) -> tuple[str, str] | None:
@@ -497,15 +521,19 @@ def is_generic(text: str) -> bool:
     words = [w for w in re.split(r"[\s/]+", fold(bare).strip(" .,;:")) if w]
     if not words or " ".join(words) in _GENERIC:
         return True
+    if gazetteer_entry(bare.strip(" .,;:")) is not None:
+        return False  # "UN Women", "UN Volunteers": a known organisation whose name holds a collective
     head, size = words[0], 1
     for i, word in enumerate(words):
         if word in _HEAD_BREAK and i > 0:
             break
         head, size = word, i + 1
     head = head.strip("'’")
+    original = [w for w in re.split(r"[\s/]+", bare.strip(" .,;:")) if w]
+    if size < len(words) and gazetteer_entry(" ".join(original[:size])) is not None:
+        return False  # "UN Women and UNFPA"
     if len(words) <= 3 and words[-1].removesuffix("s") in _PERSON_HEADS:
         return True  # "Prime Minister", "GIS specialist": a person's role
-    original = [w for w in re.split(r"[\s/]+", bare.strip(" .,;:")) if w]
     english_head = size == len(words) or words[size] in _AFTER_ROLE
     if english_head and head.removesuffix("s") in _PERSON_HEADS and not _has_org_keyword(" ".join(original[:size])):
         return True  # "Chief Heat Officer of Athens", "University Professors in MKD", not "Universidad Mayor de ..."
@@ -577,14 +605,17 @@ def _parse_segment(
         acronym, spelling = (other, spelling) if is_acronym(other) and not acronym else (acronym, spelling or other)
     description = description or spelling
     text = _ARTICLE_BEFORE_NAME.sub("", text).strip(" ;,:-")
-    text = strip_quotes(text)
+    text, kind = unquote_kind(strip_quotes(text))
+    description = description or kind
     if acronym and not text:
         text, acronym = acronym, ""
     rule_ok = looks_like_name(text) or _acceptable_acronym(text)
     if not rule_ok and not (candidates and not free_text and _could_be_name(text)):
         return None
     if _is_place(text) or _NOT_ORG_TAIL.search(text):
-        return None
+        if not candidates or free_text:
+            return None
+        rule_ok = False  # "Commonwealth Local Government Forum": the learned decision judges a place or an event word
     stated_sector = label_sector or ""
     if role and (sector_from_label(role) or _is_sector_word(role)):
         role, stated_sector = "", sector_from_label(role) or ""
@@ -679,6 +710,31 @@ def _quoted_name(text: str) -> bool | None:
     if not inner or not starts_like_name(inner) or len(outside.split()) > 4:
         return None
     return not _NOT_ORG_WORD.search(outside) and not _NOT_ORG_TAIL.search(inner)
+
+
+def unquote_kind(text: str) -> tuple[str, str]:
+    """``(name, kind)`` for a quoted name with a kind of organisation before or after it, else ``(text, "")``.
+
+    'NGO “Eco Life”', 'Start-up "Groupe Service Universel"', 'The Social
+    Initiative "Refuturism"' and '"Kameda" public fund' name Eco Life, Groupe
+    Service Universel, Refuturism and Kameda: the kind says what they are.
+    """
+    match = _QUOTED.search(text)
+    if match is None:
+        return text, ""
+    opened = max(text.rfind(q, 0, match.start()) for q in "“«„\"")
+    if opened >= 0:  # 'NGO “Foundation “Dobra”': the name opens at the first quote
+        kind, name = text[:opened].strip(), "".join(ch for ch in text[opened:] if ch not in _DOUBLE_QUOTES).strip()
+        folded = [fold(w) for w in kind.split()]
+        return (name, kind) if folded and folded[-1].rstrip("s") in _KIND_WORDS and starts_like_name(name) else (text, "")
+    before = text[: match.start()].split()
+    after = text[match.end() :].split()
+    kind = before if before and not after else after if after and not before else []
+    words = [fold(w).strip(".,;:") for w in kind if fold(w) not in _ARTICLE_WORDS]
+    if not 1 <= len(words) <= 3 or words[-1 if kind is before else -1].rstrip("s") not in _KIND_WORDS:
+        return text, ""
+    inner = "".join(ch for ch in match.group(0)[1:-1] if ch not in _DOUBLE_QUOTES).strip()
+    return (inner, " ".join(kind)) if inner and starts_like_name(inner) else (text, "")
 
 
 def _kind_before(before: str) -> str:

@@ -459,12 +459,19 @@ def test_example_2021_stray_div_does_not_glue_sentences(examples):
     assert "<div>" not in text and "<br>" not in text
 
 
-def test_example_2021_prose_partners(examples):
-    doc = examples[WASTE]
+def test_example_2021_prose_partners(examples_dir):
+    doc = extract(read_form(examples_dir / WASTE, display_path=WASTE), decision="rules")
     assert [(p.name, p.sector) for p in doc.partnerships] == WASTE_PARTNERS
     assert partner(doc, "Universidad Mayor de San Andrés").acronym == "UMSA"
     unusual = {p.name for p in doc.partnerships if p.unusual}
     assert unusual == {"Asociación de Recicladoras Manos Verdes", "Recicla & Crea S.R.L."}
+
+
+def test_example_2021_prose_partners_kept_by_the_learned_decision(examples):
+    """The shipped model keeps no false partner here, and misses one: "EcoPlast Andina", a two-word name without
+    an organisation word that only NER finds in prose, which the train split shows is often not a partner."""
+    kept = [(p.name, p.sector) for p in examples[WASTE].partnerships]
+    assert kept == [pair for pair in WASTE_PARTNERS if pair[0] != "EcoPlast Andina"]
 
 
 # ---------------------------------------------------------------------------
@@ -768,24 +775,30 @@ def test_quotes_around_a_whole_name_are_taken_off():
     ]
 
 
-def test_quotes_inside_a_name_are_kept_as_written():
+def test_a_kind_of_organisation_around_a_quoted_name_is_not_part_of_it():
+    # the gold rules' reading (three rounds of annotators): 'Start-up "Groupe Service Universel"' names
+    # Groupe Service Universel; quotes that are part of a name stay ("Faculty of Law 'Justinijan Prvi'")
     got = parse_partner_lines(lines(
         "ТОО «Компания» (lead)",
         'NGO "Eco Life" - environmental education for schools',
         '"Kameda" public fund',
         "Faculty of Law 'Justinijan Prvi'",
+        '4- Start-up "Groupe Service Universel";',
+        "Centro de Ayuda Mutua “Salud para Todos”",
     ))
     assert [(p.name, p.role, p.description) for p in got] == [
         ("ТОО «Компания»", "lead", ""),
-        ('NGO "Eco Life"', "", "environmental education for schools"),
-        ('"Kameda" public fund', "", ""),
+        ("Eco Life", "", "environmental education for schools"),
+        ("Kameda", "", "public fund"),
         ("Faculty of Law 'Justinijan Prvi'", "", ""),
+        ("Groupe Service Universel", "", "Start-up"),
+        ("Centro de Ayuda Mutua “Salud para Todos”", "", ""),
     ]
 
 
 def test_a_comma_inside_quotes_does_not_split_a_name():
     got = parse_partner_lines(lines('«Министерство образования, науки и молодёжи», NGO "Reduce, Reuse, Recycle"'))
-    assert names(got) == ["Министерство образования, науки и молодёжи", 'NGO "Reduce, Reuse, Recycle"']
+    assert names(got) == ["Министерство образования, науки и молодёжи", "Reduce, Reuse, Recycle"]
 
 
 def test_a_stray_quote_at_either_end_is_dropped():
@@ -871,14 +884,15 @@ We worked with NGO “Eco Life” on waste sorting, and with a foundation called
 
 
 def test_quoted_and_non_latin_partners_in_groups_and_prose():
-    doc = extract(parse_form(QUOTED_FORM, "quoted.md"), ner=False)
+    """The candidates the form proposes (whoever decides later): quoted names in groups and in prose."""
+    doc = extract(parse_form(QUOTED_FORM, "quoted.md"), ner=False, decision="none")
     assert [(p.name, p.line, p.description) for p in doc.partnerships] == [
         ("ТОО «Зелёный город»", 13, ""),
         # one partner named on two lines in two scripts: a list item is kept even in lower case ("team for
         # development"), and the Arabic line is its other spelling
         ("Sanad team for development", 21, "فريق سند التنموي"),
         ("Centro Ágil", 31, ""),
-        ('NGO “Eco Life”', 39, ""),
+        ("Eco Life", 39, ""),
         ("Green Steppe", 39, ""),
     ]
     assert partner(doc, "Green Steppe").sector == "civil-society"
@@ -886,7 +900,7 @@ def test_quoted_and_non_latin_partners_in_groups_and_prose():
 
 def test_a_group_name_given_in_two_scripts_on_two_lines_is_one_partner():
     text = QUOTED_FORM.replace("Sanad team for development", "Sanad Development Team")
-    doc = extract(parse_form(text, "quoted.md"), ner=False)
+    doc = extract(parse_form(text, "quoted.md"), ner=False, decision="none")
     sanad = partner(doc, "Sanad Development Team")
     assert (sanad.line, sanad.description) == (21, "فريق سند التنموي")
     assert len(doc.partnerships) == 5
@@ -1164,7 +1178,8 @@ def test_a_sentence_run_on_after_a_name_is_cut_at_its_pronoun():
 def test_corpus_quoted_name_with_its_kind_in_a_group_answer(corpus_form):
     """lnob__accessibility_assessment_for_pwd.md, line 184: the "Parter" group answer is '"Kameda" public fund'."""
     doc = extract(corpus_form("lnob__accessibility_assessment_for_pwd.md"), ner=False)
-    assert [(p.name, p.line) for p in doc.partnerships if p.line == 184] == [('"Kameda" public fund', 184)]
+    kameda = [(p.name, p.line, p.description) for p in doc.partnerships if p.line == 184]
+    assert kameda == [("Kameda", 184, "public fund")]  # the kind around a quoted name is not part of it
 
 
 def test_corpus_arabic_partner_name(corpus_form):
@@ -1187,9 +1202,9 @@ def test_corpus_quoted_ngos_run_together_on_one_line(corpus_form):
     got = [p.name for p in doc.partnerships if p.line == 81]
     assert got[:4] == [
         "Establishment “Center for Environmental Solutions”",
-        "NGO “Ecological initiative”",
-        "NGO “Society for Innovative Business Support”",
-        "NGO “Foundation “Dobra”",
+        "Ecological initiative",
+        "Society for Innovative Business Support",
+        "Foundation Dobra",
     ]
 
 
@@ -1217,3 +1232,21 @@ def test_whole_corpus_extracts_without_exception(corpus_dir):
     assert families["unknown"] == 0
     assert no_country == 7
     assert problems == []
+
+
+# ---------------------------------------------------------------------------
+# Names that hold collective words, and names the rules alone refuse
+# ---------------------------------------------------------------------------
+
+
+def test_un_entities_whose_names_hold_a_collective_are_split_and_kept():
+    # a learning plan's "name of the partner" answer (train split)
+    got = parse_partner_lines(lines("UN Women and UNFPA"), candidates=True)
+    assert [(p.name, p.rule_ok) for p in got] == [("UN Women", True), ("UNFPA", True)]
+
+
+def test_a_name_ending_in_an_event_word_is_a_candidate_for_the_model_only():
+    # "Forum" often ends an event's name, so the rules refuse it; the learned decision judges it
+    got = parse_partner_lines(lines("Commonwealth Local Government Forum (CLGF)"), candidates=True)
+    assert [(p.name, p.acronym, p.rule_ok) for p in got] == [("Commonwealth Local Government Forum", "CLGF", False)]
+    assert parse_partner_lines(lines("Commonwealth Local Government Forum (CLGF)")) == []

@@ -53,7 +53,7 @@ def test_function_words_come_from_spacy_in_four_languages():
 
 
 def _names(sentence):
-    names, prose = _free_text_names(AnswerLine("text", sentence, 1))
+    names, _quoted, prose = _free_text_names(AnswerLine("text", sentence, 1))
     return [n.name for n in names], prose
 
 

@@ -232,3 +232,10 @@ def test_spacy_reads_only_sentences_that_may_name_an_organisation(monkeypatch):
     start = text.index("Kijani Trust")
     assert ner._MEMO[text] == ((start, start + len("Kijani Trust")),)
     ner.use_memo({})
+
+
+def test_model_drops_a_lower_case_article_before_a_name(model):
+    # a real 2021-23 answer (train split): spaCy's span is "the Presidential Delivery Unit"
+    text = ("As we progressively broadened this challenge to include our work with ENI in Wendá, we also partnered "
+            "with the Presidential Delivery Unit (UGPR).")
+    assert "Presidential Delivery Unit" in names(text, use_model=True)
