@@ -28,6 +28,7 @@ from pathlib import Path
 from kg.countries import resolve_country
 from kg.ner import looks_like_organisation
 from kg.partners import is_acronym, is_cut_short, is_generic, looks_like_name
+from kg import lexicon
 from kg.lexicon import table
 from kg.vocab import fold, gazetteer_entry, infer_sector, sector_from_label
 
@@ -38,6 +39,7 @@ __all__ = [
     "name_features",
     "context_features",
     "is_author",
+    "is_bare_kind",
     "is_bare_un",
     "is_country",
     "is_sector_list",
@@ -92,7 +94,8 @@ def sector_model() -> LinearModel | None:
 
 
 def never_partner(name: str, country: str = "") -> str:
-    """Why ``name`` can never be a partner of a form from ``country`` ("author", "bare-un", "country", "sectors"), else ''."""
+    """Why ``name`` can never be a partner of a form from ``country`` ("author", "bare-un", "country", "sectors",
+    "kind"), else ''."""
     if is_author(name, country):
         return "author"
     if is_bare_un(name):
@@ -101,7 +104,14 @@ def never_partner(name: str, country: str = "") -> str:
         return "country"
     if is_sector_list(name, country):
         return "sectors"
+    if is_bare_kind(name):
+        return "kind"
     return ""
+
+
+def is_bare_kind(name: str) -> bool:
+    """True for a kind of organisation alone ("ONG", "NGO", "Start-up", "Foundation"): it names none."""
+    return _key(name).rstrip("s") in _kind_words() or _key(name) in _kind_words()
 
 
 def is_sector_list(name: str, country: str = "") -> bool:
@@ -220,6 +230,11 @@ def context_features(text: str, name: str) -> dict[str, float]:
 def _load(name: str) -> LinearModel | None:
     path = MODEL_DIR / name
     return LinearModel.load(path) if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _kind_words() -> frozenset[str]:
+    return frozenset(_key(w) for w in lexicon.words("org_kinds"))
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,7 @@ from kg import lexicon
 from kg.forms import AnswerLine
 from kg.lists import distribute_heads, drop_label, join_continuations, split_described, split_run_on
 from kg.lexicon import alternation
+from kg.function_words import opens_like_prose
 from kg.vocab import cut_unbalanced, fold, gazetteer_entry, infer_sector, initials, sector_from_label
 
 __all__ = [
@@ -296,6 +297,7 @@ _SECTOR_WORDS = lexicon.words("sector_words", use="fuzzy")
 _GENERIC = lexicon.word_set("generic_collectives", use="collective")
 _KEYWORD_WORD = re.compile(rf"(?:{alternation(lexicon.words('org_keywords', use='lowercase'))})s?")
 _LABELLED_LIST = re.compile(r"^(.*?)\s*[\[(]([^\])]*[;,][^\])]*)[\])]\s*$")
+_LABELLED_ONE = re.compile(r"^([^()\[\],;]+?)\s*[\[(]([^\])]+)[\])]\s*$")
 _SLASH = r"\s+/\s+"
 _ARTICLES = alternation(lexicon.words("articles", use="name"))
 _AND_THE = (
@@ -350,7 +352,9 @@ def _is_sector_word(text: str) -> bool:
 def _sector_heading(text: str) -> tuple[str, str]:
     """``("government", rest)`` for a line such as "Government:" or "Private sector: Acme Ltd"."""
     head, sep, rest = text.partition(":")
-    if not sep:
+    if not sep and (named := _label_and_name(text)):
+        head, rest = named  # "UN agencies (ILO)": the label, then the name
+    elif not sep:
         head, rest = text.strip(), ""  # a header on a line of its own: "Ministries", "NGO", "Private sector"
     if len(head.split()) > 4:
         return "", text
@@ -384,6 +388,9 @@ def _segments(text: str, free_text: bool) -> list[str]:
         if listed and (is_generic(listed.group(1)) or sector_from_label(listed.group(1))):
             pieces.extend(_list_pieces(re.sub(r"\s+", " ", listed.group(2)).replace(";", ",")))
             continue
+        if named := _label_and_name(part):
+            pieces.append(named[1])
+            continue
         for piece in _list_pieces(part):
             for head_piece in split_heads(piece):
                 for joined in _split_outside_parens(head_piece, _AND_THE):
@@ -397,6 +404,25 @@ def _segments(text: str, free_text: bool) -> list[str]:
         # a remark in brackets or a " - description" may be long; the name may not
         pieces = [p for p in pieces if len(_PARENS.sub(" ", re.split(r"\s[-–—]\s", p, maxsplit=1)[0]).split()) <= 12]
     return pieces
+
+
+def _label_and_name(text: str) -> tuple[str, str] | None:
+    """``(label, name)`` for a collective or sector label with one name in brackets: "UN agencies (ILO)".
+
+    The label is plural or a sector ("GOUVERNEMENT (ministère de l'agriculture)");
+    a singular one is part of the name ("Municipality (Environment Secretariat)")
+    or a person's role ("GIS specialist (UNDP HQ)").
+    """
+    match = _LABELLED_ONE.match(text.strip())
+    if match is None:
+        return None
+    label, inner = match.group(1).strip(), match.group(2).strip()
+    plural = label.endswith("s") and is_generic(label)
+    if not (plural or sector_from_label(label) or _is_sector_word(label)):
+        return None
+    if opens_like_prose(inner) or not (starts_like_name(inner) or is_acronym(inner) or _has_org_keyword(inner)):
+        return None  # "NGOs (in youth)", "Youth (15-24)"
+    return label, inner
 
 
 def _list_pieces(part: str) -> list[str]:

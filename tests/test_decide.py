@@ -105,3 +105,14 @@ def test_sector_words_run_together_are_no_partner():
     assert never_partner("Government, Private sector and Academia", "ECU") == "sectors"
     assert never_partner("UNICEF/WFP", "ECU") == ""
     assert never_partner("Ministry of Health / UNICEF", "ECU") == ""
+
+
+@pytest.mark.parametrize("name", ["ONG", "NGO", "Start-up", "Foundation", "Foundations"])
+def test_a_kind_of_organisation_alone_is_no_partner(name):
+    # "ONG" stands alone in a 2023-25 group answer of the train split
+    assert never_partner(name) == "kind"
+
+
+@pytest.mark.parametrize("name", ["Dobra Foundation", "Fondation Orange", "NGO Forum on Cambodia"])
+def test_a_kind_within_a_name_is_no_reason(name):
+    assert never_partner(name) == ""

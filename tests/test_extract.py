@@ -1250,3 +1250,20 @@ def test_a_name_ending_in_an_event_word_is_a_candidate_for_the_model_only():
     got = parse_partner_lines(lines("Commonwealth Local Government Forum (CLGF)"), candidates=True)
     assert [(p.name, p.acronym, p.rule_ok) for p in got] == [("Commonwealth Local Government Forum", "CLGF", False)]
     assert parse_partner_lines(lines("Commonwealth Local Government Forum (CLGF)")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # train-split answers: a plural collective or a sector, then the one organisation it means in brackets
+        ("Unites Nations agencies (ILO)", ["ILO"]),
+        ("GOUVERNEMENT (ministère de l'agriculture)", ["ministère de l'agriculture"]),
+        # a singular head is part of the name, a person's role is no label, and brackets without a name give none
+        ("GIS specialist (UNDP HQ/BMS/ITM)", []),
+        ("NGOs (in youth and entrepreneurship; in environment sector)", []),
+        ("Youth (15-24)", []),
+        ("Ministry of Health (MoH)", ["Ministry of Health"]),
+    ],
+)
+def test_a_collective_label_with_one_name_in_brackets(text, expected):
+    assert names(parse_partner_lines(lines(text), candidates=True)) == expected
