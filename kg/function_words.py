@@ -33,7 +33,8 @@ def opens_like_prose(text: str, after_comma: str | None = None) -> bool:
     They are not when they start with a function word other than an article
     ("In Wendá", "Along the way", "As UNDP", "Two of the interventions"; a
     word that only another language's stop list holds counts before a
-    lower-case word only, as "Nuevos Horizontes" is a name), when
+    lower-case word only, as "Nuevos Horizontes" is a name), when they open
+    with a participle before a function word ("Collaborated with"), when
     they are only function words and numbers ("In 2022"), or when one word
     stands before a comma and is an adverb ("Likewise, we", "Specifically,
     the"). ``after_comma`` is the text after that comma, if one follows: an
@@ -49,6 +50,8 @@ def opens_like_prose(text: str, after_comma: str | None = None) -> bool:
         return True  # "In Wendá", "Along the way"; not "Nuevos Horizontes", whose first word Spanish lists
     if all(w.isdigit() or is_function_word(w) for w in words):
         return True
+    if len(words) > 1 and words[1].islower() and is_function_word(words[1]) and _is_verb_form(words[0]):
+        return True  # "Collaborated with ...", "Working with ...", "Trabajando con ..."
     return after_comma is not None and len(words) == 1 and _is_adverb(words[0], after_comma)
 
 
@@ -98,6 +101,12 @@ def _name_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _articles() -> frozenset[str]:
     return frozenset(w.lower() for w in lexicon.words("articles", use="name"))
+
+
+def _is_verb_form(word: str) -> bool:
+    """A participle or gerund by its ending ("Collaborated", "Working", "Trabajando"), in any case."""
+    lowered = word.lower()
+    return len(lowered) > 4 and lowered.endswith(lexicon.words("openers", use="verb_ending"))
 
 
 def _is_adverb(word: str, after: str) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kg import lexicon, vocab
+from kg.function_words import opens_like_prose
 from kg.lexicon import alternation
 
 __all__ = [
@@ -274,8 +275,25 @@ def _count(texts: list[str], unique: list[str], read: list[str]) -> None:
     NER_STATS["words_run"] += sum(len(text.split()) for text in read)
 
 
-def _rule_spans(text: str) -> list[OrgSpan]:
+def _apposition_spans(text: str) -> list[OrgSpan]:
+    """Names a sentence says are organisations by apposition, without an organisation word in them.
+
+    "Tesaireka Paraguay, a network of organizations", "a large textile
+    company, Fenix S.A.," and "an organisation called EcoHouse": the kind of
+    organisation stands next to the name.
+    """
     spans = []
+    for pattern in _appositions():
+        for match in pattern.finditer(text):
+            start, end = match.span("name")
+            value = text[start:end].rstrip(".,;: ")
+            if value and not _is_heading(value) and fold(value) not in _GENERIC_WORDS and not opens_like_prose(value):
+                spans.append(OrgSpan(value, start, start + len(value), "rule"))
+    return spans
+
+
+def _rule_spans(text: str) -> list[OrgSpan]:
+    spans = _apposition_spans(text)
     for match in _RUN.finditer(text):
         for start, value in _pieces(match.group(0), match.start()):
             span = _rule_span(text, start, value)
@@ -368,8 +386,8 @@ def _plausible_ner(text: str) -> bool:
     stripped = text.strip()
     if len(stripped) < 2 or not stripped[0].isalnum() or stripped[0].islower():
         return False
-    if _NOISE.match(fold(stripped)) or re.fullmatch(r"[\d\W]+", stripped):
-        return False
+    if _NOISE.match(fold(stripped)) or re.fullmatch(r"[\d\W]+", stripped) or opens_like_prose(stripped):
+        return False  # ... or a sentence's opening ("Collaborated with Inclusive", "In Wendá")
     if _is_heading(stripped) or stripped.isupper() and len(stripped) > 5 and " " not in stripped:
         return False
     from kg.partners import is_generic
@@ -394,6 +412,21 @@ def _merge(spans: list[OrgSpan], text: str) -> list[OrgSpan]:
         if all(span.end <= k.start or span.start >= k.end for k in kept):
             kept.append(span)
     return sorted(kept, key=lambda s: s.start)
+
+
+@lru_cache(maxsize=1)
+def _appositions() -> tuple[re.Pattern[str], ...]:
+    """The three ways a sentence says what kind of organisation a name is (see :func:`_apposition_spans`)."""
+    name = r"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:(?:of|for|de|del|la|y|and|&)\s+)?[A-Z0-9][\w&.'’-]*){0,6})"
+    kind = rf"(?i:{alternation(w for w in lexicon.words('org_kinds') if len(w) > 3)})s?"
+    article = rf"(?i:{alternation(lexicon.words('articles', use='apposition'))})"
+    called = alternation(lexicon.words("naming_verbs"))
+    describer = r"(?:[a-z][\w-]*\s+){0,3}"
+    return (
+        re.compile(rf"(?<![\w-]){name},\s+{article}\s+{describer}{kind}\b"),
+        re.compile(rf"\b{article}\s+{describer}{kind},\s+{name}(?=[,.;]|\s+(?:in|on|to|for|which|who)\b)"),
+        re.compile(rf"\b{kind}\s+(?:{called})\s+{name}"),
+    )
 
 
 @lru_cache(maxsize=1)
