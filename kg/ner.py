@@ -313,12 +313,20 @@ def _pieces(run: str, offset: int) -> list[tuple[int, str]]:
         cuts = [
             m
             for m in _AND.finditer(part)
-            if _has_keyword(part[m.end() :]) and (_has_keyword(part[: m.start()]) or m.group(1))
+            if _has_keyword(part[: m.start()]) and _is_collective(part[m.end() :])
+            or _has_keyword(part[m.end() :]) and (_has_keyword(part[: m.start()]) or m.group(1))
         ]
         bounds = [0] + [c for m in cuts for c in (m.start(), m.end())] + [len(part)]
         for begin, end in zip(bounds[::2], bounds[1::2], strict=True):
             pieces.append((start + begin, part[begin:end]))
     return pieces
+
+
+def _is_collective(text: str) -> bool:
+    """A person's role or a group after "and" ("the Constituency Councillor"): no part of the name before it."""
+    from kg.partners import is_generic
+
+    return is_generic(_LEADING.sub("", text))
 
 
 def _has_keyword(text: str) -> bool:

@@ -265,3 +265,10 @@ def test_a_span_that_opens_like_a_sentence_is_no_organisation():
 
     assert not _plausible_ner("Collaborated with Inclusive")
     assert _plausible_ner("Legal Design Turkey")
+
+
+def test_a_person_s_role_after_and_is_cut_from_the_name():
+    # a 2021-23 answer of the dev split names the council and, after "and the", a person's office
+    text = "We worked with the Khomas Regional Council and the Constituency Councillor on the pilot."
+    assert names(text) == ["Khomas Regional Council"]
+    assert names("The Ministry of Youth and Sports helped.") == ["Ministry of Youth and Sports"]
