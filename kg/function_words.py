@@ -45,13 +45,15 @@ def opens_like_prose(text: str, after_comma: str | None = None) -> bool:
     if not words:
         return True
     first = words[0].lower()
-    if is_function_word(first) and first not in _articles() and (
-            first in _english_or_connector() or len(words) == 1 or not words[1][0].isupper()):
+    if _opening_function_word(first) and (first in _english_or_connector() or len(words) == 1
+                                          or not words[1][0].isupper()):
         return True  # "In Wendá", "Along the way"; not "Nuevos Horizontes", whose first word Spanish lists
     if all(w.isdigit() or is_function_word(w) for w in words):
         return True
     if len(words) > 1 and words[1].islower() and is_function_word(words[1]) and _is_verb_form(words[0]):
-        return True  # "Collaborated with ...", "Working with ...", "Trabajando con ..."
+        return True  # "Collaborated with ...", "Trabajando con ..."
+    if len(words) > 1 and words[1].lower() in _articles() and _is_gerund(words[0]):
+        return True  # "Celebrating the UN Year of Glass", "Running the Future Fit Accelerator"
     return after_comma is not None and len(words) == 1 and _is_adverb(words[0], after_comma)
 
 
@@ -103,10 +105,26 @@ def _articles() -> frozenset[str]:
     return frozenset(w.lower() for w in lexicon.words("articles", use="name"))
 
 
+def _opening_function_word(word: str) -> bool:
+    """A function word that opens prose: an English one, or a short one of another language ("con", "para").
+
+    Longer stop words of Spanish, French and Portuguese are often the first
+    word of a name ("Local government of Rocha", "Inclusive and ... Team").
+    """
+    if word in _articles() or not is_function_word(word) or word in lexicon.word_set("openers", use="not_opener"):
+        return False  # ... or a clitic spaCy lists ("ca" of "can't"), which opens names such as "Ca Mau"
+    return word in _english_or_connector() or len(word) <= 4
+
+
 def _is_verb_form(word: str) -> bool:
     """A participle or gerund by its ending ("Collaborated", "Working", "Trabajando"), in any case."""
     lowered = word.lower()
     return len(lowered) > 4 and lowered.endswith(lexicon.words("openers", use="verb_ending"))
+
+
+def _is_gerund(word: str) -> bool:
+    lowered = word.lower()
+    return len(lowered) > 5 and lowered.endswith(lexicon.words("openers", use="gerund_ending"))
 
 
 def _is_adverb(word: str, after: str) -> bool:

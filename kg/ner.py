@@ -339,6 +339,9 @@ def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
     if lead:
         start, value = start + lead.end(), value[lead.end() :]
     value = re.sub(r"['’]s$", "", value)
+    while len(value.split()) > 1 and opens_like_prose(value):
+        first = value.split()[0]
+        start, value = start + len(first) + 1, value[len(first) + 1 :]  # "As UNDP", "In Wendá": a sentence's opening
     words = value.split()
     if not _has_keyword(value) or len(words) < 2 and not _is_acronym_org(words):
         return None

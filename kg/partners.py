@@ -636,8 +636,8 @@ def _parse_segment(
     if acronym and not text:
         text, acronym = acronym, ""
     rule_ok = looks_like_name(text) or _acceptable_acronym(text)
-    if not rule_ok and not (candidates and not free_text and _could_be_name(text)):
-        return None
+    if not rule_ok and not (candidates and not free_text and _could_be_name(text)) or opens_like_prose(text):
+        return None  # ... or a clause ("or any sector that wants ...", "Celebrating the UN Year of ...")
     if _is_place(text) or _NOT_ORG_TAIL.search(text):
         if not candidates or free_text:
             return None

@@ -70,3 +70,16 @@ def test_a_name_described_after_its_comma_is_kept():
 def test_a_list_with_an_adverb_like_name_keeps_every_name():
     assert _names("Grammarly, Retail Market, World of Communities, etc")[0] == [
         "Grammarly", "Retail Market", "World of Communities"]
+
+
+@pytest.mark.parametrize("opening", ["Celebrating the UN Year of Glass 2022", "Running the Future Fit Accelerator",
+                                     "Collaborated with Inclusive", "or any sector that wants to collect data"])
+def test_clauses_are_prose(opening):
+    assert opens_like_prose(opening)
+
+
+@pytest.mark.parametrize("name", ["Local government of Rocha", "Inclusive and Economic Growth Team",
+                                  "Training Centre", "Nuevos Horizontes"])
+def test_names_whose_first_word_another_language_lists_are_names(name):
+    # "local", "inclusive" and "nuevos" are in spaCy's Spanish or Portuguese stop words
+    assert not opens_like_prose(name)
