@@ -11,13 +11,17 @@ in ``ontology/lexicon/openers.tsv``.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import runpy
 from functools import lru_cache
+from pathlib import Path
 
 from kg import lexicon
 
 __all__ = ["is_function_word", "opens_like_prose", "reads_as_list"]
 
+_LANGUAGES = ("en", "es", "fr", "pt")
 _TOKEN = re.compile(r"\w[\w'’.-]*")
 _PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\]]*\]")
 
@@ -77,20 +81,23 @@ def reads_as_list(sentence: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS as english
-    from spacy.lang.es.stop_words import STOP_WORDS as spanish
-    from spacy.lang.fr.stop_words import STOP_WORDS as french
-    from spacy.lang.pt.stop_words import STOP_WORDS as portuguese
+    return frozenset().union(*(_spacy_stop_words(lang) for lang in _LANGUAGES))
 
-    return frozenset(english | spanish | french | portuguese)
+
+@lru_cache(maxsize=None)
+def _spacy_stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words of ``lang``, read from its data file without importing spaCy (seconds a rebuild saves)."""
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / lang / "stop_words.py"
+    return frozenset(runpy.run_path(str(path))["STOP_WORDS"]) if path.is_file() else frozenset()
 
 
 @lru_cache(maxsize=1)
 def _english_or_connector() -> frozenset[str]:
     """Function words that open prose even before a capitalised word: English ones and connectors."""
-    from spacy.lang.en.stop_words import STOP_WORDS as english
-
-    return frozenset(english) | frozenset(w.lower() for w in lexicon.words("connectors", use="name"))
+    return _spacy_stop_words("en") | frozenset(w.lower() for w in lexicon.words("connectors", use="name"))
 
 
 @lru_cache(maxsize=1)
