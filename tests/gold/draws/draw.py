@@ -14,6 +14,9 @@ form drawn before.
 
 Run from the repository root:
     python tests/gold/draws/draw.py 3 ../shared/corpus > tests/gold/draws/round3.tsv
+
+Round 4 was drawn and annotated ahead of its round: its list and annotations wait in
+``pending/`` (see ``pending/README.md``) until that round starts.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ ROUNDS = {
         "quota": {"closing_form_2021": 36, "closing_form_2023": 30, "learning_plan": 30, "experiment": 24,
                   "solution": 8, "innovation": 4},
         "shares": (("test", 0.60), ("train", 0.40))},
+    4: {"seed": 20261206,
+        "quota": {"closing_form_2021": 44, "closing_form_2023": 24, "learning_plan": 26, "experiment": 20,
+                  "solution": 6, "innovation": 2},
+        "shares": (("test", 0.50), ("train", 0.50))},
 }
 
 
