@@ -50,6 +50,7 @@ __all__ = [
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 _WORD = re.compile(r"[^\W_]+")
+_SENTENCE_BEFORE = re.compile(r"(?:^|[.!?:;>]|^\s*[-*•·]|\d[.)])\s*(?:[\"“«‘]\s*)?$")  # a sentence opens here
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,6 @@ def is_country(name: str) -> bool:
     if not 0 < len(words) <= 5 or looks_like_organisation(name):
         return False
     return resolve_country(name) is not None or resolve_country(name.replace("&", "and")) is not None
-
-
-_SENTENCE_BEFORE = re.compile(r"(?:^|[.!?:;>]|^\s*[-*•·]|\d[.)])\s*(?:[\"“«‘]\s*)?$")
 
 
 def candidate_features(name: str, source: str, question_kind: str, family: str, line_text: str,

@@ -34,7 +34,6 @@ from kg.partners import (
     split_heads,
     strip_quotes,
 )
-from kg.function_words import opens_like_prose, reads_as_list
 from kg import lexicon, vocab
 from kg.lexicon import alternation
 from kg.decide import (
@@ -46,6 +45,7 @@ from kg.decide import (
     never_partner,
     sector_model,
 )
+from kg.function_words import opens_like_prose, reads_as_list
 from kg.lists import split_described
 from kg.questions import free_sector_of, partner_question_kind
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
@@ -327,7 +327,8 @@ def template_family(form: Form) -> str:
     if kind == "solution":
         return "innovation" if "name of the innovator" in questions else "solution"
     if kind == "learningplan":
-        if any(partner_question_kind(item.question) == "free-sector" for item in form.items) or "top 5 key insights you generated about your frontier" in questions:
+        per_sector = any(partner_question_kind(item.question) == "free-sector" for item in form.items)
+        if per_sector or "top 5 key insights you generated about your frontier" in questions:
             return "closing_form_2021"
         if _HANDOVER_Q.search(questions) or "partners you have actually worked with" in questions:
             return "closing_form_2023"

@@ -428,14 +428,16 @@ def _merge(spans: list[OrgSpan], text: str) -> list[OrgSpan]:
 @lru_cache(maxsize=1)
 def _appositions() -> tuple[re.Pattern[str], ...]:
     """The three ways a sentence says what kind of organisation a name is (see :func:`_apposition_spans`)."""
-    name = r"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:(?:of|for|de|del|la|y|and|&)\s+)?[A-Z0-9][\w&.'’-]*){0,6})"
+    joiner = alternation(lexicon.words("connectors", use="apposed_name"))
+    name = rf"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:(?:{joiner})\s+)?[A-Z0-9][\w&.'’-]*){{0,6}})"
+    following = alternation(lexicon.words("connectors", use="apposed_next") + lexicon.words("clause_words", use="apposed_next"))
     kind = rf"(?i:{alternation(w for w in lexicon.words('org_kinds') if len(w) > 3)})s?"
     article = rf"(?i:{alternation(lexicon.words('articles', use='apposition'))})"
     called = alternation(lexicon.words("naming_verbs"))
     describer = r"(?:[a-z][\w-]*\s+){0,3}"
     return (
         re.compile(rf"(?<![\w-]){name},\s+{article}\s+{describer}{kind}\b"),
-        re.compile(rf"\b{article}\s+{describer}{kind},\s+{name}(?=[,.;]|\s+(?:in|on|to|for|which|who)\b)"),
+        re.compile(rf"\b{article}\s+{describer}{kind},\s+{name}(?=[,.;]|\s+(?:{following})\b)"),
         re.compile(rf"\b{kind}\s+(?:{called})\s+{name}"),
     )
 

@@ -750,17 +750,22 @@ def unquote_kind(text: str) -> tuple[str, str]:
         return text, ""
     opened = max(text.rfind(q, 0, match.start()) for q in "“«„\"")
     if opened >= 0:  # 'NGO “Foundation “Dobra”': the name opens at the first quote
-        kind, name = text[:opened].strip(), "".join(ch for ch in text[opened:] if ch not in _DOUBLE_QUOTES).strip()
+        kind, name = text[:opened].strip(), _unquoted(text[opened:])
         folded = [fold(w) for w in kind.split()]
         return (name, kind) if folded and folded[-1].rstrip("s") in _KIND_WORDS and starts_like_name(name) else (text, "")
     before = text[: match.start()].split()
     after = text[match.end() :].split()
     kind = before if before and not after else after if after and not before else []
     words = [fold(w).strip(".,;:") for w in kind if fold(w) not in _ARTICLE_WORDS]
-    if not 1 <= len(words) <= 3 or words[-1 if kind is before else -1].rstrip("s") not in _KIND_WORDS:
+    if not 1 <= len(words) <= 3 or words[-1].rstrip("s") not in _KIND_WORDS:
         return text, ""
-    inner = "".join(ch for ch in match.group(0)[1:-1] if ch not in _DOUBLE_QUOTES).strip()
+    inner = _unquoted(match.group(0)[1:-1])
     return (inner, " ".join(kind)) if inner and starts_like_name(inner) else (text, "")
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without any double quote mark, stripped."""
+    return "".join(ch for ch in text if ch not in _DOUBLE_QUOTES).strip()
 
 
 def _kind_before(before: str) -> str:
