@@ -15,8 +15,9 @@ form drawn before.
 Run from the repository root:
     python tests/gold/draws/draw.py 3 ../shared/corpus > tests/gold/draws/round3.tsv
 
-Round 4 was drawn and annotated ahead of its round: its list and annotations wait in
-``pending/`` (see ``pending/README.md``) until that round starts.
+Round 4 was drawn and annotated ahead of its round (its annotations waited, unread, until
+the round started). Round 5 is train only: more hand-annotated forms for the models to learn
+from, weighted to the 2021-23 closing forms whose partners are named in prose.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ ROUNDS = {
         "quota": {"closing_form_2021": 44, "closing_form_2023": 24, "learning_plan": 26, "experiment": 20,
                   "solution": 6, "innovation": 2},
         "shares": (("test", 0.50), ("train", 0.50))},
+    5: {"seed": 20261207,
+        "quota": {"closing_form_2021": 80, "closing_form_2023": 16, "learning_plan": 24, "experiment": 16},
+        "shares": (("train", 1.0),)},
 }
 
 
