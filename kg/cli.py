@@ -252,7 +252,7 @@ def train(
     out: Annotated[Optional[Path], typer.Option(help="Folder for the model files (default: the package's).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the cross-validation folds and the solvers.")] = 20261204,
 ) -> None:
-    """Train the partner keep/drop model and the sector model (needs the train extra: scikit-learn)."""
+    """Train the partner span, keep/drop and sector models (needs the train extra: scikit-learn)."""
     from kg.decide import MODEL_DIR
     from kg.train import train as run_train
 
@@ -261,6 +261,7 @@ def train(
         f"keep/drop: {report.candidates} candidates from {report.forms} train forms ({report.positives} partners); "
         f"C={report.c}, threshold={report.threshold}, cross-validated F1={report.cv_f1}\n"
         f"sector: {report.sector_examples} names {report.sector_classes}\n"
+        f"spans: {report.spans} partner names in {report.span_lines} answer lines\n"
         f"models written to {out or MODEL_DIR}",
         highlight=False, markup=False,
     )

@@ -149,13 +149,14 @@ def is_country(name: str) -> bool:
 
 
 def candidate_features(name: str, source: str, question_kind: str, family: str, line_text: str,
-                       rule_ok: bool, on_line: int, has_sector: bool) -> dict[str, float]:
+                       rule_ok: bool, on_line: int, has_sector: bool, span_found: bool = False) -> dict[str, float]:
     """The features the keep/drop model reads for one candidate partner.
 
     ``source`` says how it was proposed (a list answer, a quoted name, a NER
     span in prose...), ``question_kind`` which partner question it answers,
-    ``line_text`` the line it stands on and ``on_line`` how many candidates
-    that line gave.
+    ``line_text`` the line it stands on, ``on_line`` how many candidates
+    that line gave and ``span_found`` whether the span model of
+    :mod:`kg.spans` found it.
     """
     words = _WORD.findall(fold(name))
     raw = name.split()
@@ -185,6 +186,8 @@ def candidate_features(name: str, source: str, question_kind: str, family: str, 
         "rule_sector": float(infer_sector(name) is not None),
         f"before={before[0]}": 1.0,
         f"after={after[0] if after else '$'}": 1.0,
+        f"span_found={span_found}": 1.0,
+        f"span_found={span_found},source={source}": 1.0,
         "opens_sentence": float(at >= 0 and _SENTENCE_BEFORE.search(line_text[:at]) is not None),
     }
     for word in words:

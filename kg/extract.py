@@ -48,6 +48,7 @@ from kg.decide import (
 from kg.function_words import opens_like_prose, reads_as_list
 from kg.lists import split_described
 from kg.questions import free_sector_of, partner_question_kind
+from kg.spans import find_partner_spans
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "extract",
     "extract_many",
     "partner_candidates",
+    "partner_answer_lines",
     "default_decision",
     "sector_features",
     "template_family",
@@ -116,6 +118,7 @@ class Partnership:
     source: str = "list"
     context: str = ""
     rule_ok: bool = True
+    span_found: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,7 @@ _SDG = re.compile(r"^\s*(?:sdg\s*|goal\s*)?(\d{1,2})\b", re.I)
 _YEAR = re.compile(r"^\s*((?:19|20)\d\d)\s*$")
 _NUMBERED = re.compile(r"^\s*(?:\(?(\d{1,2})[.)]|(?:insight|key insight)\s*(\d{1,2})\s*[:.)-])\s*", re.I)
 _BULLET = re.compile(r"^\s*[-*•·▪●]\s+")
+_PARTNER_KINDS = ("name", "list", "top", "meaning", "free-sector")  # the questions whose answers name partners
 _FREE_SECTOR_WORDS = {
     "government": "government",
     "civil society": "civil-society",
@@ -269,6 +273,7 @@ def extract_many(forms: list[Form], ner: bool = True, decision: str | None = Non
             spans = [next(found) for _ in batch]
             if batch:
                 _extract_prose_organisations(form, doc, prose, narrative, spans)
+        _add_span_candidates(forms, [doc for doc, _ in started])
     for form, (doc, _prose) in zip(forms, started, strict=True):
         _finish(form, doc, decision or default_decision())
     return [doc for doc, _ in started]
@@ -483,7 +488,7 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
     for item in form.items:
         kind = partner_question_kind(item.question)
         if kind in ("name", "list", "top", "meaning"):
-            sector = _group_sector(groups, item) or _experiment_sector(form, item)
+            sector = _item_sector(form, groups, item)
             unusual = _group_unusual(groups, item)
             names = parse_partner_lines(_joined_lines(item), candidates=True)
             described = _group_description(groups, item)
@@ -501,7 +506,7 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
                     for name in _quoted_partners(text, line.line, on_line):
                         doc.partnerships.append(_partnership(name, item, sector, unusual, doc, "quoted"))
         elif kind == "free-sector":
-            sector = (_FREE_SECTOR_WORDS[free_sector_of(item.question)], "form:question")
+            sector = _item_sector(form, groups, item)
             for line in _joined_lines(item):
                 names, quoted, sentences = _free_text_names(line)
                 prose.extend((item, line, sector, sentence) for sentence in sentences)
@@ -511,6 +516,56 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, Answe
                     fact.context = line.text
                     doc.partnerships.append(fact)
     return prose
+
+
+def _item_sector(form: Form, groups: dict, item: Item) -> tuple[str, str] | None:
+    """The sector a partner answer states for its partners: its per-sector question, its group or its experiment."""
+    if partner_question_kind(item.question) == "free-sector":
+        return _FREE_SECTOR_WORDS[free_sector_of(item.question)], "form:question"
+    return _group_sector(groups, item) or _experiment_sector(form, item)
+
+
+def _add_span_candidates(forms: list[Form], docs: list[Extraction]) -> None:
+    """Add the span model's partner names in every partner answer line as candidates, and mark those already found.
+
+    A span naming a candidate that the rules proposed marks it ``span_found``;
+    any other span becomes a candidate of source "span", for the keep/drop
+    model to judge.
+    """
+    lines = [partner_answer_lines(form) for form in forms]
+    found = iter(find_partner_spans([line.text for per_form in lines for _, line in per_form]))
+    for form, doc, per_form in zip(forms, docs, lines, strict=True):
+        groups = _group_answers(form)
+        for item, line in per_form:
+            for span in next(found):
+                _add_span_candidate(form, doc, groups, item, line, span)
+
+
+def partner_answer_lines(form: Form) -> list[tuple[Item, AnswerLine]]:
+    """Every text or option line of the form's partner answers, with its item, less action headers ("ACTION 2: CFS")."""
+    return [
+        (item, line)
+        for item in form.items
+        if partner_question_kind(item.question) in _PARTNER_KINDS
+        for line in item.content_lines()
+        if line.kind in ("text", "option") and len(line.text.strip()) > 1 and not parse_action_header(line.text)
+    ]
+
+
+def _add_span_candidate(form: Form, doc: Extraction, groups: dict, item: Item, line: AnswerLine, span) -> None:
+    """Mark the candidates the span names as ``span_found``; a span naming none becomes a candidate of source "span"."""
+    name = strip_quotes(span.text).strip(" .,;:-–")
+    if not name or is_self(name):
+        return
+    key = fold(name)
+    known = [p for p in doc.partnerships if key in (fold(p.name), fold(p.acronym) if p.acronym else None)]
+    for fact in known:
+        fact.span_found = True
+    if not known:
+        sector, unusual = _item_sector(form, groups, item), _group_unusual(groups, item)
+        fact = _partnership(PartnerName(name, line.line, span.text), item, sector, unusual, doc, "span")
+        fact.rule_ok, fact.span_found, fact.context = False, True, line.text
+        doc.partnerships.append(fact)
 
 
 def _joined_lines(item: Item) -> list[AnswerLine]:
@@ -686,26 +741,57 @@ def partner_candidates(
     return [
         (fact, candidate_features(
             fact.name, fact.source, partner_question_kind(fact.question), doc.family, texts.get(fact.line, ""),
-            fact.rule_ok, on_line[fact.line], fact.sector != "unknown",
+            fact.rule_ok, on_line[fact.line], fact.sector != "unknown", fact.span_found,
         ))
         for fact in doc.partnerships
     ]
 
 
 def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None, texts: dict[int, str]) -> None:
-    """Keep the candidates that are partners: the model or the rules decide, and never_partner has the last word.
+    """Keep the candidates that are partners: the model or the rules decide, and never_partner has a veto.
 
-    A kept partner whose form states no sector and whom neither the
-    gazetteer nor the sector rules know takes the sector model's sector,
-    whoever decided to keep it.
+    With the model, of two kept candidates reading the same words of a line
+    the likelier stands (:func:`_one_reading_per_name`). A kept partner whose
+    form states no sector and whom neither the gazetteer nor the sector rules
+    know takes the sector model's sector, whoever decided to keep it.
     """
     if model is None:
-        kept = [fact for fact in doc.partnerships if fact.rule_ok]
+        doc.partnerships = [f for f in doc.partnerships if f.rule_ok and not never_partner(f.name, doc.country)]
     else:
-        candidates = partner_candidates(form, doc, texts)
-        kept = [fact for fact, features in candidates if model.probability(features) >= model.threshold]
-    doc.partnerships = [fact for fact in kept if not never_partner(fact.name, doc.country)]
+        scored = [(fact, model.probability(features)) for fact, features in partner_candidates(form, doc, texts)]
+        allowed = [(f, p) for f, p in scored if p >= model.threshold and not never_partner(f.name, doc.country)]
+        doc.partnerships = _one_reading_per_name(allowed, texts)
     _infer_sectors(doc)
+
+
+def _one_reading_per_name(scored: list[tuple[Partnership, float]], texts: dict[int, str]) -> list[Partnership]:
+    """The kept candidates less those that read the same words of a line as a likelier one.
+
+    Two finders may read one name with different ends ("Scouts Association"
+    and "Scouts Association in North Macedonia", "GEF SGP and Institute of
+    Marine Affairs" and "GEF SGP", "Ministry of Labor, Employment" and the
+    whole ministry's name); a line names each partner once, so the keep/drop
+    model's likelier reading stands. Two candidates clash when one's words hold
+    the other's or when they stand on overlapping stretches of their line.
+    """
+    chosen: list[tuple[Partnership, str, tuple[int, int] | None]] = []
+    for fact, _p in sorted(scored, key=lambda pair: -pair[1]):
+        words, where = f" {fold(fact.name)} ", _stretch(fact.name, texts.get(fact.line, ""))
+        if not any(kept.line == fact.line and _clash(words, where, other, place) for kept, other, place in chosen):
+            chosen.append((fact, words, where))
+    ids = {id(fact) for fact, _, _ in chosen}
+    return [fact for fact, _ in scored if id(fact) in ids]
+
+
+def _stretch(name: str, text: str) -> tuple[int, int] | None:
+    """Where ``name`` first stands in ``text``, ignoring case, or None."""
+    at = text.lower().find(name.lower())
+    return (at, at + len(name)) if at >= 0 else None
+
+
+def _clash(words: str, where: tuple[int, int] | None, other: str, place: tuple[int, int] | None) -> bool:
+    held = words in other or other in words
+    return held or where is not None and place is not None and where[0] < place[1] and place[0] < where[1]
 
 
 def _infer_sectors(doc: Extraction) -> None:

@@ -1,5 +1,11 @@
-"""Train the two models of :mod:`kg.decide` from hand-annotated forms and the archive itself.
+"""Train the three models of extraction from hand-annotated forms and the archive itself.
 
+* **Spans.** The span model of :mod:`kg.spans` learns the partner names in
+  every partner answer line of the ``train`` gold forms
+  (:mod:`kg.span_training`). It is trained once on every form, to ship, and
+  once per fold of forms (``SPAN_FOLDS``) on the other folds, so that each
+  form's span candidates for the keep/drop model come from a model that never
+  saw it.
 * **Keep/drop.** Every candidate partner that the rules, the gazetteer and
   NER propose in a ``train`` gold form is labelled by matching it to the
   form's gold partners (as ``kg eval`` matches them). A logistic regression
@@ -14,9 +20,9 @@
 
 Forms of the ``dev`` and ``test`` splits, and every form the draws list for
 them, are never read for training. scikit-learn is needed only here (the
-``train`` extra); the models are written as weight tables that
-:class:`kg.decide.LinearModel` reads. The same data and seed give the same
-files, byte for byte.
+``train`` extra); the keep/drop and sector models are written as weight
+tables that :class:`kg.decide.LinearModel` reads, the span model as a spaCy
+pipeline. The same data and seed give the same files, byte for byte.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +40,8 @@ from kg.errors import InputError
 from kg.evaluate import _match, load_gold
 from kg.extract import extract_many, partner_candidates, sector_features, template_family
 from kg.forms import read_form
+from kg.span_training import span_examples, train_span_models
+from kg.spans import SPAN_MODEL_DIR, use_span_model
 from kg.vocab import gazetteer_entry, infer_sector
 
 __all__ = ["TrainingReport", "train", "save_model", "DEFAULT_SEED"]
@@ -40,6 +50,7 @@ DEFAULT_SEED = 20261204
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(13))
 FOLDS = 5
+SPAN_FOLDS = 3
 CV_TOLERANCE = 0.01
 WEIGHT_DIGITS = 5
 SECTOR_C = 1.0
@@ -59,6 +70,8 @@ class TrainingReport:
     cv_f1: float
     sector_examples: int
     sector_classes: dict[str, int]
+    span_lines: int
+    spans: int
 
 
 def train(gold_dir: Path, corpus_dir: Path, out_dir: Path = MODEL_DIR, seed: int = DEFAULT_SEED) -> TrainingReport:
@@ -73,16 +86,25 @@ def train(gold_dir: Path, corpus_dir: Path, out_dir: Path = MODEL_DIR, seed: int
         raise InputError("training needs scikit-learn: pip install -e '.[train]'") from exc
     gold = load_gold(gold_dir, "train")
     held_out = _held_out(gold_dir)
-    rows, groups, labels, train_forms = _decision_examples(gold, corpus_dir)
-    c, threshold, cv_f1 = _choose(rows, labels, groups, seed)
-    decision = _fit_binary(rows, labels, c, seed)
-    rows_s, sectors, weights = _sector_examples(train_forms, corpus_dir, held_out)
-    sector = _fit_multiclass(rows_s, sectors, weights, seed)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    forms = _read_forms(gold, corpus_dir)
+    lines = _span_lines(gold, forms)
+    with tempfile.TemporaryDirectory() as work:
+        spans = Path(work) / SPAN_MODEL_DIR.name
+        docs = _out_of_fold_candidates(forms, lines, seed, spans)
+        rows, groups, labels, train_forms = _decision_examples(gold, forms, docs)
+        c, threshold, cv_f1 = _choose(rows, labels, groups, seed, sum(len(entry.get("partners", [])) for entry in gold))
+        decision = _fit_binary(rows, labels, c, seed)
+        rows_s, sectors, weights = _sector_examples(train_forms, corpus_dir, held_out)
+        sector = _fit_multiclass(rows_s, sectors, weights, seed)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(out_dir / spans.name, ignore_errors=True)
+        shutil.copytree(spans, out_dir / spans.name)
     save_model({**decision, "threshold": threshold}, out_dir / "partner_decision.json")
     save_model(sector, out_dir / "partner_sector.json")
     counts = {s: sectors.count(s) for s in sorted(set(sectors))}
-    return TrainingReport(len(gold), len(rows), sum(labels), c, threshold, cv_f1, len(rows_s), counts)
+    every_line = [doc for per_form in lines for doc in per_form]
+    return TrainingReport(len(gold), len(rows), sum(labels), c, threshold, cv_f1, len(rows_s), counts,
+                          len(every_line), sum(len(doc.ents) for doc in every_line))
 
 
 def save_model(model: dict, path: Path) -> None:
@@ -107,14 +129,52 @@ def _held_out(gold_dir: Path) -> set[str]:
     return names
 
 
-def _decision_examples(gold: list[dict], corpus_dir: Path) -> tuple[list[dict], list[int], list[int], list]:
+def _read_forms(gold: list[dict], corpus_dir: Path) -> list:
     forms = []
     for entry in gold:
         path = corpus_dir / entry["file"]
         if not path.is_file():
             raise InputError(f"gold form {entry['file']} is not in {corpus_dir}")
         forms.append(read_form(path, entry["file"]))
-    docs = extract_many(forms, decision="none")
+    return forms
+
+
+def _span_lines(gold: list[dict], forms: list) -> list[list]:
+    """Each train form's partner answer lines with their gold spans (:func:`kg.span_training.span_examples`)."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    return [span_examples(entry, form, nlp) for entry, form in zip(gold, forms, strict=True)]
+
+
+def _out_of_fold_candidates(forms: list, lines: list[list], seed: int, shipped: Path) -> list:
+    """Every form's candidates, its span candidates found by a span model trained on the other folds' forms.
+
+    A span model reading the lines it was trained on finds their partners
+    almost perfectly; the keep/drop model must learn how far to trust it on
+    forms it never saw, so each fold of forms is read by a model fitted to
+    the others (cross-fitting, ``SPAN_FOLDS`` folds). The model fitted to
+    every form is trained alongside them and written to ``shipped``.
+    """
+    folds = _folds(list(range(len(forms))), seed, SPAN_FOLDS)
+    docs: list = [None] * len(forms)
+    with tempfile.TemporaryDirectory() as work:
+        places = [Path(work) / f"fold{index}" for index in range(len(folds))]
+        jobs = [([d for i, per_form in enumerate(lines) if i not in fold for d in per_form], place)
+                for fold, place in zip(folds, places, strict=True)]
+        train_span_models([*jobs, ([d for per_form in lines for d in per_form], shipped)], seed)
+        for fold, place in zip(folds, places, strict=True):
+            before = use_span_model(place)
+            try:
+                ordered = sorted(fold)
+                for index, doc in zip(ordered, extract_many([forms[i] for i in ordered], decision="none"), strict=True):
+                    docs[index] = doc
+            finally:
+                use_span_model(before)
+    return docs
+
+
+def _decision_examples(gold: list[dict], forms: list, docs: list) -> tuple[list[dict], list[int], list[int], list]:
     rows, groups, labels = [], [], []
     for index, (entry, form, doc) in enumerate(zip(gold, forms, docs, strict=True)):
         candidates = partner_candidates(form, doc)
@@ -127,8 +187,10 @@ def _decision_examples(gold: list[dict], corpus_dir: Path) -> tuple[list[dict], 
     return rows, groups, labels, list(zip(gold, forms, docs, strict=True))
 
 
-def _choose(rows: list[dict], labels: list[int], groups: list[int], seed: int) -> tuple[float, float, float]:
+def _choose(rows: list[dict], labels: list[int], groups: list[int], seed: int, partners: int) -> tuple[float, float, float]:
     """The regularisation and threshold, by cross-validated partner F1 over folds of forms.
+
+    ``partners`` is the number of gold partners: those no candidate found count as missed.
 
     With a few hundred candidates the best C wins by noise, so the strongest
     regularisation whose F1 is within ``CV_TOLERANCE`` of the best is taken
@@ -143,17 +205,17 @@ def _choose(rows: list[dict], labels: list[int], groups: list[int], seed: int) -
             test_idx = [i for i, g in enumerate(groups) if g in fold]
             model = _as_model(_fit_binary([rows[i] for i in train_idx], [labels[i] for i in train_idx], c, seed))
             scored += [(model.probability(rows[i]), labels[i]) for i in test_idx]
-        f1, threshold = max((_f1(scored, t, sum(labels)), -t) for t in THRESHOLDS)
+        f1, threshold = max((_f1(scored, t, partners), -t) for t in THRESHOLDS)
         results.append((c, -threshold, f1))
     best = max(f1 for _, _, f1 in results)
     c, threshold, f1 = next(r for r in results if r[2] >= best - CV_TOLERANCE)
     return c, threshold, round(f1, 4)
 
 
-def _folds(groups: list[int], seed: int) -> list[set[int]]:
+def _folds(groups: list[int], seed: int, count: int = FOLDS) -> list[set[int]]:
     order = list(groups)
     random.Random(seed).shuffle(order)
-    return [set(order[i::FOLDS]) for i in range(FOLDS)]
+    return [set(order[i::count]) for i in range(count)]
 
 
 def _f1(scored: list[tuple[float, int]], threshold: float, positives: int) -> float:
@@ -227,7 +289,12 @@ def _sector_examples(train_forms: list, corpus_dir: Path, held_out: set[str]) ->
     paths = [p for p in sorted(corpus_dir.glob("*.md")) if p.name not in held_out]
     forms = [read_form(p, p.name) for p in paths]
     wanted = [f for f in forms if _states_sectors(f)]
-    for doc in extract_many(wanted, decision="rules"):
+    before = use_span_model(None)  # the rules keep no span candidate: the shipped span model has no say
+    try:
+        docs = extract_many(wanted, decision="rules")
+    finally:
+        use_span_model(before)
+    for doc in docs:
         for fact in doc.partnerships:
             if fact.sector_source.startswith("form") and fact.sector != "unknown":
                 examples.setdefault((fact.name, fact.context), (sector_features(fact), fact.sector, _weight(fact)))

@@ -160,13 +160,13 @@ def test_cli_empty_gold_dir_exits_2(tmp_path):
 
 
 def test_train_split_does_not_regress(corpus_dir):
-    """A floor under the train split's scores (184 forms since round 3; measured 2026-12-04 with the shipped
-    model: P 0.867, R 0.735, sector accuracy 0.951). The model was fitted to these forms: this guards against
+    """A floor under the train split's scores (460 forms since round 4; measured 2026-12-04 with the shipped
+    models: P 0.885, R 0.786, sector accuracy 0.941). The models were fitted to these forms: this guards against
     regressions, it is no measure of accuracy (the README's figures are dev and test)."""
     result = evaluate(ROOT / "tests" / "gold", corpus_dir, split="train")
     p = result.partners
     scores = f"partners P={p.precision:.3f} R={p.recall:.3f} (tp={p.tp} fp={p.fp} fn={p.fn}); sectors {result.sector_accuracy:.3f}"
-    assert p.precision >= 0.84 and p.recall >= 0.71 and result.sector_accuracy >= 0.93, scores
+    assert p.precision >= 0.86 and p.recall >= 0.76 and result.sector_accuracy >= 0.92, scores
     assert result.actions.f1 >= 0.90
 
 

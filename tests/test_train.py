@@ -1,9 +1,10 @@
 """Tests of ``kg train``: the shipped models come back from the training command and its seed.
 
 Training reads the train split of tests/gold and the archive in
-../shared/corpus (about a minute on 2 cores), so the test skips without the
-archive. Weights are compared to 3 decimals: a newer scikit-learn or BLAS may
-move the fifth.
+../shared/corpus (about three minutes on 2 cores), so the test skips without
+the archive. Weights are compared to 3 decimals: a newer scikit-learn or BLAS
+may move the fifth. The span model's pipeline is compared file by file, byte
+for byte.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ def test_training_reproduces_the_shipped_models(corpus_dir, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "train forms" in done.stderr
+    shipped_spans = ROOT / "kg" / "models" / "partner_spans"
+    files = sorted(p.relative_to(shipped_spans) for p in shipped_spans.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "partner_spans") for p in (tmp_path / "partner_spans").rglob("*")
+                           if p.is_file())
+    for name in files:
+        assert (tmp_path / "partner_spans" / name).read_bytes() == (shipped_spans / name).read_bytes(), name
     for name in ("partner_decision.json", "partner_sector.json"):
         made = json.loads((tmp_path / name).read_text(encoding="utf-8"))
         shipped = json.loads((ROOT / "kg" / "models" / name).read_text(encoding="utf-8"))
