@@ -248,8 +248,9 @@ def extract(form: Form, ner: bool = True, decision: str | None = None) -> Extrac
 
     With ``ner`` the organisations named in prose (2021-23 partner answers and
     the narrative sections listed in ``_MENTION_Q``) are found with spaCy NER
-    plus rules; without it only list-like answers give partners and there are
-    no mentions. ``decision`` says who decides which candidates are partners:
+    plus rules, and the span model of :mod:`kg.spans` reads every partner
+    answer line (unless the rules decide, as they keep none of its spans);
+    without it only list-like answers give partners and there are no mentions. ``decision`` says who decides which candidates are partners:
     ``"model"`` (the trained model of :mod:`kg.decide`), ``"rules"`` (the
     rules alone) or ``"none"`` (every candidate is kept, to train the model);
     by default, :func:`default_decision`.
@@ -265,6 +266,7 @@ def extract_many(forms: list[Form], ner: bool = True, decision: str | None = Non
     same as :func:`extract` gives.
     """
     started = [_start(form) for form in forms]
+    decision = decision or default_decision()
     if ner:
         texts = [_prose_texts(form, prose) for form, (_doc, prose) in zip(forms, started, strict=True)]
         every = [text for _, _, batch in texts for text in batch]
@@ -273,9 +275,10 @@ def extract_many(forms: list[Form], ner: bool = True, decision: str | None = Non
             spans = [next(found) for _ in batch]
             if batch:
                 _extract_prose_organisations(form, doc, prose, narrative, spans)
-        _add_span_candidates(forms, [doc for doc, _ in started])
+        if decision != "rules":  # the rules keep no span candidate
+            _add_span_candidates(forms, [doc for doc, _ in started])
     for form, (doc, _prose) in zip(forms, started, strict=True):
-        _finish(form, doc, decision or default_decision())
+        _finish(form, doc, decision)
     return [doc for doc, _ in started]
 
 
