@@ -47,6 +47,10 @@ ROUNDS = {
     5: {"seed": 20261207,
         "quota": {"closing_form_2021": 80, "closing_form_2023": 16, "learning_plan": 24, "experiment": 16},
         "shares": (("train", 1.0),)},
+    6: {"seed": 20261208,
+        "quota": {"closing_form_2021": 40, "closing_form_2023": 24, "learning_plan": 26, "experiment": 24,
+                  "solution": 6, "innovation": 2},
+        "shares": (("test", 0.50), ("train", 0.50))},
 }
 
 
