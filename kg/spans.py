@@ -28,6 +28,7 @@ __all__ = ["PartnerSpan", "find_partner_spans", "use_span_model", "SPAN_MODEL_DI
 SPAN_MODEL_DIR = MODEL_DIR / "partner_spans"
 LABEL = "PARTNER"
 _BATCH = 128
+_current: list[Path | None] = [SPAN_MODEL_DIR]  # the pipeline :func:`find_partner_spans` reads with
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,6 @@ def use_span_model(path: Path | None) -> Path | None:
     """
     before, _current[0] = _current[0], path
     return before
-
-
-_current: list[Path | None] = [SPAN_MODEL_DIR]
 
 
 @lru_cache(maxsize=4)

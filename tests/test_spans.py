@@ -98,3 +98,46 @@ def test_the_shipped_span_model_reads_each_text_once_and_keeps_offsets():
 def test_span_candidates_are_judged_not_kept_blindly(waste_pickers, no_span_model):
     without = extract(waste_pickers, decision="none")
     assert not [p for p in without.partnerships if p.source == "span" or p.span_found]
+
+
+def test_of_two_readings_of_one_stretch_the_likelier_stands():
+    from kg.extract import Partnership, _one_reading_per_name
+
+    line = "In our water initiative we worked with the Scouts Association in North Macedonia and Rock Resilience Center."
+    short = Partnership("Scouts Association", 7, "q")
+    long = Partnership("Scouts Association in North Macedonia", 7, "q")
+    other = Partnership("Rock Resilience Center", 7, "q")
+    elsewhere = Partnership("Scouts Association", 9, "q")  # the same words on another line are another reading
+    kept = _one_reading_per_name([(short, 0.55), (long, 0.81), (other, 0.47), (elsewhere, 0.6)], {7: line})
+    assert [(p.name, p.line) for p in kept] == [
+        ("Scouts Association in North Macedonia", 7), ("Rock Resilience Center", 7), ("Scouts Association", 9)]
+
+
+def test_readings_that_overlap_on_their_line_clash_even_when_neither_holds_the_other():
+    from kg.extract import Partnership, _one_reading_per_name
+
+    line = "Ministry of Labor, Employment, Veterans and Social Affairs"
+    cut = Partnership("Ministry of Labor, Employment", 3, "q")
+    tail = Partnership("Employment, Veterans and Social Affairs", 3, "q")
+    kept = _one_reading_per_name([(cut, 0.42), (tail, 0.44)], {3: line})
+    assert [p.name for p in kept] == ["Employment, Veterans and Social Affairs"]
+
+
+def test_a_folder_without_a_pipeline_is_no_span_model(tmp_path):
+    before = use_span_model(tmp_path)
+    try:
+        assert find_partner_spans(["Isla Urbana built the tanks."]) == [[]]
+    finally:
+        use_span_model(before)
+
+
+@pytest.mark.skipif(not (SPAN_MODEL_DIR / "meta.json").is_file(), reason="no shipped span model")
+def test_the_shipped_span_model_keeps_no_word_of_its_training_lines():
+    """Training adds the training lines' words (people's names among them) to the string store; they are removed."""
+    from spacy.strings import StringStore
+
+    from kg.ner import MODEL_NAME
+
+    sourced = set(spacy.load(MODEL_NAME, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "ner"]).vocab.strings)
+    shipped = set(StringStore().from_disk(SPAN_MODEL_DIR / "vocab" / "strings.json"))
+    assert shipped - sourced == {"PARTNER"}
