@@ -250,7 +250,8 @@ def extract(form: Form, ner: bool = True, decision: str | None = None) -> Extrac
     the narrative sections listed in ``_MENTION_Q``) are found with spaCy NER
     plus rules, and the span model of :mod:`kg.spans` reads every partner
     answer line (unless the rules decide, as they keep none of its spans);
-    without it only list-like answers give partners and there are no mentions. ``decision`` says who decides which candidates are partners:
+    without it only list-like answers give partners and there are no
+    mentions. ``decision`` says who decides which candidates are partners:
     ``"model"`` (the trained model of :mod:`kg.decide`), ``"rules"`` (the
     rules alone) or ``"none"`` (every candidate is kept, to train the model);
     by default, :func:`default_decision`.
@@ -793,6 +794,7 @@ def _stretch(name: str, text: str) -> tuple[int, int] | None:
 
 
 def _clash(words: str, where: tuple[int, int] | None, other: str, place: tuple[int, int] | None) -> bool:
+    """Whether two readings (their folded, space-padded words and stretches of the line) read the same words."""
     held = words in other or other in words
     return held or where is not None and place is not None and where[0] < place[1] and place[0] < where[1]
 

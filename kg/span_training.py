@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.extract import partner_answer_lines
 from kg.forms import Form
 from kg.spans import LABEL, SPAN_MODEL_DIR
 
@@ -41,8 +42,6 @@ def span_examples(gold: dict, form: Form, nlp) -> list:
 
     ``nlp`` is a blank English pipeline (only its tokenizer is used).
     """
-    from kg.extract import partner_answer_lines
-
     names = _spellings(gold)
     on_line: dict[int, list[dict]] = {}
     for partner in gold.get("partners", []):
