@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kg.countries import resolve_country
 from kg.ner import looks_like_organisation
-from kg.partners import is_acronym, is_cut_short, is_generic, looks_like_name
+from kg.partners import is_acronym, is_cut_short, is_generic, joins_organisations, looks_like_name
 from kg import lexicon
 from kg.lexicon import table
 from kg.vocab import fold, gazetteer_entry, infer_sector, sector_from_label
@@ -50,6 +50,8 @@ __all__ = [
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 _WORD = re.compile(r"[^\W_]+")
+_NEXT_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*)")  # the word right after a name, no punctuation between
+_LAST_WORD = re.compile(r"([^\W\d_][\w'’.-]*)\s*$")  # the word right before a name, no punctuation between
 _SENTENCE_BEFORE = re.compile(r"(?:^|[.!?:;>]|^\s*[-*•·]|\d[.)])\s*(?:[\"“«‘]\s*)?$")  # a sentence opens here
 
 
@@ -195,6 +197,9 @@ def candidate_features(name: str, source: str, question_kind: str, family: str, 
     if words:
         features[f"first={words[0]}"] = 1.0
         features[f"last={words[-1]}"] = 1.0
+    if at >= 0:
+        features.update(_surroundings(line_text[:at], line_text[at + len(name):]))
+    features["joined"] = float(joins_organisations(name))
     return features
 
 
@@ -225,6 +230,31 @@ def context_features(text: str, name: str) -> dict[str, float]:
     own = set(_WORD.findall(fold(name)))
     words = [w for w in _WORD.findall(fold(text))[:60] if w not in own and len(w) > 2]
     return {f"ctx={word}": 1.0 for word in words}
+
+
+def _surroundings(before: str, after: str) -> dict[str, float]:
+    """The words around a candidate on its line, and whether its ends cut a run of words.
+
+    A name that a lowercase word continues ("Ministry of Economic Development
+    and Poverty" | "reduction") or a capitalised word borders is likely cut
+    at the wrong place; the two words on each side and the words just before
+    it say how the line introduces it ("worked with", "such as").
+    """
+    left, right = _WORD.findall(fold(before)), _WORD.findall(fold(after))
+    next_word = _NEXT_WORD.match(after)
+    last_word = _LAST_WORD.search(before)
+    features = {
+        "after_lower": float(bool(next_word) and next_word.group(1)[:1].islower()),
+        "after_capital": float(bool(next_word) and next_word.group(1)[:1].isupper()),
+        "before_capital": float(bool(last_word) and last_word.group(1)[:1].isupper()),
+    }
+    if len(left) >= 2:
+        features[f"before2={left[-2]}_{left[-1]}"] = 1.0
+    if len(right) >= 2:
+        features[f"after2={right[0]}_{right[1]}"] = 1.0
+    for word in _WORD.findall(fold(before[-40:])):
+        features[f"near={word}"] = 0.5
+    return features
 
 
 @lru_cache(maxsize=None)

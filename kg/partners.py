@@ -44,6 +44,7 @@ __all__ = [
     "is_no_partner",
     "is_cut_short",
     "split_conjunction",
+    "joins_organisations",
     "split_heads",
     "is_self",
     "is_generic",
@@ -464,6 +465,13 @@ def _acronym_pair(parts: list[str]) -> list[str]:
             if is_acronym(acronym) and initials(name) == acronym.upper():
                 return [f"{name} ({acronym})"]
     return parts
+
+
+def joins_organisations(name: str) -> bool:
+    """True when "and"/"&"/"y"/"et" joins two organisations in ``name`` ("National Academy of Sciences and Institute
+    of Economy"), whether or not the list rules split it."""
+    parts = [p for p in _split_outside_parens(name, _PAIR_AND) if p.strip()]
+    return len(parts) > 1 and all(_has_org_keyword(p) or is_acronym(p.strip()) for p in parts)
 
 
 def split_conjunction(text: str) -> list[str]:

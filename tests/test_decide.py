@@ -11,8 +11,9 @@ import math
 
 import pytest
 
-from kg.decide import LinearModel, MODEL_DIR, decision_model, is_author, is_bare_un, is_country, never_partner, \
-    sector_model
+from kg.decide import LinearModel, MODEL_DIR, candidate_features, decision_model, is_author, is_bare_un, is_country, \
+    never_partner, sector_model
+from kg.partners import joins_organisations
 
 
 @pytest.mark.parametrize(
@@ -116,3 +117,39 @@ def test_a_kind_of_organisation_alone_is_no_partner(name):
 @pytest.mark.parametrize("name", ["Dobra Foundation", "Fondation Orange", "NGO Forum on Cambodia"])
 def test_a_kind_within_a_name_is_no_reason(name):
     assert never_partner(name) == ""
+
+
+@pytest.mark.parametrize(
+    "name, joined",
+    [
+        ("National Academy of Sciences and Institute of Economy", True),  # two organisations, each with its head
+        ("UNICEF and WFP", True),
+        ("Ministerio de Salud y Universidad de la República", True),
+        ("Ministry of Youth and Sports", False),  # one ministry: "Sports" is no organisation
+        ("Ministry of Information Communication and Technology and National Guidance", False),
+        ("Red Cross", False),
+    ],
+)
+def test_a_candidate_that_joins_two_organisations_is_marked(name, joined):
+    assert joins_organisations(name) is joined
+
+
+def test_the_keep_drop_features_see_a_name_cut_inside_a_run_of_words():
+    line = "- Center for Economic Research (CERR) - Ministry of Economic Development and Poverty reduction workshop"
+    cut = candidate_features("Ministry of Economic Development and Poverty", "span", "free-sector",
+                             "closing_form_2021", line, False, 2, True, True)
+    whole = candidate_features("Ministry of Economic Development and Poverty reduction", "span", "free-sector",
+                               "closing_form_2021", line, False, 2, True, True)
+    assert cut["after_lower"] == 1.0 and cut["after2=reduction_workshop"] == 1.0
+    assert whole["after_lower"] == 1.0  # "workshop" follows it too, with no punctuation between
+    assert cut["before_capital"] == whole["before_capital"] == 0.0  # a dash stands before "Ministry"
+    assert cut["before2=research_cerr"] == 1.0 and cut["near=economic"] == 0.5
+
+
+def test_the_keep_drop_features_see_a_name_that_a_capitalised_word_borders():
+    line = "We worked with Tbilisi City Hall, Batumi City Hall and others."
+    cut = candidate_features("City Hall", "span", "free-sector", "closing_form_2021", line, False, 2, True, True)
+    whole = candidate_features("Tbilisi City Hall", "span", "free-sector", "closing_form_2021", line, False, 2, True, True)
+    assert cut["before_capital"] == 1.0 and whole["before_capital"] == 0.0  # "Tbilisi" / "with" stands before
+    assert cut["after_lower"] == cut["after_capital"] == 0.0  # a comma follows both
+    assert whole["before2=worked_with"] == 1.0 and "before2=worked_with" not in cut
