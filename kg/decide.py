@@ -97,18 +97,18 @@ def sector_model() -> LinearModel | None:
 
 
 def never_partner(name: str, country: str = "") -> str:
-    """Why ``name`` can never be a partner of a form from ``country`` ("author", "bare-un", "country", "sectors",
-    "kind"), else ''."""
+    """Why ``name`` can never be a partner of a form from ``country`` ("author", "bare-un", "country", "kind",
+    "sectors"), else ''."""
     if is_author(name, country):
         return "author"
     if is_bare_un(name):
         return "bare-un"
     if is_country(name):
         return "country"
-    if is_sector_list(name, country):
-        return "sectors"
     if is_bare_kind(name):
         return "kind"
+    if is_sector_list(name, country):
+        return "sectors"
     return ""
 
 
@@ -118,9 +118,10 @@ def is_bare_kind(name: str) -> bool:
 
 
 def is_sector_list(name: str, country: str = "") -> bool:
-    """True for sector words and the author run together ("UNDP/Government/Civil Society"): no organisation."""
+    """True for a sector word alone ("Gobierno", "Private sector") or sector words and the author run together
+    ("UNDP/Government/Civil Society"): no organisation."""
     parts = [p.strip() for p in re.split(r"\s*[/,;&]\s*|\s+(?:and|y|et)\s+", name) if p.strip()]
-    return len(parts) > 1 and all(sector_from_label(p) or is_author(p, country) or is_bare_un(p) for p in parts)
+    return bool(parts) and all(sector_from_label(p) or is_author(p, country) or is_bare_un(p) for p in parts)
 
 
 def is_author(name: str, country: str = "") -> bool:

@@ -108,6 +108,17 @@ def test_sector_words_run_together_are_no_partner():
     assert never_partner("Ministry of Health / UNICEF", "ECU") == ""
 
 
+@pytest.mark.parametrize("name", ["Gobierno", "Government", "Sector privado", "Private sector", "Academia", "Media"])
+def test_a_sector_word_alone_is_no_partner(name):
+    # an archive 2023-25 group lists the lab's own sector words ("Sector privado", "Gobierno") under a partner's name
+    assert never_partner(name, "COL") == "sectors"
+
+
+@pytest.mark.parametrize("name", ["Private Sector Foundation Uganda", "Government of Kenya", "Media Foundation"])
+def test_a_sector_word_within_a_name_is_no_reason(name):
+    assert never_partner(name, "KEN") == ""
+
+
 @pytest.mark.parametrize("name", ["ONG", "NGO", "Start-up", "Foundation", "Foundations"])
 def test_a_kind_of_organisation_alone_is_no_partner(name):
     # "ONG" stands alone in a 2023-25 group answer of the train split
