@@ -50,6 +50,7 @@ __all__ = [
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 _WORD = re.compile(r"[^\W_]+")
+_AROUND = 80  # characters read on each side of a candidate: enough for two words, and fold() is slow on whole lines
 _NEXT_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*)")  # the word right after a name, no punctuation between
 _LAST_WORD = re.compile(r"([^\W\d_][\w'’.-]*)\s*$")  # the word right before a name, no punctuation between
 _SENTENCE_BEFORE = re.compile(r"(?:^|[.!?:;>]|^\s*[-*•·]|\d[.)])\s*(?:[\"“«‘]\s*)?$")  # a sentence opens here
@@ -241,7 +242,7 @@ def _surroundings(before: str, after: str) -> dict[str, float]:
     at the wrong place; the two words on each side and the words just before
     it say how the line introduces it ("worked with", "such as").
     """
-    left, right = _WORD.findall(fold(before)), _WORD.findall(fold(after))
+    left, right = _WORD.findall(fold(before[-_AROUND:])), _WORD.findall(fold(after[:_AROUND]))
     next_word = _NEXT_WORD.match(after)
     last_word = _LAST_WORD.search(before)
     features = {
