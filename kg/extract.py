@@ -539,10 +539,24 @@ def _add_span_candidates(forms: list[Form], docs: list[Extraction]) -> None:
     lines = [partner_answer_lines(form) for form in forms]
     found = iter(find_partner_spans([line.text for per_form in lines for _, line in per_form]))
     for form, doc, per_form in zip(forms, docs, lines, strict=True):
-        groups = _group_answers(form)
+        groups, by_key = _group_answers(form), _candidates_by_key(doc)
         for item, line in per_form:
             for span in next(found):
-                _add_span_candidate(form, doc, groups, item, line, span)
+                _add_span_candidate(form, doc, groups, by_key, item, line, span)
+
+
+def _candidates_by_key(doc: Extraction) -> dict[str, list[Partnership]]:
+    """The form's candidates under the folded form of their name and of their acronym."""
+    index: dict[str, list[Partnership]] = {}
+    for fact in doc.partnerships:
+        _index_candidate(index, fact)
+    return index
+
+
+def _index_candidate(index: dict[str, list[Partnership]], fact: Partnership) -> None:
+    for key in dict.fromkeys([fold(fact.name), fold(fact.acronym) if fact.acronym else None]):
+        if key is not None:
+            index.setdefault(key, []).append(fact)
 
 
 def partner_answer_lines(form: Form) -> list[tuple[Item, AnswerLine]]:
@@ -556,20 +570,25 @@ def partner_answer_lines(form: Form) -> list[tuple[Item, AnswerLine]]:
     ]
 
 
-def _add_span_candidate(form: Form, doc: Extraction, groups: dict, item: Item, line: AnswerLine, span) -> None:
-    """Mark the candidates the span names as ``span_found``; a span naming none becomes a candidate of source "span"."""
+def _add_span_candidate(
+    form: Form, doc: Extraction, groups: dict, by_key: dict[str, list[Partnership]], item: Item, line: AnswerLine, span
+) -> None:
+    """Mark the candidates the span names as ``span_found``; a span naming none becomes a candidate of source "span".
+
+    ``by_key`` indexes the form's candidates by :func:`_candidates_by_key`; a new candidate joins it.
+    """
     name = strip_quotes(span.text).strip(" .,;:-–")
     if not name or is_self(name):
         return
     key = fold(name)
-    known = [p for p in doc.partnerships if key in (fold(p.name), fold(p.acronym) if p.acronym else None)]
-    for fact in known:
+    for fact in by_key.get(key, []):
         fact.span_found = True
-    if not known:
+    if key not in by_key:
         sector, unusual = _item_sector(form, groups, item), _group_unusual(groups, item)
         fact = _partnership(PartnerName(name, line.line, span.text), item, sector, unusual, doc, "span")
         fact.rule_ok, fact.span_found, fact.context = False, True, line.text
         doc.partnerships.append(fact)
+        _index_candidate(by_key, fact)
 
 
 def _joined_lines(item: Item) -> list[AnswerLine]:
