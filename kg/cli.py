@@ -156,6 +156,12 @@ def serve(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
     host: Annotated[str, typer.Option(help="Address to listen on (keep 127.0.0.1 unless you mean it).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 7878,
+    timeout: Annotated[
+        float, typer.Option(min=0.001, help="Seconds a query may run; past it the query is stopped and gets 503.")
+    ] = 30.0,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Query processes (default: the number of cores, at least 2).")
+    ] = None,
 ) -> None:
     """Serve a build as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
     from kg.serve import make_server
@@ -163,10 +169,10 @@ def serve(
     def log(line: str) -> None:
         _err.print(line, highlight=False, markup=False, soft_wrap=True)
 
-    server = make_server(graph, host, port, log=log)
+    server = make_server(graph, host, port, log=log, timeout=timeout, workers=workers)
     if host not in ("127.0.0.1", "localhost", "::1"):
         _err.print(f"[yellow]warning:[/yellow] listening on {host}: other machines may reach this endpoint")
-    log(f"SPARQL endpoint {server.url}sparql (query page {server.url}); Ctrl-C stops")
+    log(f"SPARQL endpoint {server.endpoint} (query page {server.url}; queries stop after {timeout:g} s); Ctrl-C stops")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

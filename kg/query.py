@@ -6,10 +6,16 @@ the variable ``?NAME_param`` through a ``VALUES`` block made of terms that
 pyoxigraph serialises (and so escapes); raw parameter text never becomes
 query syntax.
 
-Queries run on the build's pyoxigraph store with the union of all named
-graphs as the default graph, and may use the project's prefixes (``pkg:``,
-``id:``, ``skos:``...) without declaring them. Federated ``SERVICE`` clauses
-are refused: they would make the tool call out to the network.
+Queries run on the build's pyoxigraph store over the dataset the SPARQL 1.1
+Protocol prescribes: a protocol dataset (``default-graph-uri``,
+``named-graph-uri``) replaces everything; otherwise the query's own ``FROM``
+and ``FROM NAMED`` apply; with neither, the default graph is the union of all
+named graphs and every named graph can be reached with ``GRAPH``. Relative
+IRIs resolve against a base IRI: the endpoint's URL in :mod:`kg.serve`, the
+default endpoint's URL in ``kg query``. Queries may use the project's
+prefixes (``pkg:``, ``id:``, ``skos:``...) without declaring them. Federated
+``SERVICE`` clauses are refused: they would make the tool call out to the
+network.
 
 pyoxigraph cannot interrupt a query from another thread, so a query with a
 ``timeout`` runs in a child process (spawned, so it is safe from threaded
@@ -23,6 +29,7 @@ import io
 import json
 import multiprocessing
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,13 +40,16 @@ from kg.namespaces import PREFIXES
 from kg.store import open_store
 
 __all__ = [
+    "DEFAULT_BASE_IRI",
     "QUERY_PREFIXES",
     "CannedQuery",
     "QueryResult",
     "bind_params",
     "canned_queries",
+    "dataset_options",
     "execute",
     "format_result",
+    "has_dataset_clause",
     "load_query",
     "parse_param",
     "plain",
@@ -49,6 +59,9 @@ __all__ = [
 
 QUERY_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 """Prefixes every query may use without declaring them."""
+
+DEFAULT_BASE_IRI = "http://127.0.0.1:7878/sparql"
+"""The base IRI of ``kg query``: the URL of ``kg serve`` on its default address, so both resolve relative IRIs alike."""
 
 _QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _HEADER = re.compile(r"^#\s*(name|description|parameters):\s*(.*)$")
@@ -60,6 +73,7 @@ _LONG_STRING = {q: re.compile(rf"{q}{q}{q}(?:(?:{q}|{q}{q})?(?:[^{q}\\]|\\[\s\S]
 _SHORT_STRING = {q: re.compile(rf"{q}(?:[^{q}\\\n\r]|\\.)*{q}") for q in "\"'"}
 _NEWLINE = re.compile(r"[\n\r]")
 _SERVICE = re.compile(r"service", re.IGNORECASE)
+_FROM = re.compile(r"\bfrom\b", re.IGNORECASE)
 _NAME_CHAR = re.compile(r"[\w\u00B7\u0300-\u036F\u203F-\u2040]")
 _STARTUP_SECONDS = 120
 
@@ -163,24 +177,68 @@ def run_query(
     return _to_result(execute(open_store(graph_dir), query))
 
 
-def execute(store: ox.Store, query: str, **options) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+def execute(
+    store: ox.Store,
+    query: str,
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+    base_iri: str = DEFAULT_BASE_IRI,
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Run ``query`` (already checked with :func:`refuse_service`) on ``store``.
 
-    The default graph is the union of the named graphs unless ``options``
-    name a ``default_graph``; the project's prefixes are predeclared.
-    Solutions are lazy: evaluation errors may still arise while iterating.
+    ``default_graphs`` and ``named_graphs`` are a protocol dataset (graph
+    IRIs); see :func:`dataset_options` for how they and the query's ``FROM``
+    decide the dataset. The project's prefixes are predeclared. Solutions are
+    lazy: evaluation errors may still arise while iterating.
 
     Raises:
-        QueryError: for a malformed query.
+        QueryError: for a malformed query or a bad graph IRI.
     """
-    if "default_graph" not in options:
-        options["use_default_graph_as_union"] = True
+    options = dataset_options(query, default_graphs, named_graphs)
     try:
-        return store.query(query, prefixes=QUERY_PREFIXES, **options)
+        return store.query(query, base_iri=base_iri, prefixes=QUERY_PREFIXES, **options)
     except SyntaxError as exc:
         raise QueryError(f"malformed SPARQL: {exc}") from exc
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"query failed: {exc}") from exc
+
+
+def dataset_options(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> dict:
+    """pyoxigraph's options for the dataset of SPARQL 1.1 Protocol section 2.1.4.
+
+    - A protocol dataset replaces everything: the default graph is the merge
+      of ``default_graphs`` (empty if none is given) and only
+      ``named_graphs`` can be reached with ``GRAPH`` (none if none is given).
+    - Otherwise the query's ``FROM`` / ``FROM NAMED`` decide, as the query
+      language says.
+    - With neither, the default graph is the union of all named graphs (the
+      build keeps every triple in a named graph) and all of them are named.
+
+    Raises:
+        QueryError: if a graph IRI is not an absolute IRI.
+    """
+    if default_graphs or named_graphs:
+        return {"default_graph": _graph_nodes(default_graphs), "named_graphs": _graph_nodes(named_graphs)}
+    if has_dataset_clause(query):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether ``query`` has its own ``FROM`` or ``FROM NAMED`` clause.
+
+    ``FROM`` is a keyword only in a dataset clause, so any ``from`` outside
+    strings, IRIs, comments, variable names and prefixed names is one.
+    """
+    code = _mask(query)
+    return any(not _inside_name(code, match.start()) for match in _FROM.finditer(code))
+
+
+def _graph_nodes(iris: Sequence[str]) -> list[ox.NamedNode]:
+    try:
+        return [ox.NamedNode(iri) for iri in iris]
+    except ValueError as exc:
+        raise QueryError(f"bad graph IRI: {exc}") from exc
 
 
 def bind_params(query: str, params: dict[str, ox.NamedNode | ox.Literal]) -> str:

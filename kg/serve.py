@@ -1,65 +1,82 @@
 """A read-only SPARQL 1.1 Protocol endpoint over a build, for local tools.
 
 ``/sparql`` answers queries sent as ``GET ?query=``, as a form-encoded
-``POST`` (``query=``) or as a ``POST`` of ``application/sparql-query``.
-SELECT and ASK results are SPARQL 1.1 Query Results JSON, XML, CSV or TSV,
-chosen by the ``Accept`` header (or a ``format`` parameter, used by the
-query page); CONSTRUCT and DESCRIBE give Turtle (or N-Triples / RDF/XML when
-asked). ``/`` is a static HTML query page with no external assets.
+``POST`` (``query=``) or as a ``POST`` of ``application/sparql-query``, over
+the dataset the protocol prescribes (see :func:`kg.query.dataset_options`).
+Relative IRIs resolve against the endpoint's URL. SELECT and ASK results are
+SPARQL 1.1 Query Results JSON, XML, CSV or TSV, chosen by the ``Accept``
+header (or a ``format`` parameter); CONSTRUCT and DESCRIBE give Turtle,
+N-Triples or RDF/XML. ``/`` is the query page, made of files in
+``kg/web/`` that load nothing from elsewhere.
 
-The store is opened read-only and updates are refused (403), as are
-federated ``SERVICE`` clauses (400): the endpoint never changes the build and
-never calls out. It listens on 127.0.0.1 by default. It uses only the
-standard library's ``http.server``; results are written by pyoxigraph's
-serialisers.
+Input is strict: only UTF-8 (400 for invalid bytes, 415 for another
+charset), one query per request (400 when given twice), bodies up to
+:data:`MAX_BODY_BYTES` with ``Content-Length`` or chunked (413 beyond, sent
+before the connection closes). Every request body is read before the answer,
+so no request can desynchronise a kept-alive connection.
+
+The store is read-only and updates are refused (403), as are federated
+``SERVICE`` clauses (400): the endpoint never changes the build and never
+calls out. It listens on 127.0.0.1 by default, and on a loopback address it
+answers only requests for loopback host names (a guard against DNS
+rebinding). Each query runs in a process of a :class:`kg.query_pool.QueryPool`
+and is stopped at the time limit (503). The HTTP side is the standard
+library's threading server with a listen backlog of 128.
 """
 
 from __future__ import annotations
 
-import html
 import ipaddress
+import json
+import os
+import socket
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
-import pyoxigraph as ox
+from kg.errors import InputError, QueryError
+from kg.query import QUERY_PREFIXES, canned_queries, refuse_service
+from kg.query_pool import Job, PoolBusy, QueryPool, QueryTimeout
+from kg.store import STORE_DIR
 
-from kg.errors import QueryError
-from kg.query import QUERY_PREFIXES, canned_queries, execute, refuse_service
-from kg.store import open_store
-
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "SparqlServer", "make_server", "serve"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "DEFAULT_TIMEOUT",
+    "MAX_BODY_BYTES",
+    "SparqlServer",
+    "make_server",
+    "serve",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a query may run before it is stopped with 503."""
 MAX_BODY_BYTES = 1 << 20
+"""The largest request body accepted (413 beyond)."""
 
-_RESULT_TYPES = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-_GRAPH_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-_FORMAT_NAMES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
+_ALLOWED = "GET, HEAD, POST, OPTIONS"
+_UTF8 = ("utf-8", "utf8")
+_LINGER_SECONDS = 2.0
+_LINGER_BYTES = 64 << 20
+_MAX_CHUNK_LINE = 1024
+_WEB_DIR = Path(__file__).resolve().parent / "web"
+_PAGES = {
+    "/": ("query.html", "text/html; charset=utf-8"),
+    "/index.html": ("query.html", "text/html; charset=utf-8"),
+    "/query.js": ("query.js", "text/javascript; charset=utf-8"),
+    "/query.css": ("query.css", "text/css; charset=utf-8"),
 }
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
@@ -68,16 +85,17 @@ Log = Callable[[str], None]
 
 
 class SparqlServer(ThreadingHTTPServer):
-    """An HTTP server holding one read-only store and the query page."""
+    """An HTTP server holding the query pool of one build and the query page."""
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], store: ox.Store, log: Log | None = None) -> None:
+    def __init__(self, address: tuple[str, int], log: Log | None = None) -> None:
         super().__init__(address, _Handler)
-        self.store = store
-        self.page = _page().encode("utf-8")
         self.log = log
+        self.pool: QueryPool | None = None
+        self.pages = _load_pages()
 
     @property
     def url(self) -> str:
@@ -86,138 +104,285 @@ class SparqlServer(ThreadingHTTPServer):
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}/"
 
+    @property
+    def endpoint(self) -> str:
+        """The endpoint's URL, which is also the base IRI of its queries."""
+        return self.url + "sparql"
+
+    def server_close(self) -> None:
+        """Close the socket and stop the query processes."""
+        super().server_close()
+        if self.pool is not None:
+            self.pool.close()
+
 
 def make_server(
-    graph_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log: Log | None = None
+    graph_dir: Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    log: Log | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None,
 ) -> SparqlServer:
     """A server for the build in ``graph_dir``, bound but not yet serving (port 0 picks a free port).
 
+    Args:
+        timeout: seconds a query may run before it is stopped with 503.
+        workers: query processes (default: the number of cores, at least 2).
+
     Raises:
-        InputError: if ``graph_dir`` holds no build.
+        InputError: if ``graph_dir`` holds no build, or ``timeout`` or ``workers`` is not positive.
+        QueryError: if a query process cannot open the build.
         OSError: if the address cannot be bound.
     """
-    return SparqlServer((host, port), open_store(graph_dir), log)
+    _check_build(graph_dir)
+    size = workers if workers is not None else max(2, os.cpu_count() or 1)
+    if timeout <= 0 or size < 1:
+        raise InputError(f"the time limit and the number of query processes must be positive ({timeout:g}, {size})")
+    server = SparqlServer((host, port), log)
+    try:
+        server.pool = QueryPool(graph_dir, size, timeout)
+    except BaseException:
+        server.server_close()
+        raise
+    return server
 
 
-def serve(graph_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log: Log | None = None) -> None:
-    """Serve the build in ``graph_dir`` until interrupted."""
-    server = make_server(graph_dir, host, port, log)
+def serve(graph_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **options) -> None:
+    """Serve the build in ``graph_dir`` until interrupted (``options`` as for :func:`make_server`)."""
+    server = make_server(graph_dir, host, port, **options)
     try:
         server.serve_forever()
     finally:
         server.server_close()
 
 
+class _HttpError(Exception):
+    """An error answer: its status and message, and whether the connection must close after it."""
+
+    def __init__(self, status: HTTPStatus, message: str, close: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.close = close
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: SparqlServer
     server_version = "portfolio-kg"
     protocol_version = "HTTP/1.1"
+    timeout = 60
 
     def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        if not self._host_allowed():
-            return
-        if url.path in ("/", "/index.html"):
-            self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.page)
-        elif url.path == "/sparql":
-            self._answer(parse_qs(url.query, keep_blank_values=True))
-        else:
-            self._error(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
+        self._handle(self._get)
+
+    def do_HEAD(self) -> None:
+        self._handle(self._get)
 
     def do_POST(self) -> None:
-        url = urlsplit(self.path)
-        if not self._host_allowed():
-            return
-        if url.path != "/sparql":
-            self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: {url.path} (the endpoint is /sparql)")
-            return
-        body = self._body()
-        if body is None:
-            return
-        params = parse_qs(url.query, keep_blank_values=True)
-        kind = self.headers.get_content_type()
-        if kind == "application/x-www-form-urlencoded":
-            params.update(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
-        elif kind == "application/sparql-query":
-            params["query"] = [body.decode("utf-8", "replace")]
-        elif kind == "application/sparql-update":
-            self._error(HTTPStatus.FORBIDDEN, "SPARQL Update is refused: this endpoint is read-only")
-            return
-        else:
-            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported content type {kind}")
-            return
-        self._answer(params)
+        self._handle(self._post)
+
+    def do_OPTIONS(self) -> None:
+        self._handle(self._options)
 
     def do_PUT(self) -> None:
-        self._refuse_method()
+        self._handle(self._refuse_method)
 
     def do_DELETE(self) -> None:
-        self._refuse_method()
+        self._handle(self._refuse_method)
 
     def do_PATCH(self) -> None:
-        self._refuse_method()
+        self._handle(self._refuse_method)
+
+    def handle_expect_100(self) -> bool:
+        """Refuse an announced over-long body before the client sends it."""
+        try:
+            self._declared_length()
+        except _HttpError as exc:
+            self._fail(exc)
+            return False
+        return super().handle_expect_100()
 
     def log_message(self, format: str, *args) -> None:
         if self.server.log is not None:
             self.server.log(f"{self.address_string()} {format % args}")
 
-    def _host_allowed(self) -> bool:
-        """On a loopback address, refuse requests for other host names (DNS rebinding); answer 403."""
-        bound = self.server.server_address[0]
-        if not _is_loopback(bound):
-            return True
-        host = urlsplit("//" + self.headers.get("Host", "")).hostname or ""
-        if host in ("", "localhost", bound) or _is_loopback(host):
-            return True
-        self._error(HTTPStatus.FORBIDDEN, f"host {host!r} is not this local endpoint")
-        return False
+    def _handle(self, respond: Callable[[bytes], None]) -> None:
+        """Read the whole request body, check the host, then answer; any _HttpError becomes the answer."""
+        try:
+            body = self._read_body()
+            self._check_host()
+            respond(body)
+        except _HttpError as exc:
+            self._fail(exc)
+
+    def _get(self, body: bytes) -> None:
+        path = urlsplit(self.path).path
+        if path in self.server.pages:
+            media, content = self.server.pages[path]
+            self._send(HTTPStatus.OK, media, content)
+        elif path == "/sparql":
+            self._answer(self._url_params())
+        else:
+            raise _HttpError(HTTPStatus.NOT_FOUND, f"no such page: {path} (the endpoint is /sparql)")
+
+    def _post(self, body: bytes) -> None:
+        path = urlsplit(self.path).path
+        if path != "/sparql":
+            raise _HttpError(HTTPStatus.NOT_FOUND, f"no such endpoint: {path} (the endpoint is /sparql)")
+        params = self._url_params()
+        kind = self.headers.get_content_type()
+        if kind == "application/sparql-update":
+            raise _HttpError(HTTPStatus.FORBIDDEN, "SPARQL Update is refused: this endpoint is read-only")
+        if kind not in ("application/x-www-form-urlencoded", "application/sparql-query"):
+            raise _HttpError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported content type {kind}")
+        self._check_charset()
+        if kind == "application/sparql-query":
+            params.setdefault("query", []).append(_utf8(body, "the request body"))
+        else:
+            for name, values in _parse_form(body, "the request body").items():
+                params.setdefault(name, []).extend(values)
+        self._answer(params)
+
+    def _options(self, body: bytes) -> None:
+        self._send(HTTPStatus.NO_CONTENT, "text/plain; charset=utf-8", b"", {"Allow": _ALLOWED})
+
+    def _refuse_method(self, body: bytes) -> None:
+        raise _HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"this endpoint is read-only: {self.command} is refused")
 
     def _answer(self, params: dict[str, list[str]]) -> None:
+        """Run the request's one query in the pool and send its answer."""
         if "update" in params:
-            self._error(HTTPStatus.FORBIDDEN, "SPARQL Update is refused: this endpoint is read-only")
-            return
+            raise _HttpError(HTTPStatus.FORBIDDEN, "SPARQL Update is refused: this endpoint is read-only")
         queries = params.get("query", [])
-        if len(queries) != 1 or not queries[0].strip():
-            self._error(HTTPStatus.BAD_REQUEST, "give exactly one non-empty 'query' parameter")
-            return
+        if len(queries) > 1:
+            raise _HttpError(HTTPStatus.BAD_REQUEST, f"the query was given {len(queries)} times: give it once")
+        if not queries or not queries[0].strip():
+            raise _HttpError(HTTPStatus.BAD_REQUEST, "give one non-empty 'query' parameter")
+        job = Job(
+            query=queries[0],
+            default_graphs=tuple(params.get("default-graph-uri", ())),
+            named_graphs=tuple(params.get("named-graph-uri", ())),
+            base_iri=self.server.endpoint,
+            accept=self.headers.get("Accept", ""),
+            format_name=params.get("format", [""])[0],
+        )
         try:
-            refuse_service(queries[0])
-            options = _dataset_options(params)
-            answer = execute(self.server.store, queries[0], **options)
-            media, body = _serialise(answer, self._choose(params, answer))
+            refuse_service(job.query)
+            reply = self.server.pool.answer(job)
+        except (QueryTimeout, PoolBusy) as exc:
+            raise _HttpError(HTTPStatus.SERVICE_UNAVAILABLE, str(exc)) from exc
         except QueryError as exc:
-            self._error(HTTPStatus.BAD_REQUEST, str(exc))
+            raise _HttpError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
+        if reply.error:
+            raise _HttpError(HTTPStatus.BAD_REQUEST, reply.error)
+        self._send(HTTPStatus.OK, reply.media, reply.body)
+
+    def _url_params(self) -> dict[str, list[str]]:
+        """The parameters of the request target, decoded as UTF-8 (400 otherwise)."""
+        raw = self.path.encode("latin-1")  # http.server decoded the request line as Latin-1
+        _, _, query = raw.partition(b"?")
+        return _parse_form(query, "the URL")
+
+    def _check_host(self) -> None:
+        """On a loopback address, refuse requests for other host names (DNS rebinding)."""
+        bound = self.server.server_address[0]
+        if not _is_loopback(bound):
             return
-        self._send(HTTPStatus.OK, media, body)
+        host = urlsplit("//" + self.headers.get("Host", "")).hostname or ""
+        if host not in ("", "localhost", bound) and not _is_loopback(host):
+            raise _HttpError(HTTPStatus.FORBIDDEN, f"host {host!r} is not this local endpoint")
 
-    def _choose(self, params: dict[str, list[str]], answer) -> str:
-        """The response media type: the ``format`` parameter, else the best Accept match, else the default."""
-        graph = isinstance(answer, ox.QueryTriples)
-        offered = _GRAPH_TYPES if graph else _RESULT_TYPES
-        named = _FORMAT_NAMES.get(params.get("format", [""])[0].lower())
-        if named in offered:
-            return named
-        default = "text/turtle" if graph else "application/sparql-results+json"
-        return _negotiate(self.headers.get("Accept", ""), offered, default)
+    def _check_charset(self) -> None:
+        charset = self.headers.get_content_charset()
+        if charset is not None and charset not in _UTF8:
+            raise _HttpError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"only UTF-8 is accepted, not charset={charset}")
 
-    def _body(self) -> bytes | None:
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY_BYTES:
-            self.close_connection = True
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body must be 0 to {MAX_BODY_BYTES} bytes")
+    def _declared_length(self) -> int | None:
+        """The Content-Length, None for a chunked body.
+
+        Raises:
+            _HttpError: for framing this server will not read (the connection then closes).
+        """
+        coding = self.headers.get("Transfer-Encoding")
+        length = self.headers.get("Content-Length")
+        if coding is not None:
+            if length is not None:
+                raise _HttpError(HTTPStatus.BAD_REQUEST, "give Content-Length or Transfer-Encoding, not both", True)
+            if coding.strip().lower() != "chunked":
+                raise _HttpError(HTTPStatus.NOT_IMPLEMENTED, f"transfer coding {coding!r} is not supported", True)
             return None
-        return self.rfile.read(length)
+        if length is None:
+            return 0
+        if not length.strip().isdigit():
+            raise _HttpError(HTTPStatus.BAD_REQUEST, f"bad Content-Length {length!r}", True)
+        if int(length) > MAX_BODY_BYTES:
+            raise _HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, _too_large(int(length)), True)
+        return int(length)
 
-    def _refuse_method(self) -> None:
-        self.close_connection = True
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "this endpoint is read-only: use GET or POST", allow="GET, POST")
+    def _read_body(self) -> bytes:
+        """The request's whole body (Content-Length or chunked), so the connection stays in step."""
+        length = self._declared_length()
+        if length is None:
+            return self._read_chunked()
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise _HttpError(HTTPStatus.BAD_REQUEST, "the request body ended early", True)
+        return body
 
-    def _error(self, status: HTTPStatus, message: str, allow: str | None = None) -> None:
-        headers = {"Allow": allow} if allow else {}
-        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
+    def _read_chunked(self) -> bytes:
+        chunks, total = [], 0
+        while True:
+            line = self.rfile.readline(_MAX_CHUNK_LINE)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise _HttpError(HTTPStatus.BAD_REQUEST, "malformed chunked body", True) from None
+            if size == 0:
+                self._skip_trailers()
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise _HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, _too_large(total), True)
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.readline(_MAX_CHUNK_LINE).strip():
+                raise _HttpError(HTTPStatus.BAD_REQUEST, "malformed chunked body", True)
+            chunks.append(chunk)
+
+    def _skip_trailers(self) -> None:
+        while True:
+            line = self.rfile.readline(_MAX_CHUNK_LINE)
+            if not line.strip():
+                return
+
+    def _fail(self, error: _HttpError) -> None:
+        """Send ``error``; when the connection must close, let the client read it before closing."""
+        if error.close:
+            self.close_connection = True
+        headers = {"Allow": _ALLOWED} if error.status == HTTPStatus.METHOD_NOT_ALLOWED else {}
+        if error.close:
+            headers["Connection"] = "close"
+        self._send(error.status, "text/plain; charset=utf-8", (str(error) + "\n").encode("utf-8"), headers)
+        if error.close:
+            self._linger()
+
+    def _linger(self) -> None:
+        """Half-close, then read and drop what the client still sends for a moment.
+
+        Closing a socket with unread input makes the kernel send a reset, and
+        the client then loses the answer it has not read yet (a 413, say).
+        """
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(_LINGER_SECONDS)
+            deadline, dropped = time.monotonic() + _LINGER_SECONDS, 0
+            while time.monotonic() < deadline and dropped < _LINGER_BYTES:
+                chunk = self.connection.recv(1 << 16)
+                if not chunk:
+                    return
+                dropped += len(chunk)
+        except OSError:
+            return
 
     def _send(self, status: HTTPStatus, media: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -230,6 +395,40 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+def _check_build(graph_dir: Path) -> None:
+    if not (graph_dir / STORE_DIR).is_dir() and not (graph_dir / "graph.trig").is_file():
+        raise InputError(f"{graph_dir} holds no built graph (no {STORE_DIR}/ and no graph.trig); run 'kg build' first")
+
+
+def _parse_form(data: bytes, where: str) -> dict[str, list[str]]:
+    """``application/x-www-form-urlencoded`` fields, each name and value decoded as UTF-8.
+
+    Raises:
+        _HttpError: 400 if a name or value is not UTF-8.
+    """
+    params: dict[str, list[str]] = {}
+    for field in data.split(b"&"):
+        if field:
+            name, _, value = field.partition(b"=")
+            params.setdefault(_unquote(name, where), []).append(_unquote(value, where))
+    return params
+
+
+def _unquote(raw: bytes, where: str) -> str:
+    return _utf8(unquote_to_bytes(raw.replace(b"+", b" ")), where)
+
+
+def _utf8(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _HttpError(HTTPStatus.BAD_REQUEST, f"{where} is not UTF-8 (byte {exc.start}): {exc.reason}") from None
+
+
+def _too_large(length: int) -> str:
+    return f"a request body may hold at most {MAX_BODY_BYTES} bytes, not {length}"
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -237,78 +436,15 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _dataset_options(params: dict[str, list[str]]) -> dict:
-    """The protocol's ``default-graph-uri`` / ``named-graph-uri`` as pyoxigraph query options."""
-    options = {}
-    try:
-        if params.get("default-graph-uri"):
-            options["default_graph"] = [ox.NamedNode(iri) for iri in params["default-graph-uri"]]
-        if params.get("named-graph-uri"):
-            options["named_graphs"] = [ox.NamedNode(iri) for iri in params["named-graph-uri"]]
-    except ValueError as exc:
-        raise QueryError(f"bad graph IRI: {exc}") from exc
-    return options
-
-
-def _serialise(answer, media: str) -> tuple[str, bytes]:
-    """The response's Content-Type and body."""
-    try:
-        if isinstance(answer, ox.QueryTriples):
-            body = ox.serialize(answer, format=_GRAPH_TYPES[media], prefixes=_prefixes(media))
-        else:
-            body = answer.serialize(format=_RESULT_TYPES[media])
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise QueryError(f"query failed: {exc}") from exc
-    charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(("+json", "+xml")) else ""
-    return media + charset, body
-
-
-def _prefixes(media: str) -> dict[str, str] | None:
-    return QUERY_PREFIXES if media == "text/turtle" else None
-
-
-def _negotiate(accept: str, offered: dict, default: str) -> str:
-    """The offered media type the Accept header prefers (highest q, then first listed)."""
-    best, best_q = default, 0.0
-    for part in accept.split(","):
-        media, _, rest = part.strip().partition(";")
-        media = media.strip().lower()
-        q = 1.0
-        for param in rest.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        wildcard = media == "*/*" or (media.endswith("/*") and default.startswith(media[:-1]))
-        if (media in offered or wildcard) and q > best_q:
-            best, best_q = (default if wildcard else media), q
-    return best
-
-
-def _page() -> str:
-    """The static query page: a form and the canned queries as examples (everything escaped)."""
-    examples = []
-    for canned in canned_queries().values():
-        link = "/sparql?format=csv&query=" + quote(canned.text, safe="")
-        examples.append(
-            f"<details><summary><b>{html.escape(canned.name)}</b>: {html.escape(canned.description)}"
-            f' (<a href="{html.escape(link)}">CSV</a>)</summary><pre>{html.escape(canned.text)}</pre></details>'
-        )
-    prefixes = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in QUERY_PREFIXES.items())
-    starter = "SELECT ?class (COUNT(*) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n)"
-    options = "".join(f'<option value="{name}">{name}</option>' for name in ("json", "csv", "tsv", "xml"))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>portfolio-kg SPARQL</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
-textarea{{width:100%;font-family:monospace}}pre{{background:#f4f4f4;padding:.5em;overflow:auto}}</style></head>
-<body><h1>portfolio-kg SPARQL endpoint</h1>
-<p>Read-only SPARQL 1.1 queries over this build at <code>/sparql</code>. The default graph is the union of
-all named graphs. These prefixes are predeclared:</p><pre>{html.escape(prefixes)}</pre>
-<form method="get" action="/sparql"><textarea name="query" rows="12">{html.escape(starter)}</textarea>
-<p><label>Results as <select name="format">{options}</select></label> <button type="submit">Run</button>
-(CONSTRUCT and DESCRIBE give Turtle)</p></form>
-<h2>Canned queries</h2>{"".join(examples)}
-</body></html>
-"""
+def _load_pages() -> dict[str, tuple[str, bytes]]:
+    """The query page's files, and ``/queries.json``: the canned queries and predeclared prefixes."""
+    pages = {path: (media, (_WEB_DIR / name).read_bytes()) for path, (name, media) in _PAGES.items()}
+    listing = {
+        "prefixes": QUERY_PREFIXES,
+        "queries": [
+            {"name": q.name, "description": q.description, "parameters": q.parameters, "text": q.text}
+            for q in canned_queries().values()
+        ],
+    }
+    pages["/queries.json"] = ("application/json", json.dumps(listing, ensure_ascii=False, indent=1).encode("utf-8"))
+    return pages

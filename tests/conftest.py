@@ -58,3 +58,27 @@ def example_form(examples_dir: Path) -> Callable[[str], Form]:
 
     return read
 
+
+
+THREE_GRAPHS = ("http://example.org/g1", "http://example.org/g2", "http://example.org/g3")
+"""The named graphs of :func:`three_graph_build`.
+
+Graph gN holds one triple: ``<http://example.org/only-in-gN> a <http://example.org/Thing>``.
+"""
+
+
+@pytest.fixture(scope="session")
+def three_graph_build(tmp_path_factory) -> Path:
+    """A build folder whose store holds three named graphs of one triple each, to check dataset rules by hand."""
+    import pyoxigraph as ox
+
+    out = tmp_path_factory.mktemp("three-graphs")
+    store = ox.Store(str(out / "store"))
+    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    thing = ox.NamedNode("http://example.org/Thing")
+    for graph in THREE_GRAPHS:
+        subject = ox.NamedNode(graph.replace("/g", "/only-in-g"))
+        store.add(ox.Quad(subject, kind, thing, ox.NamedNode(graph)))
+    store.flush()
+    del store
+    return out

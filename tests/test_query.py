@@ -497,6 +497,50 @@ def test_timeout_reports_errors_of_the_child(built, tmp_path):
         run_query(tmp_path, "ASK {}", timeout=30)
 
 
+# --- the dataset a query runs over (three graphs of one triple each, tests/conftest.py) ----------------
+
+_THING = "<http://example.org/only-in-g{}> a <http://example.org/Thing>"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # No FROM: the default graph is the union of the three graphs.
+        ("SELECT ?s WHERE { ?s a ?t } ORDER BY ?s", ["http://example.org/only-in-g1", "http://example.org/only-in-g2",
+                                                     "http://example.org/only-in-g3"]),
+        # FROM <g1>: only g1 is the default graph, and no graph is named.
+        ("SELECT ?s FROM <http://example.org/g1> WHERE { ?s a ?t }", ["http://example.org/only-in-g1"]),
+        ("SELECT ?g FROM <http://example.org/g1> WHERE { GRAPH ?g { ?s ?p ?o } }", []),
+        # FROM NAMED <g2> alone: the default graph is empty and only g2 is named.
+        ("SELECT ?s FROM NAMED <http://example.org/g2> WHERE { ?s a ?t }", []),
+        ("SELECT ?g FROM NAMED <http://example.org/g2> WHERE { GRAPH ?g { ?s ?p ?o } }", ["http://example.org/g2"]),
+        # Two FROMs merge.
+        ("SELECT ?s FROM <http://example.org/g3> FROM <http://example.org/g1> WHERE { ?s a ?t } ORDER BY ?s",
+         ["http://example.org/only-in-g1", "http://example.org/only-in-g3"]),
+        # The word "from" as a variable, a prefixed name's local part or a string is no dataset clause.
+        ("PREFIX e: <http://example.org/> SELECT ?from WHERE { ?from a ?t FILTER(?from != e:from && ?t != 'from') }"
+         " ORDER BY ?from", ["http://example.org/only-in-g1", "http://example.org/only-in-g2",
+                             "http://example.org/only-in-g3"]),
+    ],
+)
+def test_the_query_dataset_follows_from_clauses(three_graph_build, query, expected):
+    result = run_query(three_graph_build, query)
+    assert [plain(row[0]) for row in result.rows] == expected
+
+
+def test_from_overrides_the_union_default_graph(three_graph_build):
+    """The issue's case: FROM <g1> must not see a triple that only g2 holds."""
+    assert run_query(three_graph_build, f"ASK FROM <http://example.org/g1> {{ {_THING.format(2)} }}").boolean is False
+    assert run_query(three_graph_build, f"ASK FROM <http://example.org/g1> {{ {_THING.format(1)} }}").boolean is True
+    assert run_query(three_graph_build, f"ASK {{ {_THING.format(2)} }}").boolean is True
+
+
+def test_relative_iris_resolve_against_the_default_endpoint(three_graph_build):
+    result = run_query(three_graph_build, "CONSTRUCT { <s> <p> 1 } WHERE {}")
+    assert [str(t.subject) for t in result.triples] == ["<http://127.0.0.1:7878/s>"]
+    assert [str(t.predicate) for t in result.triples] == ["<http://127.0.0.1:7878/p>"]
+
+
 # --- the command line --------------------------------------------------------------------------------
 
 

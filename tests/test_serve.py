@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
+import os
 import re
+import socket
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import urlencode
@@ -18,7 +23,8 @@ import pytest
 from rdflib import Graph
 
 from kg.build import build
-from kg.serve import make_server
+from kg.serve import MAX_BODY_BYTES, make_server
+from tests.conftest import THREE_GRAPHS
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTRIES = "SELECT ?n WHERE { ?c a pkg:Country ; skos:notation ?n } ORDER BY ?n"
@@ -172,15 +178,37 @@ def test_unknown_path_is_404(base):
     assert call(f"{base}/nothing-here")[0] == 404
 
 
-def test_query_page_is_static_and_escaped(base):
+def test_query_page_loads_nothing_from_elsewhere(base):
     status, media, body = call(f"{base}/")
     assert (status, media) == (200, "text/html; charset=utf-8")
-    assert '<form method="get" action="/sparql">' in body
-    assert "brokers" in body and "partners" in body
-    assert "src=" not in body and not re.search(r'href="(https?:)?//', body)  # no external assets
-    # Query text is shown escaped: '<' of IRIs never opens a tag.
-    assert "PREFIX pkg: &lt;https://w3id.org/portfolio-kg/ontology#&gt;" in body
-    assert "<https://" not in body
+    assert '<script src="/query.js" defer></script>' in body and '<link rel="stylesheet" href="/query.css">' in body
+    assert not re.search(r'(src|href)="(https?:)?//', body)  # no external assets
+    assert "<script>" not in body and "style=" not in body  # nothing inline: the policy forbids it
+    for path, media_type in (("/query.js", "text/javascript"), ("/query.css", "text/css")):
+        status, media, _ = call(base + path)
+        assert (status, media.split(";")[0]) == (200, media_type)
+
+
+def test_every_answer_carries_a_strict_content_security_policy(base):
+    request = Request(f"{base}/")
+    with _open(request, timeout=30) as response:
+        policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "http" not in policy
+
+
+def test_canned_queries_are_listed_for_the_page(base):
+    status, media, body = call(f"{base}/queries.json")
+    assert (status, media) == (200, "application/json")
+    listing = json.loads(body)
+    names = [q["name"] for q in listing["queries"]]
+    assert {"partners", "brokers", "mentions"} <= set(names)
+    partners = listing["queries"][names.index("partners")]
+    assert "?country_param" in partners["text"]
+    assert listing["prefixes"]["pkg"] == "https://w3id.org/portfolio-kg/ontology#"
 
 
 def test_server_binds_loopback_by_default(built):
@@ -196,3 +224,273 @@ def test_requests_for_other_host_names_are_refused(base):
     status, _, body = call(f"{base}/sparql?" + urlencode({"query": COUNTRIES}), headers={"Host": "evil.example:7878"})
     assert status == 403 and "evil.example" in body
     assert call(f"{base}/", headers={"Host": f"localhost:{base.rsplit(':', 1)[1]}"})[0] == 200
+
+
+# --- the dataset, on three graphs of one triple each (tests/conftest.py) --------------------------------
+
+G1, G2, G3 = THREE_GRAPHS
+
+
+@pytest.fixture(scope="module")
+def three(three_graph_build) -> Iterator[str]:
+    yield from _running(make_server(three_graph_build, "127.0.0.1", 0, timeout=1.0, workers=2))
+
+
+def _running(server) -> Iterator[str]:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.url.rstrip("/")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def column(base: str, query: str, **dataset: str | list[str]) -> list[str]:
+    """The first column of a SELECT answer, sorted; ``dataset`` holds protocol parameters."""
+    params = [("query", query)]
+    for name, values in dataset.items():
+        params += [(name.replace("_", "-"), v) for v in ([values] if isinstance(values, str) else values)]
+    status, _, body = call(f"{base}/sparql?" + urlencode(params))
+    assert status == 200, body
+    answer = json.loads(body)
+    return sorted(b[answer["head"]["vars"][0]]["value"] for b in answer["results"]["bindings"])
+
+
+SUBJECTS = "SELECT ?s WHERE { ?s a ?t }"
+GRAPHS = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def test_without_a_dataset_the_default_graph_is_the_union(three):
+    assert column(three, SUBJECTS) == [f"http://example.org/only-in-g{n}" for n in (1, 2, 3)]
+    assert column(three, GRAPHS) == [G1, G2, G3]
+
+
+def test_named_graph_uri_alone_leaves_the_default_graph_empty(three):
+    assert column(three, SUBJECTS, named_graph_uri=G1) == []
+    assert column(three, GRAPHS, named_graph_uri=G1) == [G1]
+
+
+def test_default_graph_uri_alone_names_no_graph(three):
+    assert column(three, SUBJECTS, default_graph_uri=G1) == ["http://example.org/only-in-g1"]
+    assert column(three, GRAPHS, default_graph_uri=G1) == []
+    assert column(three, SUBJECTS, default_graph_uri=[G1, G3]) == [
+        "http://example.org/only-in-g1", "http://example.org/only-in-g3"]  # fmt: skip
+
+
+def test_from_applies_without_a_protocol_dataset(three):
+    ask = "ASK FROM <http://example.org/g1> { <http://example.org/only-in-g2> a ?t }"
+    assert json.loads(get(three, ask)[2])["boolean"] is False
+    assert column(three, "SELECT ?g FROM NAMED <http://example.org/g2> { GRAPH ?g { ?s ?p ?o } }") == [G2]
+
+
+def test_a_protocol_dataset_replaces_from(three):
+    query = "SELECT ?s FROM <http://example.org/g2> FROM NAMED <http://example.org/g3> WHERE { ?s a ?t }"
+    assert column(three, query, default_graph_uri=G1) == ["http://example.org/only-in-g1"]
+    graphs = "SELECT ?g FROM NAMED <http://example.org/g3> WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert column(three, graphs, named_graph_uri=G2) == [G2]
+
+
+def test_relative_iris_resolve_against_the_endpoint_url(three):
+    status, media, body = get(three, "CONSTRUCT { <s> <p> 1 } WHERE {}", "application/n-triples")
+    assert (status, media) == (200, "application/n-triples")
+    assert body.strip() == f'<{three}/s> <{three}/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+
+
+def test_a_bad_graph_iri_is_400(three):
+    status, _, body = call(f"{three}/sparql?" + urlencode({"query": SUBJECTS, "default-graph-uri": "not an iri"}))
+    assert status == 400 and "graph IRI" in body
+
+
+# --- strict input -----------------------------------------------------------------------------------------
+
+
+def exchange(base: str, data: bytes, responses: int = 1, heads: tuple[int, ...] = ()) -> list[tuple[int, dict, bytes]]:
+    """Send raw bytes on one connection and read ``responses`` answers: (status, headers, body) each.
+
+    ``heads`` are the positions of answers to HEAD requests, which have headers and no body.
+    """
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(data)
+        reader = sock.makefile("rb")
+        return [_read_response(reader, n in heads) for n in range(responses)]
+
+
+def _read_response(reader, head: bool) -> tuple[int, dict, bytes]:
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline().strip()) != b"":
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, b"" if head else reader.read(int(headers.get("content-length", 0)))
+
+
+def request_bytes(method: str, target: str, body: bytes = b"", **headers: str) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    if body and "Transfer_Encoding" not in headers:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/sparql?query=ASK%20%7B%7D%FF%FE",  # bytes that are no UTF-8
+        "/sparql?query=ASK%20%7B%7D%23%ED%A0%80",  # a lone surrogate, encoded
+        "/sparql?query=ASK%20%7B%7D%23%C3",  # a sequence cut short
+    ],
+)
+def test_invalid_utf8_in_the_url_is_400(three, target):
+    [(status, _, body)] = exchange(three, request_bytes("GET", target))
+    assert status == 400 and b"not UTF-8" in body
+
+
+def test_raw_non_utf8_bytes_are_400(three):
+    [(status, _, body)] = exchange(three, request_bytes("GET", "/sparql?query=ASK{}").replace(b"{}", b"{}\xff"))
+    assert status == 400 and b"not UTF-8" in body
+    direct = request_bytes("POST", "/sparql", b"ASK {} # \xe9t\xe9", Content_Type="application/sparql-query")
+    [(status, _, body)] = exchange(three, direct)
+    assert status == 400 and b"request body is not UTF-8" in body
+
+
+def test_utf8_is_read_as_utf8(three):
+    query = "ASK { FILTER('ŝpaço' = \"\\u015dpa\\u00e7o\") }".encode()
+    [(status, _, body)] = exchange(three, request_bytes("POST", "/sparql", query,
+                                                        Content_Type="application/sparql-query; charset=UTF-8",
+                                                        Accept="application/sparql-results+json"))
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+@pytest.mark.parametrize("kind", ["application/sparql-query", "application/x-www-form-urlencoded"])
+def test_another_charset_is_415(three, kind):
+    body = b"ASK {}" if kind.endswith("query") else b"query=ASK%20%7B%7D"
+    data = request_bytes("POST", "/sparql", body, Content_Type=f"{kind}; charset=ISO-8859-1")
+    [(status, _, text)] = exchange(three, data)
+    assert status == 415 and b"only UTF-8" in text
+
+
+@pytest.mark.parametrize(
+    ("target", "body", "kind"),
+    [
+        ("/sparql?query=ASK%7B%7D&query=ASK%7B%7D", b"", None),
+        ("/sparql?query=ASK%7B%7D", b"query=ASK%7B%7D", "application/x-www-form-urlencoded"),
+        ("/sparql", b"query=ASK%7B%7D&query=ASK%7B%7D", "application/x-www-form-urlencoded"),
+        ("/sparql?query=ASK%7B%7D", b"ASK {}", "application/sparql-query"),
+    ],
+)
+def test_a_query_given_twice_is_400(three, target, body, kind):
+    headers = {"Content_Type": kind} if kind else {}
+    [(status, _, text)] = exchange(three, request_bytes("POST" if kind else "GET", target, body, **headers))
+    assert status == 400 and b"given 2 times" in text
+
+
+def test_head_and_options_are_answered(three):
+    get_answer, head_answer, options = exchange(
+        three,
+        request_bytes("GET", "/sparql?query=ASK%7B%7D") + request_bytes("HEAD", "/sparql?query=ASK%7B%7D")
+        + request_bytes("OPTIONS", "/sparql"),
+        responses=3,
+        heads=(1,),
+    )
+    assert get_answer[0] == 200 and get_answer[2] == b'{"head":{},"boolean":true}'
+    # HEAD: the same status and headers, no body (the next response follows at once).
+    assert head_answer[0] == 200 and head_answer[2] == b""
+    assert head_answer[1]["content-length"] == get_answer[1]["content-length"]
+    assert options[0] == 204
+    assert set(options[1]["allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+
+
+def test_a_chunked_post_keeps_the_connection_in_step(three):
+    chunked = (
+        request_bytes("POST", "/sparql", Content_Type="application/sparql-query", Transfer_Encoding="chunked",
+                      Accept="text/csv")
+        + b"9\r\nSELECT (4\r\n" + b"11;ext=1\r\n2 AS ?n) WHERE {}\r\n" + b"0\r\n\r\n"
+    )
+    follow = request_bytes("GET", "/sparql?query=SELECT%20(7%20AS%20%3Fn)%20%7B%7D", Accept="text/csv")
+    first, second = exchange(three, chunked + follow, responses=2)
+    assert (first[0], first[2]) == (200, b"n\r\n42\r\n")
+    assert (second[0], second[2]) == (200, b"n\r\n7\r\n")
+
+
+def test_an_unread_body_never_becomes_the_next_request(three):
+    """A body sent to a wrong path or with a refused type is read anyway, so the next request is parsed as one."""
+    smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    wrong_path = request_bytes("POST", "/nothing", smuggled, Content_Type="application/sparql-query")
+    wrong_type = request_bytes("POST", "/sparql", smuggled, Content_Type="text/plain")
+    follow = request_bytes("GET", "/sparql?query=SELECT%20(7%20AS%20%3Fn)%20%7B%7D", Accept="text/csv")
+    answers = exchange(three, wrong_path + wrong_type + follow, responses=3)
+    assert [a[0] for a in answers] == [404, 415, 200]
+    assert answers[2][2] == b"n\r\n7\r\n"
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_an_over_long_body_gets_a_413_the_client_reads(three, chunked):
+    body = b"query=" + b"%20" * (MAX_BODY_BYTES // 3 + 1000)  # over the limit
+    if chunked:
+        data = request_bytes("POST", "/sparql", Content_Type="application/x-www-form-urlencoded",
+                             Transfer_Encoding="chunked") + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    else:
+        data = request_bytes("POST", "/sparql", body, Content_Type="application/x-www-form-urlencoded")
+    [(status, headers, text)] = exchange(three, data)
+    assert status == 413 and headers["connection"] == "close"
+    assert f"at most {MAX_BODY_BYTES} bytes".encode() in text
+
+
+def test_an_announced_over_long_body_is_refused_before_it_is_sent(three):
+    head = request_bytes("POST", "/sparql", Content_Type="application/sparql-query", Expect="100-continue",
+                         Content_Length=str(MAX_BODY_BYTES + 1))
+    [(status, _, _)] = exchange(three, head)
+    assert status == 413
+
+
+def test_conflicting_framing_is_refused(three):
+    data = request_bytes("POST", "/sparql", Content_Type="application/sparql-query", Transfer_Encoding="chunked",
+                         Content_Length="6") + b"ASK {}"
+    [(status, headers, _)] = exchange(three, data)
+    assert status == 400 and headers["connection"] == "close"
+
+
+# --- load and time limits ---------------------------------------------------------------------------------
+
+
+def test_fifty_simultaneous_requests_are_all_answered(three):
+    start = threading.Barrier(50)
+
+    def ask(n: int) -> tuple[int, str]:
+        start.wait(timeout=30)
+        status, _, body = get(three, f"SELECT (?n * 2 AS ?double) WHERE {{ VALUES ?n {{ {n} }} }}", "text/csv")
+        return status, body
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(ask, range(50), timeout=120))
+    assert answers == [(200, f"double\r\n{2 * n}\r\n") for n in range(50)]
+
+
+_SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?o ?p . ?q ?r ?s }"
+
+
+def test_a_query_past_the_time_limit_gets_503_and_its_process_is_stopped(built):
+    server = make_server(built, "127.0.0.1", 0, timeout=1.0, workers=1)
+    for base in _running(server):
+        before = {child.pid for child in multiprocessing.active_children()}
+        started = time.monotonic()
+        status, _, body = get(base, _SLOW)
+        elapsed = time.monotonic() - started
+        assert status == 503 and "time limit of 1 s" in body
+        assert 1.0 <= elapsed <= 2.0
+        stopped = before - {child.pid for child in multiprocessing.active_children()}
+        assert len(stopped) == 1 and not _alive(stopped.pop())  # its core is free
+        # The server keeps answering, from a fresh process.
+        status, _, body = get(base, COUNTRIES, "text/csv")
+        assert (status, body.split()) == (200, ["n", *ISO3])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
