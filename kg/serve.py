@@ -92,10 +92,10 @@ class SparqlServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], log: Log | None = None) -> None:
-        super().__init__(address, _Handler)
+        self.pool: QueryPool | None = None  # set before binding: a failed bind calls server_close()
         self.log = log
-        self.pool: QueryPool | None = None
         self.pages = _load_pages()
+        super().__init__(address, _Handler)
 
     @property
     def url(self) -> str:

@@ -8,7 +8,11 @@ import json
 import multiprocessing
 import os
 import re
+import select
+import shutil
+import signal
 import socket
+import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -494,3 +498,328 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+# --- the query page in a browser ---------------------------------------------------------------------------
+# Headless Chromium, driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages ended
+# by a NUL byte, read by the browser from descriptor 3 and written to descriptor 4), with the standard library
+# only. Clicks are real mouse events; the page's scripts do the rest. Skipped when Chromium is not installed.
+
+
+# Injected before the page's own script (DevTools scripts are not subject to the page's policy): it records the
+# policy violations the page meets, any alert() (which an injected element would call) and how many response
+# bodies the page has read as text (one per answer of /sparql).
+_WATCH = """
+window.__kgViolations = [];
+document.addEventListener("securitypolicyviolation",
+  (event) => window.__kgViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
+window.__kgAlerts = [];
+window.alert = (message) => window.__kgAlerts.push(String(message));
+window.__kgAnswers = 0;
+const kgReadText = Response.prototype.text;
+Response.prototype.text = function () { return kgReadText.call(this).finally(() => { window.__kgAnswers += 1; }); };
+"""
+
+# What the page shows: the status line, the results table (header and cells) and the results' markup.
+_SNAPSHOT = """(() => {
+  const status = document.getElementById("status");
+  const results = document.getElementById("results");
+  const table = results.querySelector("table");
+  return {
+    status: status.textContent,
+    error: status.className === "error",
+    head: table ? [...table.tHead.rows[0].cells].map((cell) => cell.textContent) : null,
+    rows: table ? [...table.tBodies[0].rows].map((row) => [...row.cells].map((cell) => cell.textContent)) : null,
+    text: results.textContent,
+    html: results.innerHTML,
+    images: document.getElementsByTagName("img").length,
+    alerts: window.__kgAlerts,
+  };
+})()"""
+
+
+def _chromium() -> str | None:
+    """Chromium or Chrome on the PATH, found as tests/test_visualise.py finds it."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class _Browser:
+    """One headless Chromium, spoken to over its DevTools pipe; every wait has a deadline."""
+
+    def __init__(self, binary: str, profile: Path) -> None:
+        commands_in, self._commands = os.pipe()  # we write commands; the browser reads them on descriptor 3
+        self._answers, answers_out = os.pipe()  # the browser answers on descriptor 4; we read them
+        arguments = [
+            binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-proxy-server",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--window-size=1200,900", f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank",
+        ]  # fmt: skip
+        # The shell puts the pipe's ends on descriptors 3 and 4, where the browser looks for them.
+        self._log = open(profile / "chromium.log", "wb")  # noqa: SIM115 - closed in close()
+        self.process = subprocess.Popen(
+            ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 0</dev/null 1>&2', "sh", *arguments],
+            stdin=commands_in, stdout=answers_out, stderr=self._log, start_new_session=True,
+        )
+        os.close(commands_in)
+        os.close(answers_out)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: dict[str, list[dict]] = {}  # by session: the events the browser sent
+
+    def command(self, method: str, session: str | None = None, timeout: float = 30, **params) -> dict:
+        self._next_id += 1
+        message: dict = {"id": self._next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self._read(deadline)
+            if answer.get("id") == self._next_id:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                return answer["result"]
+            self.events.setdefault(answer.get("sessionId", ""), []).append(answer)
+
+    def _read(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            ready, _, _ = select.select([self._answers], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self._answers, 1 << 16)
+            if not chunk:
+                raise EOFError(f"Chromium ended (exit status {self.process.poll()})")
+            self._buffer += chunk
+        message, _, self._buffer = self._buffer.partition(b"\0")
+        return json.loads(message)
+
+    def close(self) -> None:
+        try:
+            self.command("Browser.close", timeout=10)
+        except (OSError, RuntimeError, TimeoutError, EOFError):
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the group this browser started in, and only it
+            self.process.wait(timeout=10)
+        os.close(self._commands)
+        os.close(self._answers)
+        self._log.close()
+
+
+class _Page:
+    """A tab showing the query page of ``base``, loaded and with its canned queries listed."""
+
+    def __init__(self, browser: _Browser, base: str) -> None:
+        self.browser = browser
+        self.target = browser.command("Target.createTarget", url="about:blank")["targetId"]
+        self.session = browser.command("Target.attachToTarget", targetId=self.target, flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            self.command(f"{domain}.enable")
+        self.command("Page.addScriptToEvaluateOnNewDocument", source=_WATCH)
+        self.command("Page.navigate", url=f"{base}/")
+        self.wait_for(
+            "location.pathname === '/' && document.querySelectorAll('button.canned').length > 0"
+            " && document.getElementById('prefix-list').textContent !== ''"
+        )
+
+    def command(self, method: str, **params) -> dict:
+        return self.browser.command(method, self.session, **params)
+
+    def evaluate(self, expression: str):
+        answer = self.command("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in answer:
+            raise RuntimeError(answer["exceptionDetails"])
+        return answer["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError:  # the document is still being replaced
+                value = None
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still false after {timeout} s: {expression}")
+            time.sleep(0.05)
+
+    def click(self, selector: str) -> None:
+        """A left click with the mouse in the middle of the element."""
+        x, y = self.evaluate(
+            f"(() => {{ const element = document.querySelector({json.dumps(selector)});"
+            " element.scrollIntoView({block: 'center'}); const box = element.getBoundingClientRect();"
+            " return [box.x + box.width / 2, box.y + box.height / 2]; })()"
+        )
+        for kind in ("mousePressed", "mouseReleased"):
+            self.command("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def type(self, query: str) -> None:
+        """Replace the text of the query box by ``query``, typed."""
+        self.evaluate("(() => { const box = document.getElementById('query'); box.value = ''; box.focus(); })()")
+        self.command("Input.insertText", text=query)
+
+    def run(self, query: str | None = None, button: str = "#run") -> dict:
+        """Type ``query`` into the box (if given), click ``button`` and wait for the answer; what the page shows."""
+        if query is not None:
+            self.type(query)
+        # The status line is emptied here so that the answer waited for is this click's.
+        self.evaluate("document.getElementById('status').textContent = ''")
+        self.click(button)
+        self.wait_for("(text => text !== '' && text !== 'running…')(document.getElementById('status').textContent)")
+        return self.evaluate(_SNAPSHOT)
+
+    def problems(self) -> list[str]:
+        """Policy violations, exceptions and security messages the page met so far; none is expected."""
+        found = [f"violation: {v}" for v in self.evaluate("window.__kgViolations")]
+        self.evaluate("0")  # so that the events sent so far are read
+        for event in self.browser.events.get(self.session, []):
+            if event["method"] == "Runtime.exceptionThrown":
+                found.append(f"exception: {event['params']['exceptionDetails']}")
+            elif event["method"] == "Log.entryAdded":
+                entry = event["params"]["entry"]
+                text = entry.get("text", "")
+                if entry.get("source") == "security" or "Content Security Policy" in text or "Refused to" in text:
+                    found.append(f"console: {text}")
+        return found
+
+    def close(self) -> None:
+        self.browser.command("Target.closeTarget", targetId=self.target)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory) -> Iterator[_Browser]:
+    binary = _chromium()
+    if binary is None:
+        pytest.skip("Chromium is not installed")
+    chromium = _Browser(binary, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base) -> Iterator[_Page]:
+    tab = _Page(browser, base)
+    try:
+        yield tab
+    finally:
+        tab.close()
+
+
+def test_the_page_runs_a_select_and_draws_a_table(page):
+    shown = page.run(COUNTRIES)
+    # The examples name six countries: Viet Nam, Malawi, Bolivia, Côte d'Ivoire, Türkiye, Kenya.
+    assert shown["head"] == ["n"]
+    assert shown["rows"] == [["BOL"], ["CIV"], ["KEN"], ["MWI"], ["TUR"], ["VNM"]]
+    assert re.fullmatch(r"6 rows, in \d+\.\d\d s", shown["status"]) and not shown["error"]
+    assert page.problems() == []
+
+
+def test_the_page_answers_ask_and_construct(page):
+    assert page.run("ASK { ?c skos:notation 'KEN' }")["text"] == "ASK: yes (true)"
+    assert page.run("ASK { ?c skos:notation 'ECU' }")["text"] == "ASK: no (false)"
+    shown = page.run("CONSTRUCT WHERE { ?c a pkg:Country }")
+    assert re.fullmatch(r"text/turtle, in \d+\.\d\d s", shown["status"])
+    assert shown["html"].startswith("<pre>")
+    assert len(Graph().parse(data=shown["text"], format="turtle")) == 6
+    assert page.problems() == []
+
+
+def test_a_refused_query_is_shown_as_an_error(page):
+    shown = page.run("SELEC ?x WHERE { ?x ?y ?z }")
+    assert shown["error"] and shown["status"].startswith("400 ") and "malformed SPARQL" in shown["status"]
+    assert shown["text"] == ""
+    assert page.problems() == []
+
+
+def test_the_page_lists_one_button_per_canned_query(page):
+    from kg.query import canned_queries
+
+    canned = canned_queries()
+    listed = page.evaluate(
+        "[...document.querySelectorAll('#canned li')].map((item) => {"
+        " const button = item.querySelector('button.canned');"
+        " return [button.dataset.name, button.textContent, item.textContent]; })"
+    )
+    assert [name for name, _, _ in listed] == list(canned)
+    for name, label, text in listed:
+        assert label == name and text.startswith(f"{name}: {canned[name].description}")
+    assert page.problems() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        # As in the SELECT clauses of kg/queries/documents.rq and partners.rq.
+        ("documents", ["year", "type", "family", "documents"]),
+        ("partners", ["file", "country", "action", "partner", "partner_iri", "role", "sector", "unusual", "line"]),
+    ],
+)
+def test_a_canned_query_runs_from_its_button(page, name, columns):
+    from kg.query import canned_queries
+
+    shown = page.run(button=f'button.canned[data-name="{name}"]')
+    assert page.evaluate("document.getElementById('query').value") == canned_queries()[name].text
+    assert shown["head"] == columns and not shown["error"]
+    assert shown["status"].startswith(f"{len(shown['rows'])} rows, in ")
+    if name == "documents":
+        # One row per form: the six examples' [[year:...]] are 2024, 2022, 2022, 2025, 2023 and 2024.
+        assert [row[0] for row in shown["rows"]] == ["2022", "2022", "2023", "2024", "2024", "2025"]
+        assert [row[3] for row in shown["rows"]] == ["1"] * 6
+    else:
+        examples = {path.name for path in (ROOT / "examples").glob("*.md")}
+        assert shown["rows"] and {row[0] for row in shown["rows"]} <= examples
+        assert {row[1] for row in shown["rows"]} <= set(ISO3)
+    assert page.problems() == []
+
+
+def test_hostile_values_stay_text_in_the_page(page):
+    markup = "<img src=x onerror=alert(1)>"
+    shown = page.run(f'SELECT ("{markup}" AS ?x) {{}}')
+    assert shown["head"] == ["x"] and shown["rows"] == [[markup]]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in shown["html"]
+    assert shown["images"] == 0 and shown["alerts"] == []
+    closing = "</pre><img src=x onerror=alert(2)>"
+    shown = page.run(f'CONSTRUCT {{ <http://example.org/s> <http://example.org/p> "{closing}" }} WHERE {{}}')
+    assert closing in shown["text"] and "&lt;/pre&gt;&lt;img" in shown["html"]
+    assert shown["images"] == 0 and shown["alerts"] == []
+    assert page.problems() == []  # an injected onerror would also have been refused by the policy, and reported
+
+
+def test_the_browser_check_sees_a_policy_violation(page):
+    """The check of the tests above is not blind: what the policy refuses is reported, both ways."""
+    page.evaluate(
+        "(() => { const picture = document.createElement('img'); picture.src = 'http://example.invalid/x.png';"
+        " document.body.append(picture);"
+        " const holder = document.createElement('div'); holder.innerHTML = '<img src=x onerror=alert(3)>';"
+        " document.body.append(holder); })()"
+    )
+    page.wait_for("window.__kgViolations.length >= 2")
+    time.sleep(0.2)
+    problems = page.problems()
+    assert "violation: img-src http://example.invalid/x.png" in problems
+    assert "violation: script-src-attr inline" in problems
+    assert any(p.startswith("console: ") and "Content Security Policy" in p for p in problems)
+    assert page.evaluate("window.__kgAlerts") == []
+
+
+def test_an_earlier_answer_never_replaces_a_later_one(page):
+    """A query still running when the next one is started: only the answer of the later one is shown."""
+    answers = page.evaluate("window.__kgAnswers")
+    page.type("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }")  # about a second on the examples
+    page.click("#run")
+    fast = page.run("SELECT (1 AS ?fast) {}")
+    assert fast["head"] == ["fast"] and fast["rows"] == [["1"]]
+    assert page.evaluate("window.__kgAnswers") == answers + 1, "the first query was answered before the second: nothing raced"
+    page.wait_for(f"window.__kgAnswers === {answers + 2}", timeout=60)  # the first answer came, and was read
+    assert page.evaluate(_SNAPSHOT) == fast
+    assert page.evaluate("document.getElementById('query').value") == "SELECT (1 AS ?fast) {}"
+    assert page.problems() == []

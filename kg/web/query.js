@@ -6,6 +6,7 @@
 const RESULTS_JSON = "application/sparql-results+json";
 const TURTLE = "text/turtle";
 const MAX_ROWS = 1000;
+let latestRun = 0;  // the number of the last run started: the answer of an earlier run is dropped
 
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("query-form").addEventListener("submit", (event) => {
@@ -19,22 +20,28 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 async function runQuery(text) {
+  const run = ++latestRun;
   const results = document.getElementById("results");
   results.replaceChildren();
   setStatus("running…", false);
   const started = performance.now();
-  let response;
+  let response, body;
   try {
     response = await fetch("/sparql", {
       method: "POST",
       headers: {"Content-Type": "application/sparql-query", "Accept": `${RESULTS_JSON}, ${TURTLE};q=0.9`},
       body: text,
     });
+    body = await response.text();
   } catch (error) {
-    setStatus(`the endpoint did not answer: ${error}`, true);
+    if (run === latestRun) {
+      setStatus(`the endpoint did not answer: ${error}`, true);
+    }
     return;
   }
-  const body = await response.text();
+  if (run !== latestRun) {
+    return;  // a later run has started: its answer is the one shown
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (!response.ok) {
     setStatus(`${response.status} ${response.statusText}: ${body}`, true);
@@ -104,8 +111,14 @@ function termText(term) {
 }
 
 async function loadCannedQueries() {
-  const response = await fetch("/queries.json");
-  const listing = await response.json();
+  let listing;
+  try {
+    const response = await fetch("/queries.json");
+    listing = await response.json();
+  } catch (error) {
+    setStatus(`the canned queries could not be loaded: ${error}`, true);
+    return;
+  }
   const list = document.getElementById("canned");
   for (const canned of listing.queries) {
     const item = document.createElement("li");
