@@ -93,6 +93,7 @@ class FileRecord:
     triples: int = 0
     encoding: str = ""
     messages: list[dict] = field(default_factory=list)
+    published: str = ""  # the file name as outputs show it, when it spells a person's name (the manifest's "path")
 
 
 @dataclass
@@ -241,6 +242,7 @@ def _rebuild(
         "readable_graphs": {"kept": readable.kept, "loaded": readable.loaded},
         **{step.replace("-", "_"): done for step, done in sorted(store.steps.items())},
     }
+    figures["privacy"] = _privacy_figures(privacy, protection)
     result = BuildResult(
         out_dir,
         records,
@@ -1011,7 +1013,8 @@ def _unchanged(
             "forms_reused": len(records),
             "store": "kept",
             "outputs": "kept",
-        }
+        },
+        "privacy": summary.get("privacy", {}),
     }
     result = BuildResult(
         out_dir,
@@ -1459,8 +1462,9 @@ def _protect(
 ) -> Protection:
     """Find personal values, pseudonymise names in file names and in the records' messages.
 
-    Records keep the input path (the manifest names files as they are on
-    disk); their document IRI follows the extraction's pseudonymised path.
+    Records keep the input path (the cache knows files by it) and, when it
+    spells a person's name, the pseudonymised one (``published``, the path the
+    manifest shows); their document IRI follows the extraction's path.
     With ``cache`` (and the display path and entry key of each extraction,
     ``origins``), what the pseudonymiser reads of each form comes from the
     cache for unchanged forms (see :func:`_privacy_inputs`).
@@ -1471,6 +1475,8 @@ def _protect(
     renamed = {old: doc.path for old, doc in zip(originals, extractions, strict=True)}
     for record in records:
         path = renamed.get(record.path, record.path)
+        if path != record.path:
+            record.published = path
         if record.document:
             record.document = str(_document_iri(path))
         for message in record.messages:
@@ -1537,6 +1543,13 @@ def _count_triples(entries: dict[str, GraphEntry], records: list[FileRecord]) ->
             record.triples = entry.triples
 
 
+def _privacy_figures(privacy: Pseudonymiser, protection: Protection) -> dict:
+    """The manifest's privacy summary: whether personal data was pseudonymised, and what each rule found (counts)."""
+    if not privacy.enabled:
+        return {"pseudonymised": False}
+    return {"pseudonymised": True, "found_by_rule": protection.found}
+
+
 def _write_manifest(result: BuildResult, out_dir: Path) -> None:
     statuses = Counter(r.status for r in result.records)
     codes = Counter(m["code"] for r in result.records for m in r.messages)
@@ -1560,9 +1573,18 @@ def _write_manifest(result: BuildResult, out_dir: Path) -> None:
     }
     head = json.dumps(manifest, indent=2, ensure_ascii=False)  # ends with "\n}"
     # One line per file: quicker to write (json's C encoder) and to grep. asdict's deep copy is not needed.
-    files = ",\n".join("    " + json.dumps(vars(r), ensure_ascii=False) for r in result.records)
+    files = ",\n".join("    " + json.dumps(_manifest_entry(r), ensure_ascii=False) for r in result.records)
     text = head[:-2] + ',\n  "files": [\n' + files + "\n  ]\n}\n"
     (out_dir / "manifest.json").write_text(text, encoding="utf-8")
+
+
+def _manifest_entry(record: FileRecord) -> dict:
+    """A record as the manifest shows it: under its published path, which names nobody."""
+    entry = dict(vars(record))
+    published = entry.pop("published")
+    if published:
+        entry["path"] = published
+    return entry
 
 
 def _rounded(figures: dict) -> dict:

@@ -138,6 +138,7 @@ _EXTRACT_MODULES = (
     "namespaces.py",
     "ner.py",
     "partners.py",
+    "people.py",
     "privacy.py",
     "questions.py",
     "spans.py",

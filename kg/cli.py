@@ -117,6 +117,33 @@ def validate(
     raise typer.Exit(1)
 
 
+@app.command("privacy-check")
+def privacy_check(
+    graph: Annotated[Path, typer.Argument(help="A build's output folder.")] = DEFAULT_OUT,
+    inputs: Annotated[
+        Optional[list[Path]], typer.Argument(help="The forms the build read, to look for their people's names too.")
+    ] = None,
+    pseudonym_key: Annotated[
+        Optional[str], typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms shown.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many findings to show.")] = 50,
+) -> None:
+    """Scan a finished build for e-mails, phone numbers and people's names of its inputs; exit 1 if any survive."""
+    from kg.privacy_check import check_build
+
+    report = check_build(graph, inputs or [], pseudonym_key)
+    scanned = f"{report.files} files and {report.store_terms} store terms"
+    names = f"{report.names} names from {report.forms_read} input forms" if inputs else "no names (give the inputs)"
+    if report.clean:
+        _out.print(f"clean: {scanned} scanned for e-mails, phone numbers and {names}", soft_wrap=True)
+        return
+    for finding in report.findings[:limit]:
+        _out.print(finding.format(), highlight=False, markup=False, soft_wrap=True)
+    found = f"{len(report.findings)} personal values found in {scanned} (checked: e-mails, phones, {names})"
+    _out.print(found, soft_wrap=True)
+    raise typer.Exit(1)
+
+
 @app.command()
 def query(
     name: Annotated[Optional[str], typer.Argument(help="A canned query's name or a .rq file.")] = None,

@@ -140,7 +140,7 @@ def build_dataset(
     (``protect`` renames paths, so it must run before resolution).
     """
     if protection is None:
-        protection = Protection({doc.path: pseudonymiser.personal_values(doc.items) for doc in extractions}, ())
+        protection = Protection({doc.path: pseudonymiser.known_values(doc) for doc in extractions}, ())
     known = {document_iri(path): values for path, values in protection.known.items()}
     graphs = pseudonymiser.scrub_graphs(named_graphs(extractions, resolution, pseudonymiser), known, protection.names)
     dataset = Dataset()
@@ -396,7 +396,7 @@ def _insights(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Tri
 
 
 def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory) -> Iterator[Triple]:
-    known = privacy.personal_values(doc.items)
+    known = privacy.known_values(doc)
     for index, item in enumerate(doc.items):
         node = mint("item", doc.path, index)
         yield iri, PKG.hasItem, node

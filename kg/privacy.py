@@ -20,10 +20,20 @@ What is replaced:
   in the same form: its title, its other answers, partner descriptions and
   its file name (the document's IRI and ``dcterms:source`` use a
   pseudonymised file name, see :meth:`Pseudonymiser.protect`);
-* people's names from name questions wherever they recur in any form, and
-  in the IRIs and labels of organisations found in text, when each of their
-  words is a proper noun in the build's other text (so an organisation
-  entered as an innovator's name is not struck from every form).
+* the people a form names outside its personal questions (:mod:`kg.people`):
+  after a label in a heading or an answer line (``## Solution holder:
+  NAME``, ``Contact: NAME``), after "written by" and its kin, beside a role
+  ("Head of Exploration, NAME"), and the names e-mail addresses spell (the
+  focal point's ``first.last@`` above all), wherever they recur in the form,
+  so a title that is only such a name is replaced too;
+* people's names from name questions and from :mod:`kg.people` wherever they
+  recur in any form, and in the IRIs and labels of organisations found in
+  text, when each of their words is a proper noun in the build's other text
+  (so an organisation entered as an innovator's name is not struck from
+  every form).
+
+:meth:`Pseudonymiser.protect` also counts what each rule found
+(:data:`PRIVACY_RULES`), for the manifest: counts only, never the values.
 
 Single-word answers ("Moses") are pseudonymised where they are given but not
 hunted elsewhere: a lone first name is a weak identifier, and the same field
@@ -42,8 +52,9 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -53,6 +64,8 @@ from rdflib.namespace import XSD
 from kg import lexicon
 from kg.lexicon import alternation
 from kg.namespaces import ID
+from kg.people import RULES as PEOPLE_RULES
+from kg.people import people_in
 from kg.vocab import fold, sector_from_label
 
 __all__ = [
@@ -63,12 +76,19 @@ __all__ = [
     "WordCounts",
     "form_words",
     "DEFAULT_KEY",
+    "PRIVACY_RULES",
     "PSEUDONYM_PREFIX",
+    "email_pattern",
     "is_personal_question",
+    "phone_spans",
 ]
 
 DEFAULT_KEY = "portfolio-kg"
 PSEUDONYM_PREFIX = "person-"
+PRIVACY_RULES = ("email", "phone", "personal-answer", "name-question", *PEOPLE_RULES)
+"""What the manifest counts, by rule: e-mail addresses and phone numbers (each time one is written), answers to
+personal questions replaced whole, people's names from name questions, and the values of each :mod:`kg.people`
+rule (once per form)."""
 
 _PERSONAL_QUESTION = re.compile(
     r"name of the (experimenter|innovator|solution holder|focal point|applicant|participant|team lead|reviewer)"
@@ -101,6 +121,7 @@ _QUOTED = re.compile(r"""^(['"])(.+?)\1""")
 _PHONE_ONLY = re.compile(r"^\+?\d[\d \t().\-]{5,}\d$")
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[^\W_]+")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*")
 _PARTS = re.compile(rf"[/|;,\n()]| - | – | \+ | (?:{alternation(lexicon.words('conjunctions', use='pair'))}) ", re.I)
 _LABEL = re.compile(r"^[^:]{0,30}:\s*")
@@ -125,20 +146,27 @@ class Protection:
 
     known: dict[str, tuple[str, ...]]
     names: tuple[str, ...]
+    found: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class FormFacts:
     """What :meth:`Pseudonymiser.protect` needs of one form's items and file name, found in that form alone.
 
-    ``names`` are :meth:`Pseudonymiser.person_names`, ``known``
-    :meth:`Pseudonymiser.personal_values` and ``path`` the form's file name
-    with its own personal values (and e-mails, phones) pseudonymised.
+    ``names`` are :meth:`Pseudonymiser.person_names` and the names
+    :mod:`kg.people` finds, ``known`` :meth:`Pseudonymiser.known_values`,
+    ``path`` the form's file name with its own personal values (and e-mails,
+    phones) pseudonymised, ``found`` how many values each rule found
+    (:data:`PRIVACY_RULES`) and ``staff`` the names the focal point's
+    address spells: a person's for sure, hunted everywhere even when a word
+    of it is a common noun ("Sandy").
     """
 
     names: tuple[str, ...]
     known: tuple[str, ...]
     path: str
+    found: tuple[tuple[str, int], ...] = ()
+    staff: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,6 +229,24 @@ class WordCounts:
             counts[word] = (before[0] + sign * uses, before[1] + sign * lower)
 
 
+def email_pattern() -> re.Pattern:
+    """The pattern of an e-mail address that :meth:`Pseudonymiser.text` replaces."""
+    return _EMAIL
+
+
+def phone_spans(text: str) -> Iterator[tuple[int, str]]:
+    """Where ``text`` holds a phone number :meth:`Pseudonymiser.text` replaces, and the number."""
+    if "+" in text:
+        for match in _INTL_PHONE.finditer(text):
+            if sum(ch.isdigit() for ch in match.group(0)) >= 7:
+                yield match.start(), match.group(0)
+    lowered = text.lower()
+    if any(label in lowered for label in _PHONE_LABELS):
+        for match in _LABELLED_PHONE.finditer(text):
+            if sum(ch.isdigit() for ch in match.group(3)) >= 7:
+                yield match.start(3), match.group(3)
+
+
 @lru_cache(maxsize=4096)
 def is_personal_question(question: str) -> bool:
     """True when the answer to ``question`` names or reaches a person (accents and case ignored)."""
@@ -236,7 +282,7 @@ class Pseudonymiser:
         if known:
             pattern, canonical = _known_pattern(known)
             if pattern is not None:
-                value = pattern.sub(lambda m: self.person(canonical.get(_key(m.group(0)), m.group(0))), value)
+                value = pattern.sub(lambda m: self.person(canonical.get(_match_key(m.group(0)), m.group(0))), value)
         return value
 
     def answer(self, question: str, value: str, known: tuple[str, ...] = ()) -> str:
@@ -265,15 +311,15 @@ class Pseudonymiser:
             text = self.person(quoted.group(2)) + text[quoted.end() :]
         return text
 
-    def personal_values(self, items: Iterable) -> tuple[str, ...]:
-        """The names, phone numbers and links a form's personal answers give, longest first.
+    def personal_values(self, items: Iterable, extra: Iterable[str] = ()) -> tuple[str, ...]:
+        """The names, phone numbers and links a form's personal answers give (and ``extra``), longest first.
 
         ``items`` are :class:`kg.forms.Item` objects (anything with
         ``question``, ``content_lines()`` and ``urls``).
         """
         if not self.enabled:
             return ()
-        values: set[str] = set()
+        values: set[str] = set(extra)
         for item in items:
             if not is_personal_question(item.question):
                 continue
@@ -282,6 +328,12 @@ class Pseudonymiser:
                     values.update(_identifiers(line.text))
             values.update(url for url in item.urls if len(_WORD.findall(url)) >= 4)
         return tuple(sorted(values, key=lambda v: (-len(v), v)))
+
+    def known_values(self, doc) -> tuple[str, ...]:
+        """Every personal value of one form: its personal answers' and the people :mod:`kg.people` finds."""
+        if not self.enabled:
+            return ()
+        return self.personal_values(doc.items, (found.value for found in people_in(doc, is_personal_question)))
 
     def person_names(self, items: Iterable) -> tuple[str, ...]:
         """The people's names (two to four words) that a form's name questions give.
@@ -302,9 +354,15 @@ class Pseudonymiser:
         return tuple(sorted(names, key=lambda v: (-len(v), v)))
 
     def form_facts(self, doc) -> FormFacts:
-        """What :meth:`protect` needs of one extraction (``path`` and ``items``), before it renames it."""
-        known = self.personal_values(doc.items)
-        return FormFacts(self.person_names(doc.items), known, self.text(doc.path, known))
+        """What :meth:`protect` needs of one extraction (``path``, ``title``, ``sections``, ``items``), before it renames it."""
+        people = people_in(doc, is_personal_question)
+        known = self.personal_values(doc.items, (found.value for found in people))
+        asked = self.person_names(doc.items)
+        named = {found.value for found in people if _is_name_like(found.value)}
+        names = tuple(sorted(set(asked) | named, key=lambda v: (-len(v), v)))
+        staff = tuple(sorted({found.value for found in people if found.rule == "focal-point-name"}))
+        found = _found_by_rule(doc, people, len(asked))
+        return FormFacts(names, known, self.text(doc.path, known), found, staff)
 
     def protect(
         self,
@@ -314,11 +372,13 @@ class Pseudonymiser:
     ) -> Protection:
         """Find the build's personal values and pseudonymise names in the extractions' file names.
 
-        Returns each (new) document path's personal values and the people's
-        names to hunt in every form: names from name questions whose every
-        word is a proper noun in the build's other text (see
-        :func:`_proper_names`), so "Practical Action" or "Fab Lab" given as
-        an innovator's name are not struck from other forms.
+        Returns each (new) document path's personal values, the people's
+        names to hunt in every form and what each rule found. The names are
+        those of name questions and :mod:`kg.people` whose every word is a
+        proper noun in the build's other text (see :func:`_proper_names`),
+        so "Practical Action" or "Fab Lab" given as an innovator's name are
+        not struck from other forms, and every name a focal point's address
+        spells.
 
         An extraction whose ``path`` spells a personal value
         (``jane_doe_solar.md``) gets a pseudonymised path
@@ -338,21 +398,25 @@ class Pseudonymiser:
             counts = WordCounts()
             for index, doc in enumerate(docs):
                 counts.add(index, form_words(doc))
-        candidates = {name for found in facts for name in found.names}
-        names = _proper_names(candidates, counts)
+        candidates = {name for form in facts for name in form.names}
+        staff = {name for form in facts for name in form.staff}
+        names = tuple(sorted(set(_proper_names(candidates, counts)) | staff, key=lambda v: (-len(v), v)))
         hunter = _NameHunter(names)
         known_by_path: dict[str, tuple[str, ...]] = {}
         taken = {doc.path for doc in docs}
-        for doc, found in zip(docs, facts, strict=True):
-            known = found.known
-            public = hunter.sub(found.path, self.person)
+        for doc, form in zip(docs, facts, strict=True):
+            public = hunter.sub(form.path, self.person)
             if public != doc.path:
                 if public in taken:
                     public = f"{self.person(doc.path)}.md"
                 taken.add(public)
                 doc.path = public
-            known_by_path[doc.path] = known
-        return Protection(known_by_path, names)
+            known_by_path[doc.path] = form.known
+        found = Counter({rule: 0 for rule in PRIVACY_RULES})
+        for form in facts:
+            found.update(dict(form.found))
+        found["hunted-names"] = len(names)
+        return Protection(known_by_path, names, dict(found))
 
     def scrub_graphs(
         self,
@@ -403,7 +467,7 @@ class Pseudonymiser:
         if new is None:
             new = texts[value] = hunter.sub(self.text(value), self.person)
         if pattern is not None:
-            new = pattern.sub(lambda m: self.person(canonical.get(_key(m.group(0)), m.group(0))), new)
+            new = pattern.sub(lambda m: self.person(canonical.get(_match_key(m.group(0)), m.group(0))), new)
         return term if new == value else Literal(new, lang=term.language, datatype=term.datatype)
 
     def _iri(self, term, hunter: _NameHunter, cache: dict):
@@ -423,6 +487,30 @@ class Pseudonymiser:
         if sum(ch.isdigit() for ch in number) < 7:
             return number
         return self.person(re.sub(r"\D", "", number))
+
+
+def _found_by_rule(doc, people, asked: int) -> tuple[tuple[str, int], ...]:
+    """How many values each rule of :data:`PRIVACY_RULES` finds in one form (e-mails and phones each time written)."""
+    texts = [doc.title, *(s if isinstance(s, str) else s.title for s in getattr(doc, "sections", ()))]
+    texts += [line.text for item in doc.items for line in item.content_lines()]
+    found = Counter(found.rule for found in people)
+    found["email"] = sum(text.count("@") and len(_EMAIL.findall(text)) for text in texts)
+    found["email"] += bool(getattr(doc, "focal_point", ""))
+    found["phone"] = sum(len(_INTL_PHONE.findall(text)) + _labelled_phones(text) for text in texts)
+    found["personal-answer"] = sum(
+        1
+        for item in doc.items
+        if is_personal_question(item.question)
+        for line in item.content_lines()
+        if line.kind in ("text", "option") and line.text.strip() and not _is_public(line.text)
+    )
+    found["name-question"] = asked
+    return tuple((rule, found[rule]) for rule in PRIVACY_RULES if found[rule])
+
+
+def _labelled_phones(text: str) -> int:
+    lowered = text.lower()
+    return len(_LABELLED_PHONE.findall(text)) if any(label in lowered for label in _PHONE_LABELS) else 0
 
 
 @lru_cache(maxsize=4096)
@@ -468,25 +556,56 @@ def _is_name_like(text: str) -> bool:
 
 
 def _key(text: str) -> str:
-    """A value's words, casefolded: what a recurrence must spell, whatever the separators."""
+    """A value's words, casefolded: how the word counts of :func:`_proper_names` spell it."""
     return " ".join(word.casefold() for word in _WORD.findall(text))
+
+
+def _plain(text: str) -> str:
+    """``text`` casefolded, accents of Latin letters dropped: how a recurrence is compared ("Durán" as "duran")."""
+    if text.isascii():
+        return text.casefold()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+def _match_key(text: str) -> str:
+    """A value's words as :func:`_plain` spells them: what a recurrence must spell, whatever the separators."""
+    return " ".join(_WORD.findall(_plain(text)))
 
 
 @lru_cache(maxsize=1024)
 def _known_pattern(known: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str, str]]:
-    """One regex matching any known value, words separated by anything but letters and digits."""
+    """One regex matching any known value, words separated by anything but letters and digits, accents aside."""
     canonical: dict[str, str] = {}
     pieces = []
     for value in known:
         words = _WORD.findall(value)
-        key = _key(value)
+        key = _match_key(value)
         if not words or key in canonical:
             continue
         canonical[key] = value
-        pieces.append(r"[\W_]+".join(map(re.escape, words)))
+        pieces.append(r"[\W_]+".join(map(_tolerant, words)))
     if not pieces:
         return None, canonical
     return re.compile(r"(?<![^\W_])(?:" + "|".join(pieces) + r")(?![^\W_])", re.I), canonical
+
+
+def _tolerant(word: str) -> str:
+    """A regex of ``word`` in which each Latin letter also matches its accented forms ("Duran" matches "Durán")."""
+    return "".join(_LETTER_FORMS.get(_plain(ch), re.escape(ch)) for ch in word)
+
+
+def _letter_forms() -> dict[str, str]:
+    """Each ASCII letter's character class of the Latin letters that fold to it (á, Á, ä... for a)."""
+    forms: dict[str, set[str]] = {}
+    for code in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        ch = chr(code)
+        base = _plain(ch)
+        if len(base) == 1 and base.isascii() and base.isalpha():
+            forms.setdefault(base, set()).update({ch, ch.lower(), ch.upper()})
+    return {base: "[" + "".join(sorted(chars)) + "]" for base, chars in forms.items()}
+
+
+_LETTER_FORMS = _letter_forms()
 
 
 class _NameHunter:
@@ -495,7 +614,7 @@ class _NameHunter:
     def __init__(self, names: tuple[str, ...]) -> None:
         self.by_first: dict[str, list[tuple[str, frozenset[str]]]] = {}
         for name in names:
-            words = _key(name).split()
+            words = _match_key(name).split()
             if words:
                 self.by_first.setdefault(words[0], []).append((name, frozenset(words)))
         self.firsts = frozenset(self.by_first)
@@ -504,10 +623,10 @@ class _NameHunter:
         return bool(self.by_first)
 
     def sub(self, value: str, person) -> str:
-        """``value`` with every hunted name replaced by ``person(name)``."""
+        """``value`` with every hunted name replaced by ``person(name)``, accents aside."""
         if not self.by_first or not value:
             return value
-        words = set(_WORD.findall(value.casefold()))
+        words = set(_WORD.findall(_plain(value)))
         firsts = words & self.firsts
         if not firsts:
             return value
@@ -520,7 +639,7 @@ class _NameHunter:
         if not found:
             return value
         pattern, canonical = _known_pattern(found)
-        return pattern.sub(lambda m: person(canonical.get(_key(m.group(0)), m.group(0))), value)
+        return pattern.sub(lambda m: person(canonical.get(_match_key(m.group(0)), m.group(0))), value)
 
 
 @lru_cache(maxsize=8)
