@@ -25,6 +25,7 @@ words) are in ``ontology/lexicon/person_labels.tsv``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -40,8 +41,10 @@ RULES = ("labelled-heading", "labelled-line", "by-line", "role-line", "focal-poi
 _LABEL = re.compile(
     rf"^[\W_]*(?:{alternation(lexicon.words('person_labels', use='label'))})[\s*_]*:[\s*_]*(?P<rest>\S.*)$", re.I
 )
-_BY = re.compile(rf"(?<![^\W_])(?:{alternation(lexicon.words('person_labels', use='by'))})\s+(?P<rest>.+)", re.I)
-_ROLE = alternation(lexicon.words("person_labels", use="role"))
+_BY_TERMS = tuple(term.casefold() for term in lexicon.words("person_labels", use="by"))
+_BY = re.compile(rf"(?<![^\W_])(?:{alternation(_BY_TERMS)})\s+(?P<rest>.+)", re.I)
+_ROLE_TERMS = tuple(term.casefold() for term in lexicon.words("person_labels", use="role"))
+_ROLE = alternation(_ROLE_TERMS)
 _ROLE_THEN_NAME = re.compile(rf"(?<![^\W_])(?:{_ROLE})\s+[^,.;:()\n]{{1,60}}?,\s+(?P<rest>.+)", re.I)
 _NAME_THEN_ROLE = re.compile(rf"(?P<before>[^,;:()\n]{{3,80}}),\s+(?:(?:our|the|nuestr[oa]|notre)\s+)?(?:{_ROLE})\s", re.I)
 _PARTICLES = lexicon.word_set("person_labels", use="particle")
@@ -63,6 +66,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _TOKEN = re.compile(r"\S+")
 _WORD = re.compile(r"[^\W\d_]+")
 _TRAILING = ",.;:)(\"'”’!?"
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 _ACRONYM_NEXT = re.compile(r"^\s*\([A-Z][A-Z0-9&.\-]+\)")  # "Name (ABC)": an organisation, not a person
 _MAX_NAME_WORDS = 4
 
@@ -91,13 +95,17 @@ def people_in(doc, personal: Callable[[str], bool] = lambda question: False) -> 
     for heading in headings:
         found.update(dict.fromkeys(_labelled(heading, "labelled-heading")))
     for text in lines:
-        found.update(dict.fromkeys(_labelled(text, "labelled-line")))
+        if ":" in text:
+            found.update(dict.fromkeys(_labelled(text, "labelled-line")))
     for text in [doc.title, *lines]:
-        found.update(dict.fromkeys(Found("by-line", name) for name in _after_by(text)))
-        found.update(dict.fromkeys(Found("role-line", name) for name in _beside_role(text)))
+        lowered = text.casefold()
+        if any(term in lowered for term in _BY_TERMS):
+            found.update(dict.fromkeys(Found("by-line", name) for name in _after_by(text)))
+        if "," in text and any(term in lowered for term in _ROLE_TERMS):
+            found.update(dict.fromkeys(Found("role-line", name) for name in _beside_role(text)))
     texts = [doc.title, *headings, *lines]
     asked = [line.text for item in doc.items if personal(item.question) for line in item.content_lines()]
-    labelled = [text for text in [*headings, *lines] if _LABEL.match(text.strip())]
+    labelled = [text for text in [*headings, *lines] if ":" in text and _LABEL.match(text.strip())]
     emails = sorted({email for text in asked + labelled for email in _EMAIL.findall(text)})
     focal = getattr(doc, "focal_point", "")
     if focal:
@@ -228,6 +236,8 @@ def _spellings(words: list[str], texts: list[str]) -> Iterator[str]:
     wanted = [fold(w) for w in words]
     shapes = [wanted] + ([[wanted[0], wanted[-1]]] if len(wanted) > 2 else [])
     for text in texts:
+        if wanted[-1] not in _plain(text):
+            continue
         tokens = list(_WORD.finditer(text))
         folded = [fold(t.group(0)) for t in tokens]
         for shape in shapes:
@@ -236,6 +246,13 @@ def _spellings(words: list[str], texts: list[str]) -> Iterator[str]:
                     span = text[tokens[start].start() : tokens[start + len(shape) - 1].end()]
                     if all(w[0].isupper() for w in _WORD.findall(span)):
                         yield span
+
+
+def _plain(text: str) -> str:
+    """``text`` casefolded without the accents of Latin letters, cheaply: a test of whether a word may be in it."""
+    if text.isascii():
+        return text.casefold()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _run_together(local: str, texts: list[str]) -> str:

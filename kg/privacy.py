@@ -121,7 +121,6 @@ _QUOTED = re.compile(r"""^(['"])(.+?)\1""")
 _PHONE_ONLY = re.compile(r"^\+?\d[\d \t().\-]{5,}\d$")
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[^\W_]+")
-_COMBINING = re.compile(r"[\u0300-\u036f]")
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*")
 _PARTS = re.compile(rf"[/|;,\n()]| - | – | \+ | (?:{alternation(lexicon.words('conjunctions', use='pair'))}) ", re.I)
 _LABEL = re.compile(r"^[^:]{0,30}:\s*")
@@ -280,9 +279,11 @@ class Pseudonymiser:
         if any(label in lowered for label in _PHONE_LABELS):
             value = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + self._phone_text(m.group(3)), value)
         if known:
-            pattern, canonical = _known_pattern(known)
+            words = set(_WORD.findall(_unaccented(value).casefold()))
+            present = tuple(v for v in known if _value_words(v) <= words)  # compile only what may match
+            pattern, canonical = _known_pattern(present) if present else (None, {})
             if pattern is not None:
-                value = pattern.sub(lambda m: self.person(canonical.get(_match_key(m.group(0)), m.group(0))), value)
+                value = _replace(pattern, canonical, value, self.person)
         return value
 
     def answer(self, question: str, value: str, known: tuple[str, ...] = ()) -> str:
@@ -467,7 +468,7 @@ class Pseudonymiser:
         if new is None:
             new = texts[value] = hunter.sub(self.text(value), self.person)
         if pattern is not None:
-            new = pattern.sub(lambda m: self.person(canonical.get(_match_key(m.group(0)), m.group(0))), new)
+            new = _replace(pattern, canonical, new, self.person)
         return term if new == value else Literal(new, lang=term.language, datatype=term.datatype)
 
     def _iri(self, term, hunter: _NameHunter, cache: dict):
@@ -494,9 +495,10 @@ def _found_by_rule(doc, people, asked: int) -> tuple[tuple[str, int], ...]:
     texts = [doc.title, *(s if isinstance(s, str) else s.title for s in getattr(doc, "sections", ()))]
     texts += [line.text for item in doc.items for line in item.content_lines()]
     found = Counter(found.rule for found in people)
-    found["email"] = sum(text.count("@") and len(_EMAIL.findall(text)) for text in texts)
+    joined = "\n".join(texts)
+    found["email"] = len(_EMAIL.findall(joined)) if "@" in joined else 0
     found["email"] += bool(getattr(doc, "focal_point", ""))
-    found["phone"] = sum(len(_INTL_PHONE.findall(text)) + _labelled_phones(text) for text in texts)
+    found["phone"] = sum(1 for _ in phone_spans(joined))
     found["personal-answer"] = sum(
         1
         for item in doc.items
@@ -506,11 +508,6 @@ def _found_by_rule(doc, people, asked: int) -> tuple[tuple[str, int], ...]:
     )
     found["name-question"] = asked
     return tuple((rule, found[rule]) for rule in PRIVACY_RULES if found[rule])
-
-
-def _labelled_phones(text: str) -> int:
-    lowered = text.lower()
-    return len(_LABELLED_PHONE.findall(text)) if any(label in lowered for label in _PHONE_LABELS) else 0
 
 
 @lru_cache(maxsize=4096)
@@ -560,52 +557,59 @@ def _key(text: str) -> str:
     return " ".join(word.casefold() for word in _WORD.findall(text))
 
 
-def _plain(text: str) -> str:
-    """``text`` casefolded, accents of Latin letters dropped: how a recurrence is compared ("Durán" as "duran")."""
-    if text.isascii():
-        return text.casefold()
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+def _unaccented(text: str) -> str:
+    """``text`` with Latin letters stripped of their accents, one character for one ("Durán" as "Duran")."""
+    return text if text.isascii() else text.translate(_UNACCENT)
 
 
 def _match_key(text: str) -> str:
-    """A value's words as :func:`_plain` spells them: what a recurrence must spell, whatever the separators."""
-    return " ".join(_WORD.findall(_plain(text)))
+    """A value's words, casefolded and unaccented: what a recurrence must spell, whatever the separators."""
+    return " ".join(_WORD.findall(_unaccented(text).casefold()))
+
+
+@lru_cache(maxsize=1 << 16)
+def _value_words(value: str) -> frozenset[str]:
+    """The words a recurrence of ``value`` must hold (see :func:`_match_key`)."""
+    return frozenset(_match_key(value).split())
 
 
 @lru_cache(maxsize=1024)
 def _known_pattern(known: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str, str]]:
-    """One regex matching any known value, words separated by anything but letters and digits, accents aside."""
+    """One regex matching any known value in unaccented text, words separated by anything but letters and digits."""
     canonical: dict[str, str] = {}
     pieces = []
     for value in known:
-        words = _WORD.findall(value)
+        words = _WORD.findall(_unaccented(value))
         key = _match_key(value)
         if not words or key in canonical:
             continue
         canonical[key] = value
-        pieces.append(r"[\W_]+".join(map(_tolerant, words)))
+        pieces.append(r"[\W_]+".join(map(re.escape, words)))
     if not pieces:
         return None, canonical
     return re.compile(r"(?<![^\W_])(?:" + "|".join(pieces) + r")(?![^\W_])", re.I), canonical
 
 
-def _tolerant(word: str) -> str:
-    """A regex of ``word`` in which each Latin letter also matches its accented forms ("Duran" matches "Durán")."""
-    return "".join(_LETTER_FORMS.get(_plain(ch), re.escape(ch)) for ch in word)
+def _replace(pattern: re.Pattern, canonical: dict[str, str], value: str, person) -> str:
+    """``value`` with each match of ``pattern`` (found in its unaccented form) replaced by ``person(value)``."""
+    pieces, last = [], 0
+    for match in pattern.finditer(_unaccented(value)):
+        pieces += [value[last : match.start()], person(canonical.get(_match_key(match.group(0)), match.group(0)))]
+        last = match.end()
+    return "".join(pieces) + value[last:] if pieces else value
 
 
-def _letter_forms() -> dict[str, str]:
-    """Each ASCII letter's character class of the Latin letters that fold to it (á, Á, ä... for a)."""
-    forms: dict[str, set[str]] = {}
-    for code in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        ch = chr(code)
-        base = _plain(ch)
-        if len(base) == 1 and base.isascii() and base.isalpha():
-            forms.setdefault(base, set()).update({ch, ch.lower(), ch.upper()})
-    return {base: "[" + "".join(sorted(chars)) + "]" for base, chars in forms.items()}
+def _unaccent_table() -> dict[int, str]:
+    """Each accented Latin letter's plain letter, where it is one character."""
+    table = {}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c))
+        if len(base) == 1 and base != chr(code):
+            table[code] = base
+    return table
 
 
-_LETTER_FORMS = _letter_forms()
+_UNACCENT = _unaccent_table()
 
 
 class _NameHunter:
@@ -626,7 +630,7 @@ class _NameHunter:
         """``value`` with every hunted name replaced by ``person(name)``, accents aside."""
         if not self.by_first or not value:
             return value
-        words = set(_WORD.findall(_plain(value)))
+        words = set(_WORD.findall(_unaccented(value).casefold()))
         firsts = words & self.firsts
         if not firsts:
             return value
@@ -639,7 +643,7 @@ class _NameHunter:
         if not found:
             return value
         pattern, canonical = _known_pattern(found)
-        return pattern.sub(lambda m: person(canonical.get(_match_key(m.group(0)), m.group(0))), value)
+        return _replace(pattern, canonical, value, person)
 
 
 @lru_cache(maxsize=8)
