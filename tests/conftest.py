@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,3 +83,12 @@ def three_graph_build(tmp_path_factory) -> Path:
     store.flush()
     del store
     return out
+
+
+def chromium() -> str | None:
+    """Chromium or Chrome on the PATH, for the browser tests (they skip without it)."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None

@@ -453,17 +453,18 @@ def test_a_name_made_common_by_an_edit_is_no_longer_hunted_after_a_rebuild(sourc
     out = tmp_path / "out"
     path = sources / EDITED
     original = path.read_text(encoding="utf-8")
-    path.write_text(original.replace("## End", "Elif Demirtaş visited the pickers.\n## End", 1), encoding="utf-8")
+    # An innovator's name, from a name question of another form (a focal point's name would be hunted whatever).
+    path.write_text(original.replace("## End", "Awa Kouassi visited the pickers.\n## End", 1), encoding="utf-8")
     build([sources], out)
     assert (default_cache_dir(out) / "privacy.pkl").is_file()
-    assert "Demirtaş" not in (out / "graph.trig").read_text(encoding="utf-8")
+    assert "Kouassi" not in (out / "graph.trig").read_text(encoding="utf-8")
 
-    common = "elif demirtaş, elif demirtaş and elif demirtaş visited the pickers. Elif Demirtaş"
+    common = "awa kouassi, awa kouassi and awa kouassi visited the pickers. Awa Kouassi"
     path.write_text(original.replace("## End", f"{common}\n## End", 1), encoding="utf-8")
     result = build([sources], out)
     assert result.figures["cache"]["forms_extracted"] == 1
     _same_outputs(_cold(sources, tmp_path / "cold"), out)
-    assert "Demirtaş" in (out / "graph.trig").read_text(encoding="utf-8")
+    assert "Awa Kouassi" in (out / "graph.trig").read_text(encoding="utf-8")
 
 
 def test_every_module_extraction_imports_is_in_its_cache_key():

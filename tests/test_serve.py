@@ -9,7 +9,6 @@ import multiprocessing
 import os
 import re
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +27,7 @@ from rdflib import Graph
 
 from kg.build import build
 from kg.serve import MAX_BODY_BYTES, make_server
-from tests.conftest import THREE_GRAPHS
+from tests.conftest import THREE_GRAPHS, chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTRIES = "SELECT ?n WHERE { ?c a pkg:Country ; skos:notation ?n } ORDER BY ?n"
@@ -45,7 +44,11 @@ def built(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def base(built) -> Iterator[str]:
-    server = make_server(built, "127.0.0.1", 0)
+    yield from _running(make_server(built, "127.0.0.1", 0))
+
+
+def _running(server) -> Iterator[str]:
+    """Serve in a thread; yield the server's URL; stop it."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -238,17 +241,6 @@ G1, G2, G3 = THREE_GRAPHS
 @pytest.fixture(scope="module")
 def three(three_graph_build) -> Iterator[str]:
     yield from _running(make_server(three_graph_build, "127.0.0.1", 0, timeout=1.0, workers=2))
-
-
-def _running(server) -> Iterator[str]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.url.rstrip("/")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def column(base: str, query: str, **dataset: str | list[str]) -> list[str]:
@@ -538,15 +530,6 @@ _SNAPSHOT = """(() => {
 })()"""
 
 
-def _chromium() -> str | None:
-    """Chromium or Chrome on the PATH, found as tests/test_visualise.py finds it."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 class _Browser:
     """One headless Chromium, spoken to over its DevTools pipe; every wait has a deadline."""
 
@@ -695,14 +678,14 @@ class _Page:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> Iterator[_Browser]:
-    binary = _chromium()
+    binary = chromium()
     if binary is None:
         pytest.skip("Chromium is not installed")
-    chromium = _Browser(binary, tmp_path_factory.mktemp("chromium-profile"))
+    running = _Browser(binary, tmp_path_factory.mktemp("chromium-profile"))
     try:
-        yield chromium
+        yield running
     finally:
-        chromium.close()
+        running.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 import re
 from collections import Counter
 from html.parser import HTMLParser
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ from kg.visualise import (
     write_html,
 )
 from test_analyse import TinyPortfolio, tiny_portfolio
+from tests.conftest import chromium
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
@@ -202,17 +202,9 @@ def test_viz_command_writes_the_three_views(tmp_path):
 # in a real browser
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def dump_dom(page: Path, profile: Path, budget_ms: int = 15000) -> str:
     """Load ``page`` from a file in headless Chromium, offline; the DOM after ``budget_ms`` of virtual time."""
-    binary = _chromium()
+    binary = chromium()
     if binary is None:
         pytest.skip("Chromium is not installed")
     command = [
