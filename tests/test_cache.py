@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import pickle
@@ -467,26 +468,26 @@ def test_a_name_made_common_by_an_edit_is_no_longer_hunted_after_a_rebuild(sourc
     assert "Awa Kouassi" in (out / "graph.trig").read_text(encoding="utf-8")
 
 
-def test_every_module_extraction_imports_is_in_its_cache_key():
-    """A module that extraction imports but the key omits would leave stale cached extractions after an edit."""
-    import ast
+def test_every_module_extraction_imports_is_in_its_cache_key(examples_dir: Path) -> None:
+    """A module that extraction runs but the key omits would leave stale cached extractions after an edit.
 
+    A fresh interpreter reads and extracts an example form; every kg module it then holds must be keyed.
+    """
     from kg import cache
 
-    kg_dir = Path(cache.__file__).resolve().parent
-    keyed = set(cache._EXTRACT_MODULES)
-    todo, seen = ["extract.py", "forms.py"], set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        tree = ast.parse((kg_dir / name).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            modules = [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
-            modules += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
-            modules += [f"kg.{alias.name}" for alias in node.names] if isinstance(node, ast.ImportFrom) and node.module == "kg" else []
-            for module in modules:
-                if module.startswith("kg.") and (kg_dir / f"{module[3:]}.py").is_file():
-                    todo.append(f"{module[3:]}.py")
-    assert seen - keyed == set()
+    script = (
+        "import sys; from kg.extract import extract; from kg.forms import read_form; "
+        f"extract(read_form({str(examples_dir / 'solar_irrigation_experiment.md')!r})); "
+        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith('kg.'))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    ran = {name.split(".")[1] + ".py" for name in loaded}
+    assert {"extract.py", "partners.py", "decide.py"} <= ran  # the run did extract
+    assert ran - set(cache.extract_modules()) == set()
+
+
+def test_the_extraction_key_follows_imports_hidden_in_functions(tmp_path: Path) -> None:
+    from kg.cache import _kg_imports
+
+    source = "import os\nfrom kg import lists\n\ndef f():\n    from kg.ner import find\n    import kg.spans as s\n"
+    assert sorted(_kg_imports(ast.parse(source))) == ["lists", "ner", "spans"]

@@ -30,7 +30,6 @@ KG_DIR = Path(kg.__file__).resolve().parent
 # Literals of 15 or more strings that may stay in code, and why.
 ALLOWED_LITERALS = {
     ("namespaces.py", "KINDS"): "the kinds of IRI kg.namespaces.mint makes: identifiers, not words",
-    ("cache.py", "_EXTRACT_MODULES"): "the modules in the extraction cache's key: file names, not words",
     ("report.py", "_PLACEHOLDERS"): "the report's placeholder answers: not moved yet (kg.report), for no_partner.tsv",
     ("resolve.py", "_BLOCK_STOP"): "the resolver's blocking stop words: not moved yet (kg.resolve)",
 }
