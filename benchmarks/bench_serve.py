@@ -34,14 +34,14 @@ machine and shares its cores with both servers; the load average is printed
 at the start and the end, since other work skews every figure.
 
 ``--kg-source`` serves the kg package of another folder, for instance
-``git archive HEAD | tar -x -C /tmp/kg-head`` to measure the committed
+``git archive HEAD | tar -x -C KG_HEAD`` to measure the committed
 server while the working tree changes; the queries come from this checkout.
 Usage::
 
     python benchmarks/bench_serve.py                            # builds examples/ into a temp folder
     python benchmarks/bench_serve.py --graph OUT --requests 100 # an existing build (not modified)
     python benchmarks/bench_serve.py --graph OUT --repeats 3 --out notes/bench/serve.txt
-    python benchmarks/bench_serve.py --graph OUT --kg-source /tmp/kg-head --keep-alive
+    python benchmarks/bench_serve.py --graph OUT --kg-source KG_HEAD --keep-alive
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def main() -> None:
                 done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
                 if done.returncode:
                     raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
-                say(f"built {args.corpus} into a temporary folder in {time.perf_counter() - started:.1f} s")
+                say(f"built {args.corpus.name}/ into a temporary folder in {time.perf_counter() - started:.1f} s")
                 _bench(args, out)
     finally:
         if args.out:
@@ -404,7 +404,7 @@ def _bench(args: argparse.Namespace, graph: Path) -> None:
     try:
         _header(args, graph, texts, servers, timeout)
         for server in servers:
-            say(f"{server.name} answering after {server.start():.1f} s: {' '.join(server.command)}")
+            say(f"{server.name} answering after {server.start():.1f} s: {_shown(server.command, graph)}")
         _warm(servers, texts, args.client_timeout)
         runs = _levels(servers, texts, args)
         _summary(servers, runs, args)
@@ -424,7 +424,7 @@ def _header(args: argparse.Namespace, graph: Path, texts: dict[str, str], server
         f"Python {platform.python_version()}, pyoxigraph {pyoxigraph.__version__}, {oxigraph})")
     say(f"kg serve: {_describe(args.kg_source)}")
     say(f"load average at the start: {_load_average()} (other work on the machine skews every figure)")
-    say(f"build {graph}; both servers open {graph / 'store'} read-only, default graph = union of the named graphs")
+    say("build OUT (the --graph folder); both servers open OUT/store read-only, default graph = union of the named graphs")
     connection = ("keep-alive: one persistent connection per client thread" if args.keep_alive
                   else "a new connection per request (Connection: close)")
     say(f"client: http.client, {connection}; GET with Accept: {ACCEPT}; the client shares the machine with the "
@@ -454,11 +454,22 @@ def _describe(source: Path) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=source, capture_output=True, text=True)
     if commit.returncode or Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=source,
                                                 capture_output=True, text=True).stdout.strip()) != source:
-        return f"the kg package in {source} (not a git checkout)"
+        return f"the kg package in {_place(source)} (not a git checkout)"
     changed = subprocess.run(["git", "status", "--porcelain", "--", "kg"], cwd=source, capture_output=True, text=True)
     files = [line[3:] for line in changed.stdout.splitlines()]
     local = f", with uncommitted changes to {', '.join(files)}" if files else ", no uncommitted changes to kg/"
-    return f"the kg package in {source}, commit {commit.stdout.strip()}{local}"
+    return f"the kg package in {_place(source)}, commit {commit.stdout.strip()}{local}"
+
+
+def _place(source: Path) -> str:
+    """``source`` as the log may name it: never a path of this machine."""
+    return "this checkout" if source.resolve() == ROOT else "the --kg-source folder"
+
+
+def _shown(command: list[str], graph: Path) -> str:
+    """A server's command line without this machine's paths: python, oxigraph and OUT for the build folder."""
+    words = [Path(word).name if i == 0 else word for i, word in enumerate(command)]
+    return " ".join(word.replace(str(graph), "OUT") for word in words)
 
 
 def _warm(servers: list[Server], texts: dict[str, str], timeout: float) -> None:

@@ -18,7 +18,7 @@ then made new, deterministically from ``--seed``, k and the form:
 Tags stay as they are (years, countries, coordinates remain valid). Files
 are written as ``kNNN/<original name>``. Usage::
 
-    python benchmarks/scale_corpus.py ../shared/corpus /tmp/corpus10x --times 10 --seed 7
+    python benchmarks/scale_corpus.py ../shared/corpus CORPUS10X --times 10 --seed 7
 """
 
 from __future__ import annotations
