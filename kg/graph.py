@@ -396,7 +396,7 @@ def _insights(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Tri
 
 
 def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory) -> Iterator[Triple]:
-    known = privacy.known_values(doc)
+    known = privacy.personal_values(doc.items)  # the people kg.people finds are replaced by scrub_graphs
     for index, item in enumerate(doc.items):
         node = mint("item", doc.path, index)
         yield iri, PKG.hasItem, node

@@ -25,13 +25,12 @@ words) are in ``ontology/lexicon/person_labels.tsv``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from kg import lexicon
 from kg.lexicon import alternation
-from kg.vocab import fold
+from kg.vocab import fold, unaccented
 
 __all__ = ["RULES", "Found", "email_name", "people_in"]
 
@@ -66,7 +65,6 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _TOKEN = re.compile(r"\S+")
 _WORD = re.compile(r"[^\W\d_]+")
 _TRAILING = ",.;:)(\"'”’!?"
-_COMBINING = re.compile(r"[\u0300-\u036f]")
 _ACRONYM_NEXT = re.compile(r"^\s*\([A-Z][A-Z0-9&.\-]+\)")  # "Name (ABC)": an organisation, not a person
 _MAX_NAME_WORDS = 4
 
@@ -236,7 +234,7 @@ def _spellings(words: list[str], texts: list[str]) -> Iterator[str]:
     wanted = [fold(w) for w in words]
     shapes = [wanted] + ([[wanted[0], wanted[-1]]] if len(wanted) > 2 else [])
     for text in texts:
-        if wanted[-1] not in _plain(text):
+        if wanted[-1] not in unaccented(text).casefold():
             continue
         tokens = list(_WORD.finditer(text))
         folded = [fold(t.group(0)) for t in tokens]
@@ -246,13 +244,6 @@ def _spellings(words: list[str], texts: list[str]) -> Iterator[str]:
                     span = text[tokens[start].start() : tokens[start + len(shape) - 1].end()]
                     if all(w[0].isupper() for w in _WORD.findall(span)):
                         yield span
-
-
-def _plain(text: str) -> str:
-    """``text`` casefolded without the accents of Latin letters, cheaply: a test of whether a word may be in it."""
-    if text.isascii():
-        return text.casefold()
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _run_together(local: str, texts: list[str]) -> str:

@@ -52,7 +52,6 @@ import hashlib
 import hmac
 import os
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,7 +65,7 @@ from kg.lexicon import alternation
 from kg.namespaces import ID
 from kg.people import RULES as PEOPLE_RULES
 from kg.people import people_in
-from kg.vocab import fold, sector_from_label
+from kg.vocab import fold, sector_from_label, unaccented
 
 __all__ = [
     "Pseudonymiser",
@@ -279,7 +278,7 @@ class Pseudonymiser:
         if any(label in lowered for label in _PHONE_LABELS):
             value = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + self._phone_text(m.group(3)), value)
         if known:
-            words = set(_WORD.findall(_unaccented(value).casefold()))
+            words = set(_WORD.findall(unaccented(value).casefold()))
             present = tuple(v for v in known if _value_words(v) <= words)  # compile only what may match
             pattern, canonical = _known_pattern(present) if present else (None, {})
             if pattern is not None:
@@ -557,14 +556,9 @@ def _key(text: str) -> str:
     return " ".join(word.casefold() for word in _WORD.findall(text))
 
 
-def _unaccented(text: str) -> str:
-    """``text`` with Latin letters stripped of their accents, one character for one ("Durán" as "Duran")."""
-    return text if text.isascii() else text.translate(_UNACCENT)
-
-
 def _match_key(text: str) -> str:
     """A value's words, casefolded and unaccented: what a recurrence must spell, whatever the separators."""
-    return " ".join(_WORD.findall(_unaccented(text).casefold()))
+    return " ".join(_WORD.findall(unaccented(text).casefold()))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -579,7 +573,7 @@ def _known_pattern(known: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str,
     canonical: dict[str, str] = {}
     pieces = []
     for value in known:
-        words = _WORD.findall(_unaccented(value))
+        words = _WORD.findall(unaccented(value))
         key = _match_key(value)
         if not words or key in canonical:
             continue
@@ -593,23 +587,12 @@ def _known_pattern(known: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str,
 def _replace(pattern: re.Pattern, canonical: dict[str, str], value: str, person) -> str:
     """``value`` with each match of ``pattern`` (found in its unaccented form) replaced by ``person(value)``."""
     pieces, last = [], 0
-    for match in pattern.finditer(_unaccented(value)):
+    for match in pattern.finditer(unaccented(value)):
         pieces += [value[last : match.start()], person(canonical.get(_match_key(match.group(0)), match.group(0)))]
         last = match.end()
     return "".join(pieces) + value[last:] if pieces else value
 
 
-def _unaccent_table() -> dict[int, str]:
-    """Each accented Latin letter's plain letter, where it is one character."""
-    table = {}
-    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        base = "".join(c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c))
-        if len(base) == 1 and base != chr(code):
-            table[code] = base
-    return table
-
-
-_UNACCENT = _unaccent_table()
 
 
 class _NameHunter:
@@ -630,7 +613,7 @@ class _NameHunter:
         """``value`` with every hunted name replaced by ``person(name)``, accents aside."""
         if not self.by_first or not value:
             return value
-        words = set(_WORD.findall(_unaccented(value).casefold()))
+        words = set(_WORD.findall(unaccented(value).casefold()))
         firsts = words & self.firsts
         if not firsts:
             return value

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,6 +34,7 @@ from kg.errors import InputError
 from kg.forms import read_form
 from kg.privacy import Pseudonymiser, email_pattern, phone_spans
 from kg.store import STORE_DIR, open_store
+from kg.vocab import unaccented
 
 __all__ = ["Finding", "PrivacyReport", "check_build"]
 
@@ -113,13 +112,13 @@ class _Finder:
         self.privacy = privacy
         self.by_word: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for name in names:
-            words = tuple(_WORDS.findall(_fold(name)))
+            words = tuple(_WORDS.findall(_folded(name)))
             if words:
                 self.by_word.setdefault(words[0], []).append((name, words))
 
     def scan(self, text: str, where: str, lines: bool = True) -> Iterator[Finding]:
         """Every finding in ``text``, line by line, with line numbers when ``lines``."""
-        folded = _fold(text) if self.by_word else ""
+        folded = _folded(text) if self.by_word else ""
         folded_lines = folded.split("\n") if folded else []
         for number, line in enumerate(text.split("\n")):
             found = sorted(self._spans(line, folded_lines[number] if folded_lines else ""))
@@ -172,9 +171,8 @@ def _names(privacy: Pseudonymiser, forms: list, manifest: dict) -> tuple[tuple[s
     """The names hunted across the build, and each form's own name-like personal values by its graph IRI."""
     if not forms:
         return (), {}
-    checker = Pseudonymiser(privacy.key.decode("utf-8"))
-    facts = [checker.form_facts(doc) for doc in forms]
-    protection = checker.protect(forms, facts)
+    facts = [privacy.form_facts(doc) for doc in forms]
+    protection = privacy.protect(forms, facts)
     per_graph = {}
     for doc, found in zip(forms, facts, strict=True):
         own = tuple(value for value in found.known if _is_name(value))
@@ -222,21 +220,14 @@ def _inside_identifier(line: str, start: int, end: int) -> bool:
     return before in "-_/" or after.isalnum()
 
 
+def _folded(text: str) -> str:
+    """Lower case without accents; line breaks stay where they are (lines of it are lines of ``text``)."""
+    return unaccented(text).casefold()
+
+
 def _is_name(value: str) -> bool:
     words = _WORDS.findall(value)
     return len(words) >= 2 and not any(ch.isdigit() for ch in value) and "://" not in value
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, one character for one (so offsets into it are offsets into ``text``)."""
-    table = {ord(ch): _fold_char(ch) for ch in set(text) if not ch.isascii() or ch.isupper()}
-    return text.translate(table)
-
-
-@lru_cache(maxsize=None)
-def _fold_char(ch: str) -> str:
-    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).casefold()
-    return base[:1] or ch
 
 
 class _Doc:

@@ -169,6 +169,28 @@ def ontology_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "ontology"
 
 
+def unaccented(text: str) -> str:
+    """``text`` with Latin letters stripped of their accents, one character for one ("Durán" as "Duran").
+
+    Unlike :func:`fold` it keeps case, spaces and length, so offsets into the result are offsets into ``text``,
+    and it is a single ``str.translate``: cheap enough for every literal of a build.
+    """
+    return text if text.isascii() else text.translate(_UNACCENT)
+
+
+def _unaccent_table() -> dict[int, str]:
+    """Each accented Latin letter's plain letter, where it is one character."""
+    table = {}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c))
+        if len(base) == 1 and base != chr(code):
+            table[code] = base
+    return table
+
+
+_UNACCENT = _unaccent_table()
+
+
 def fold(text: str) -> str:
     """Casefold ``text``, drop accents and fold runs of white space.
 
