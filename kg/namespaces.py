@@ -32,6 +32,7 @@ __all__ = [
     "XSD",
     "KINDS",
     "PREFIXES",
+    "PREFIX_IRIS",
     "mint",
     "slugify",
     "sdg_iri",
@@ -61,6 +62,9 @@ PREFIXES = {
     "skos": SKOS,
     "xsd": XSD,
 }
+
+PREFIX_IRIS: dict[str, str] = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+""":data:`PREFIXES` as plain strings, in the same order: what pyoxigraph's ``prefixes=`` arguments take."""
 
 KINDS = frozenset(
     {
