@@ -6,7 +6,8 @@ partners cluster and how alike countries are. This module answers those
 questions in two steps:
 
 1. *Projections*: aggregated SPARQL queries over the pyoxigraph store (never
-   a load of every triple) become networkx graphs: country-partner,
+   a load of every triple; the files of ``kg/queries/analyse/``) become
+   networkx graphs: country-partner,
    action-partner, document-partner, partner co-occurrence (two organisations
    partnering in the same document), country-method and document-method.
 2. *Analyses* over them: degree and betweenness of partners in the ecosystem
@@ -39,6 +40,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.namespaces import DCTERMS, PKG, PREFIXES, RDF, RDFS, SKOS, XSD, mint
+from kg.query import packaged_query
 from kg.store import open_store
 
 __all__ = [
@@ -76,81 +78,21 @@ _TOP_LIST = 25
 
 _PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
-_Q_ORGANISATIONS = """
-SELECT DISTINCT ?org ?label ?sector WHERE {
-  ?p a pkg:Partnership ; pkg:partner ?org .
-  OPTIONAL { ?org skos:prefLabel ?label }
-  OPTIONAL { ?org pkg:sector ?sector }
-}"""
-
-_Q_COUNTRIES = """
-SELECT ?country ?iso3 ?label WHERE {
-  ?country a pkg:Country .
-  OPTIONAL { ?country skos:notation ?iso3 }
-  OPTIONAL { ?country rdfs:label ?label }
-}"""
-
-_Q_DOCUMENT_SOURCES = """
-SELECT ?doc ?source WHERE { ?doc dcterms:source ?source }"""
-
-_Q_DOCUMENT_TYPES = """
-SELECT ?doc ?type WHERE {
-  VALUES ?type { pkg:Document pkg:LearningPlan pkg:ClosingForm pkg:Experiment pkg:Solution }
-  ?doc a ?type .
-}"""
-
-_Q_DOCUMENT_YEARS = """
-SELECT ?doc ?year WHERE { ?doc pkg:year ?year }"""
-
-_Q_PARTNER_DOCUMENT_TITLES = """
-SELECT DISTINCT ?doc ?title WHERE { ?p a pkg:Partnership ; pkg:document ?doc . ?doc dcterms:title ?title }"""
-
-_Q_METHODS = """
-SELECT DISTINCT ?method ?label WHERE {
-  ?doc pkg:method ?method .
-  OPTIONAL { ?method skos:prefLabel ?label }
-}"""
-
-_Q_COUNTRY_PARTNER = """
-SELECT ?country ?org (COUNT(DISTINCT ?p) AS ?n) WHERE {
-  ?p a pkg:Partnership ; pkg:partner ?org ; pkg:document ?doc .
-  ?doc dcterms:spatial ?country .
-} GROUP BY ?country ?org"""
-
-_Q_ACTION_PARTNER = """
-SELECT ?action (MIN(?l) AS ?label) (MIN(?d) AS ?doc) ?org (COUNT(DISTINCT ?p) AS ?n) WHERE {
-  ?p a pkg:Partnership ; pkg:partner ?org ; pkg:action ?action .
-  OPTIONAL { ?action rdfs:label ?l }
-  OPTIONAL { ?action pkg:document ?d }
-} GROUP BY ?action ?org"""
-
-_Q_DOCUMENT_PARTNER = """
-SELECT ?doc ?org (COUNT(DISTINCT ?p) AS ?n) WHERE {
-  ?p a pkg:Partnership ; pkg:partner ?org ; pkg:document ?doc .
-} GROUP BY ?doc ?org"""
-
-_Q_COUNTRY_METHOD = """
-SELECT ?country ?method (COUNT(DISTINCT ?doc) AS ?n) WHERE {
-  ?doc dcterms:spatial ?country ; pkg:method ?method .
-} GROUP BY ?country ?method"""
-
-_Q_DOCUMENT_METHOD = """
-SELECT ?doc ?method WHERE { ?doc pkg:method ?method }"""
-
-_Q_DOCUMENT_COUNTRY = """
-SELECT ?doc ?country WHERE { ?doc dcterms:spatial ?country }"""
-
-_Q_PARTNERSHIPS = """
-SELECT ?p ?org ?doc ?sector WHERE {
-  ?p a pkg:Partnership ; pkg:partner ?org ; pkg:document ?doc .
-  OPTIONAL { ?p pkg:sector ?sector }
-}"""
-
-_Q_UNUSUAL = """
-SELECT ?p ?unusual ?name WHERE {
-  ?p a pkg:Partnership ; pkg:unusual ?unusual .
-  OPTIONAL { ?p pkg:partnerName ?name }
-}"""
+_Q_ORGANISATIONS = packaged_query("analyse", "organisations")
+_Q_COUNTRIES = packaged_query("analyse", "countries")
+_Q_DOCUMENT_SOURCES = packaged_query("analyse", "document_sources")
+_Q_DOCUMENT_TYPES = packaged_query("analyse", "document_types")
+_Q_DOCUMENT_YEARS = packaged_query("analyse", "document_years")
+_Q_PARTNER_DOCUMENT_TITLES = packaged_query("analyse", "partner_document_titles")
+_Q_METHODS = packaged_query("analyse", "methods")
+_Q_COUNTRY_PARTNER = packaged_query("analyse", "country_partner")
+_Q_ACTION_PARTNER = packaged_query("analyse", "action_partner")
+_Q_DOCUMENT_PARTNER = packaged_query("analyse", "document_partner")
+_Q_COUNTRY_METHOD = packaged_query("analyse", "country_method")
+_Q_DOCUMENT_METHOD = packaged_query("analyse", "document_method")
+_Q_DOCUMENT_COUNTRY = packaged_query("analyse", "document_country")
+_Q_PARTNERSHIPS = packaged_query("analyse", "partnerships")
+_Q_UNUSUAL = packaged_query("analyse", "unusual")
 
 QUERIES = (
     _Q_ORGANISATIONS,
@@ -169,7 +111,7 @@ QUERIES = (
     _Q_PARTNERSHIPS,
     _Q_UNUSUAL,
 )
-"""Every query :func:`project` runs: all that :func:`analyse` reads of a store."""
+"""Every query :func:`project` runs, the files of ``kg/queries/analyse/``: all that :func:`analyse` reads of a store."""
 
 READ_PREDICATES = frozenset(
     str(iri)
@@ -195,8 +137,8 @@ READ_PREDICATES = frozenset(
 
 The analysis reads only quads with these predicates (``rdf:type`` ones
 only with an object in :data:`READ_TYPES`): a build whose quads with them
-are unchanged has the same analysis (``tests/test_analyse.py`` checks the
-queries against these sets).
+are unchanged has the same analysis (``tests/test_reads.py`` checks the
+query files against these sets).
 """
 
 READ_TYPES = frozenset(

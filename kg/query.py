@@ -1,10 +1,12 @@
 """Answer SPARQL over a build: canned queries by name, query files or text.
 
 Canned queries are ``.rq`` files in ``kg/queries/`` with a header comment
-(``# name:``, ``# description:``, ``# parameters:``). Parameters are bound to
-the variable ``?NAME_param`` through a ``VALUES`` block made of terms that
-pyoxigraph serialises (and so escapes); raw parameter text never becomes
-query syntax.
+(``# name:``, ``# description:``, ``# parameters:``); the queries of the
+analytics and the report live in its subfolders (``analyse/``, ``report/``),
+read with :func:`packaged_query` and never listed as canned. Parameters are
+bound to the variable ``?NAME_param`` through a ``VALUES`` block made of
+terms that pyoxigraph serialises (and so escapes); raw parameter text never
+becomes query syntax.
 
 Queries run on the build's pyoxigraph store over the dataset the SPARQL 1.1
 Protocol prescribes: a protocol dataset (``default-graph-uri``,
@@ -51,6 +53,7 @@ __all__ = [
     "format_result",
     "has_dataset_clause",
     "load_query",
+    "packaged_query",
     "parse_param",
     "plain",
     "refuse_service",
@@ -100,12 +103,26 @@ class QueryResult:
 
 
 def canned_queries() -> dict[str, CannedQuery]:
-    """Every canned query by name, sorted by name."""
+    """Every canned query by name, sorted by name: the ``.rq`` files of ``kg/queries/`` itself, not its subfolders."""
     queries = {}
     for path in sorted(_QUERY_DIR.glob("*.rq")):
         query = _read_canned(path)
         queries[query.name] = query
     return dict(sorted(queries.items()))
+
+
+def packaged_query(folder: str, name: str) -> str:
+    """The text of ``kg/queries/FOLDER/NAME.rq``, a query the tool itself runs (the analytics', the report's).
+
+    They are files, like the canned queries, so that they can be read, tried
+    and checked as SPARQL; being in a subfolder keeps them out of
+    :func:`canned_queries`. They use the project's prefixes without
+    declaring them (every query run here has them predeclared).
+
+    Raises:
+        FileNotFoundError: if the package holds no such file (a broken install).
+    """
+    return (_QUERY_DIR / folder / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def load_query(name_or_file: str) -> str:

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 from kg.analyse import Analysis, analyse, format_decimal
 from kg.errors import InputError
 from kg.namespaces import DCTERMS, PKG, PREFIXES, SKOS
+from kg.query import packaged_query
 from kg.store import open_store
 from kg.vocab import fold, sector_labels
 
@@ -77,17 +78,10 @@ _PLACEHOLDERS = frozenset(
         "x",
     }
 )
-_Q_SDGS = """
-SELECT ?country ?sdg (COUNT(DISTINCT ?doc) AS ?n) WHERE {
-  ?doc pkg:sdg ?sdg ; dcterms:spatial ?country .
-} GROUP BY ?country ?sdg"""
-_Q_HANDOVER = """
-SELECT ?outcome (MIN(?l) AS ?label) (COUNT(DISTINCT ?doc) AS ?n) WHERE {
-  ?doc pkg:handoverOutcome ?outcome .
-  OPTIONAL { ?outcome skos:prefLabel ?l }
-} GROUP BY ?outcome"""
+_Q_SDGS = packaged_query("report", "sdgs")
+_Q_HANDOVER = packaged_query("report", "handover")
 QUERIES = (_Q_SDGS, _Q_HANDOVER)
-"""The queries the report runs besides the analysis (:data:`kg.analyse.QUERIES`)."""
+"""The queries the report runs besides :data:`kg.analyse.QUERIES`: the files of ``kg/queries/report/``."""
 READ_PREDICATES = frozenset(str(iri) for iri in (PKG.sdg, PKG.handoverOutcome, DCTERMS.spatial, SKOS.prefLabel))
 """The predicates of every triple pattern of :data:`QUERIES`."""
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")

@@ -20,9 +20,6 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, URIRef, Variable
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg import analyse as analyse_module
 from kg import report as report_module
@@ -41,8 +38,7 @@ from kg.analyse import (
     similarities,
     write_analysis,
 )
-from kg.analyse import READ_LABELS, READ_TYPES
-from kg.namespaces import PREFIXES, mint
+from kg.namespaces import mint
 from kg.report import collect_report
 
 PKG = "https://w3id.org/portfolio-kg/ontology#"
@@ -485,64 +481,8 @@ def test_shapes_reject_a_bad_betweenness():
 
 
 # --------------------------------------------------------------------------
-# what the analytics and the report read (the build keeps them when that is unchanged)
-
-
-def _patterns(node, optional: bool = False):
-    """``(triple, optional)`` of every basic graph pattern in a query's algebra."""
-    if isinstance(node, CompValue):
-        if node.name == "BGP":
-            for triple in node["triples"]:
-                yield triple, optional
-        for key, value in node.items():
-            yield from _patterns(value, optional or (node.name == "LeftJoin" and key == "p2"))
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            yield from _patterns(value, optional)
-
-
-def _values(node) -> set:
-    """Every term a VALUES block of the algebra gives."""
-    found = set()
-    if isinstance(node, CompValue):
-        if node.name == "values":
-            found.update(term for row in node["res"] for term in row.values())
-        for value in node.values():
-            found |= _values(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            found |= _values(value)
-    return found
-
-
-@pytest.mark.parametrize(
-    ("queries", "predicates"),
-    [(analyse_module.QUERIES, analyse_module.READ_PREDICATES), (report_module.QUERIES, report_module.READ_PREDICATES)],
-    ids=["analyse", "report"],
-)
-def test_queries_read_only_the_declared_quads(queries, predicates):
-    """The build keeps the analytics when the quads with READ_PREDICATES are unchanged: no query reads others."""
-    for query in queries:
-        algebra = prepareQuery(query, initNs=dict(PREFIXES)).algebra
-        patterns = list(_patterns(algebra))
-        assert patterns, query
-        values = _values(algebra)
-        required = [(s, o) for (s, p, o), optional in patterns if not optional and str(p) not in READ_LABELS]
-        bound = {term for pair in required for term in pair}
-        for (subject, predicate, obj), _optional in patterns:
-            assert isinstance(predicate, URIRef) and str(predicate) in predicates, (predicate, query)
-            if predicate == RDF.type:
-                types = {obj} if isinstance(obj, URIRef) else values
-                assert types and all(str(t) in READ_TYPES for t in types), (obj, query)
-            if str(predicate) in READ_LABELS:
-                assert isinstance(subject, Variable) and subject in bound, (subject, query)
-
-
-def test_every_query_of_the_analytics_and_the_report_is_declared():
-    for module in (analyse_module, report_module):
-        constants = [value for name, value in vars(module).items() if name.startswith("_Q_")]
-        assert constants and set(constants) == set(module.QUERIES), module.__name__
-    assert READ_LABELS <= analyse_module.READ_PREDICATES
+# what the analytics and the report read (the build keeps them when that is unchanged; their query files are
+# checked against READ_PREDICATES and READ_TYPES in tests/test_reads.py)
 
 
 class _Recorder:

@@ -32,6 +32,7 @@ from kg.query import (
     canned_queries,
     format_result,
     load_query,
+    packaged_query,
     parse_param,
     plain,
     refuse_service,
@@ -117,6 +118,18 @@ def test_library_has_the_required_queries_with_headers():
         declared = re.findall(r"(\w+) = ", query.parameters)
         used = set(re.findall(r"\?(\w+)_param\b", query.text))
         assert set(declared) == used, query.name
+
+
+def test_the_analytics_and_report_queries_are_not_canned():
+    """Their files sit in subfolders of kg/queries/, which the canned listing (kg queries, /queries.json) skips."""
+    from kg import analyse, report
+
+    folder = Path(analyse.__file__).resolve().parent / "queries"
+    assert {path.name for path in folder.glob("*/*.rq")} >= {"organisations.rq", "partnerships.rq", "handover.rq"}
+    canned = canned_queries()
+    assert len(canned) == len(list(folder.glob("*.rq")))
+    assert not {q.text for q in canned.values()} & (set(analyse.QUERIES) | set(report.QUERIES))
+    assert packaged_query("report", "handover") in report.QUERIES
 
 
 @pytest.mark.parametrize("name", sorted(canned_queries()))
