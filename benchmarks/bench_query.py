@@ -33,7 +33,8 @@ import rdflib
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.query import QUERY_PREFIXES, canned_queries, execute
+from kg.namespaces import PREFIX_IRIS
+from kg.query import canned_queries, execute
 
 
 def main() -> None:
@@ -162,7 +163,7 @@ def _time_rdflib(dataset: rdflib.Dataset, text: str, timeout: float) -> tuple[in
 def _rdflib_child(sender, dataset: rdflib.Dataset, text: str) -> None:
     start = time.perf_counter()
     try:
-        rows = sum(1 for _ in dataset.query(text, initNs=QUERY_PREFIXES))
+        rows = sum(1 for _ in dataset.query(text, initNs=PREFIX_IRIS))
         sender.send((rows, time.perf_counter() - start))
     except Exception as exc:  # noqa: BLE001 - reported in the table
         sender.send((f"{type(exc).__name__}: {exc}", None))

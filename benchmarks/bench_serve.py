@@ -12,7 +12,7 @@ repeat to the next).
 
 The workload is a fixed mix of read queries both servers answer: a few of
 the canned queries (``kg/queries/*.rq``), ``ASK {}`` and a COUNT. Every
-text is sent with ``PREFIX`` declarations for ``kg.query.QUERY_PREFIXES``
+text is sent with ``PREFIX`` declarations for ``kg.namespaces.PREFIX_IRIS``
 prepended (``kg serve`` predeclares them, Oxigraph does not), so both run
 the same text; queries are picked by a seeded random generator, the same
 sequence for both servers. Requests are ``GET /sparql?query=`` (kg serve)
@@ -67,7 +67,8 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.query import QUERY_PREFIXES, canned_queries
+from kg.namespaces import PREFIX_IRIS
+from kg.query import canned_queries
 
 HOST = "127.0.0.1"
 ACCEPT = "application/sparql-results+json"
@@ -143,7 +144,7 @@ def _arguments() -> argparse.Namespace:
 def _workload(names: str) -> dict[str, str]:
     """The queries of the mix by name, every text with the project's PREFIX declarations in front."""
     canned = canned_queries()
-    prologue = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in QUERY_PREFIXES.items())
+    prologue = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIX_IRIS.items())
     texts = {}
     for name in (n.strip() for n in names.split(",") if n.strip()):
         if name not in canned:
@@ -430,7 +431,7 @@ def _header(args: argparse.Namespace, graph: Path, texts: dict[str, str], server
     say(f"client: http.client, {connection}; GET with Accept: {ACCEPT}; the client shares the machine with the "
         f"servers")
     say(f"workload: {args.requests} requests per server and level, query picked by random.Random(seed {args.seed}), "
-        f"the same sequence for both servers; every text has the {len(QUERY_PREFIXES)} QUERY_PREFIXES in front")
+        f"the same sequence for both servers; every text has the {len(PREFIX_IRIS)} PREFIX_IRIS in front")
     say(f"queries: {', '.join(texts)}")
     limit = f"{timeout:g} s (kg serve --timeout, oxigraph --timeout-s)" if timeout else "none (kg serve --help " \
         "lists no --timeout)"

@@ -39,7 +39,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.namespaces import DCTERMS, PKG, PREFIXES, RDF, RDFS, SKOS, XSD, mint
+from kg.namespaces import DCTERMS, PKG, PREFIX_IRIS, RDF, RDFS, SKOS, XSD, mint
 from kg.query import packaged_query
 from kg.store import open_store
 
@@ -75,8 +75,6 @@ EXACT_BETWEENNESS_MAX_WORK = 5_000_000
 BETWEENNESS_SAMPLES = 200
 _TOP_PAIRS = 100
 _TOP_LIST = 25
-
-_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 _Q_ORGANISATIONS = packaged_query("analyse", "organisations")
 _Q_COUNTRIES = packaged_query("analyse", "countries")
@@ -522,7 +520,7 @@ def _row_key(row: dict) -> tuple:
 
 def _select(store: ox.Store, query: str) -> list[dict]:
     """Rows of a SELECT as dicts of plain values (IRI text, literal value, int for counts, None)."""
-    answer = store.query(query, use_default_graph_as_union=True, prefixes=_PREFIXES)
+    answer = store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS)
     names = [v.value for v in answer.variables]
     rows = []
     for solution in answer:

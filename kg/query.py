@@ -15,9 +15,9 @@ and ``FROM NAMED`` apply; with neither, the default graph is the union of all
 named graphs and every named graph can be reached with ``GRAPH``. Relative
 IRIs resolve against a base IRI: the endpoint's URL in :mod:`kg.serve`, the
 default endpoint's URL in ``kg query``. Queries may use the project's
-prefixes (``pkg:``, ``id:``, ``skos:``...) without declaring them. Federated
-``SERVICE`` clauses are refused: they would make the tool call out to the
-network.
+prefixes (:data:`kg.namespaces.PREFIX_IRIS`: ``pkg:``, ``id:``, ``skos:``...)
+without declaring them. Federated ``SERVICE`` clauses are refused: they would
+make the tool call out to the network.
 
 pyoxigraph cannot interrupt a query from another thread, so a query with a
 ``timeout`` runs in a child process (spawned, so it is safe from threaded
@@ -38,12 +38,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import InputError, KGError, QueryError
-from kg.namespaces import PREFIXES
+from kg.namespaces import PREFIX_IRIS, XSD
 from kg.store import open_store
 
 __all__ = [
     "DEFAULT_BASE_IRI",
-    "QUERY_PREFIXES",
     "CannedQuery",
     "QueryResult",
     "bind_params",
@@ -59,9 +58,6 @@ __all__ = [
     "refuse_service",
     "run_query",
 ]
-
-QUERY_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-"""Prefixes every query may use without declaring them."""
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:7878/sparql"
 """The base IRI of ``kg query``: the URL of ``kg serve`` on its default address, so both resolve relative IRIs alike."""
@@ -79,6 +75,7 @@ _SERVICE = re.compile(r"service", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\b", re.IGNORECASE)
 _NAME_CHAR = re.compile(r"[\w\u00B7\u0300-\u036F\u203F-\u2040]")
 _STARTUP_SECONDS = 120
+_XSD_STRING = str(XSD.string)
 
 
 @dataclass(frozen=True)
@@ -213,7 +210,7 @@ def execute(
     """
     options = dataset_options(query, default_graphs, named_graphs)
     try:
-        return store.query(query, base_iri=base_iri, prefixes=QUERY_PREFIXES, **options)
+        return store.query(query, base_iri=base_iri, prefixes=PREFIX_IRIS, **options)
     except SyntaxError as exc:
         raise QueryError(f"malformed SPARQL: {exc}") from exc
     except (OSError, RuntimeError, ValueError) as exc:
@@ -310,7 +307,7 @@ def format_result(result: QueryResult, fmt: str) -> str:
         QueryError: for an unknown format.
     """
     if result.triples is not None:
-        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=QUERY_PREFIXES).decode()
+        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS).decode()
     if fmt == "json":
         return json.dumps(_json_result(result), indent=2, ensure_ascii=False) + "\n"
     if fmt not in ("csv", "tsv"):
@@ -499,6 +496,6 @@ def _json_term(term) -> dict:
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+    elif term.datatype and term.datatype.value != _XSD_STRING:
         out["datatype"] = term.datatype.value
     return out

@@ -25,7 +25,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import KGError, QueryError
-from kg.query import QUERY_PREFIXES, execute
+from kg.namespaces import PREFIX_IRIS
+from kg.query import execute
 
 __all__ = [
     "GRAPH_TYPES",
@@ -235,7 +236,7 @@ def _serialise(answer, media: str) -> tuple[str, bytes]:
     """The response's Content-Type and body."""
     try:
         if isinstance(answer, ox.QueryTriples):
-            prefixes = QUERY_PREFIXES if media == "text/turtle" else None
+            prefixes = PREFIX_IRIS if media == "text/turtle" else None
             body = ox.serialize(answer, format=GRAPH_TYPES[media], prefixes=prefixes)
         else:
             body = answer.serialize(format=RESULT_TYPES[media])

@@ -33,7 +33,7 @@ import pyoxigraph as ox
 
 from kg.analyse import Analysis, analyse, format_decimal
 from kg.errors import InputError
-from kg.namespaces import DCTERMS, PKG, PREFIXES, SKOS
+from kg.namespaces import DCTERMS, PKG, PREFIX_IRIS, SKOS
 from kg.query import packaged_query
 from kg.store import open_store
 from kg.vocab import fold, sector_labels
@@ -579,8 +579,7 @@ def _handover(store: ox.Store) -> list[tuple[str, int]]:
 
 
 def _query(store: ox.Store, query: str):
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-    return list(store.query(query, use_default_graph_as_union=True, prefixes=prefixes))
+    return list(store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS))
 
 
 # --------------------------------------------------------------------------

@@ -38,7 +38,8 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from kg.errors import InputError, QueryError
-from kg.query import QUERY_PREFIXES, canned_queries, refuse_service
+from kg.namespaces import PREFIX_IRIS
+from kg.query import canned_queries, refuse_service
 from kg.query_pool import Job, PoolBusy, QueryPool, QueryTimeout
 from kg.store import STORE_DIR
 
@@ -441,7 +442,7 @@ def _load_pages() -> dict[str, tuple[str, bytes]]:
     """The query page's files, and ``/queries.json``: the canned queries and predeclared prefixes."""
     pages = {path: (media, (_WEB_DIR / name).read_bytes()) for path, (name, media) in _PAGES.items()}
     listing = {
-        "prefixes": QUERY_PREFIXES,
+        "prefixes": PREFIX_IRIS,
         "queries": [
             {"name": q.name, "description": q.description, "parameters": q.parameters, "text": q.text}
             for q in canned_queries().values()
