@@ -40,7 +40,7 @@ Usage::
 
     python benchmarks/bench_serve.py                            # builds examples/ into a temp folder
     python benchmarks/bench_serve.py --graph OUT --requests 100 # an existing build (not modified)
-    python benchmarks/bench_serve.py --graph OUT --repeats 3 --out notes/bench/serve.txt
+    python benchmarks/bench_serve.py --graph OUT --repeats 3 --out docs/bench/serve.txt
     python benchmarks/bench_serve.py --graph OUT --kg-source KG_HEAD --keep-alive
 """
 
