@@ -7,6 +7,7 @@ errors under ``--strict``), 2 input or usage error.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from enum import Enum
 from pathlib import Path
@@ -155,8 +156,13 @@ def query(
         Optional[float], typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS (exit 2).")
     ] = None,
 ) -> None:
-    """Run a canned query, a query file or a query string over a build."""
+    """Run a canned query, a query file or a query string over a build.
+
+    The table format fits the terminal: IRIs as prefixed names, IRI columns
+    beside their label hidden if need be, long cells cut with "…".
+    """
     from kg.query import format_result, load_query, parse_param, run_query
+    from kg.query_table import format_table
 
     if (name is None) == (sparql is None):
         raise typer.BadParameter("give either NAME (a canned query or .rq file) or --sparql TEXT")
@@ -164,7 +170,7 @@ def query(
     params = dict(parse_param(p) for p in param or [])
     result = run_query(graph, text, params, timeout=timeout)
     if fmt is Format.table and result.kind == "select":
-        _out.print(_table(result))
+        sys.stdout.write(format_table(result, shutil.get_terminal_size().columns))
     else:
         sys.stdout.write(format_result(result, "csv" if fmt is Format.table else fmt.value))
 
@@ -418,12 +424,3 @@ def _progress() -> Progress:
         transient=True,
         disable=not _err.is_terminal,
     )
-
-
-def _table(result) -> Table:
-    from kg.query import plain
-
-    table = Table(*result.variables, show_lines=False)
-    for row in result.rows:
-        table.add_row(*(plain(term) for term in row))
-    return table

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -26,8 +27,9 @@ from rdflib import Graph
 
 from kg.build import build
 from kg.errors import InputError, QueryError
-from kg.namespaces import mint
+from kg.namespaces import ID, PKG, mint
 from kg.query import (
+    QueryResult,
     bind_params,
     canned_queries,
     format_result,
@@ -38,6 +40,7 @@ from kg.query import (
     refuse_service,
     run_query,
 )
+from kg.query_table import format_table, prefixed_name
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -592,6 +595,103 @@ def test_cli_queries_lists_every_canned_query():
     result = kg("queries")
     assert result.returncode == 0
     assert [line.split("\t")[0] for line in result.stdout.splitlines()] == sorted(canned_queries())
+
+
+# --- the table format (kg query's default) --------------------------------------------------------------
+
+CA_MAU = "Ca Mau Provincial Department of Agriculture and Rural Development"  # 65 characters
+
+
+def kg_at(columns: int, *args: str) -> subprocess.CompletedProcess:
+    """``kg`` as run in a terminal ``columns`` wide (shutil.get_terminal_size reads COLUMNS first)."""
+    env = {**os.environ, "COLUMNS": str(columns)}
+    return subprocess.run(
+        [sys.executable, "-m", "kg", *args], check=False, capture_output=True, text=True, cwd=ROOT, env=env
+    )
+
+
+def test_cli_table_fits_80_columns(built):
+    result = kg_at(80, "query", "organisations", "--graph", str(built))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    # organisation_iri is hidden (its label is the column beside it). sector ("private-sector", 14),
+    # partnerships (12), documents and countries (9) keep their width; with four gaps of 2 the
+    # organisation column gets 80 - 14 - 12 - 9 - 9 - 8 = 28 cells.
+    assert lines[0] == f"{'organisation':28}  {'sector':14}  partnerships  documents  countries"
+    assert lines[1] == "  ".join("─" * w for w in (28, 14, 12, 9, 9))
+    assert f"{'Fundación Ciudad Circular':28}  {'civil-society':14}  {'1':12}  {'1':9}  1" in lines
+    assert f"{CA_MAU[:27]}…  {'government':14}  {'1':12}  {'1':9}  1" in lines
+    assert lines[-1] == "1 IRI column hidden (organisation_iri): use --format csv or json for it"
+    assert len(lines) == 2 + 18 + 1  # header, rule, one line per partner organisation of the examples, footer
+
+
+def test_cli_table_shows_a_long_name_whole_on_one_line(built):
+    query = "SELECT ?org ?label WHERE { ?org a org:Organization ; skos:prefLabel ?label } ORDER BY ?label"
+    result = kg_at(80, "query", "--sparql", query, "--graph", str(built))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert CA_MAU in lines  # the label column alone: 65 cells, the longest label
+    assert "Development" not in lines and "of" not in lines  # no word on a line of its own
+    assert lines[-1] == "1 IRI column hidden (org): use --format csv or json for it"
+
+
+def test_cli_table_shortens_iris_and_csv_and_json_keep_them(built):
+    as_csv = kg_at(80, "query", "organisations", "--graph", str(built), "--format", "csv")
+    row = next(r for r in csv.DictReader(io.StringIO(as_csv.stdout)) if r["organisation"] == CA_MAU)
+    iri = row["organisation_iri"]
+    assert iri.startswith("https://w3id.org/portfolio-kg/id/org/vnm-ca-mau-provincial-department-of-")
+    as_json = kg_at(80, "query", "organisations", "--graph", str(built), "--format", "json")
+    bindings = json.loads(as_json.stdout)["results"]["bindings"]
+    assert {"type": "uri", "value": iri} in [binding["organisation_iri"] for binding in bindings]
+    # 65 + 78 + 14 + 12 + 9 + 9 cells and five gaps of 2: 197, so at 200 columns nothing is hidden or cut.
+    wide = kg_at(200, "query", "organisations", "--graph", str(built)).stdout.splitlines()
+    short = "id:org/" + iri.removeprefix(str(ID) + "org/")
+    assert len(short) == 78
+    assert f"{CA_MAU}  {short}  {'government':14}  {'1':12}  {'1':9}  1" in wide
+    assert "hidden" not in wide[-1]
+
+
+def test_prefixed_names():
+    assert prefixed_name(str(mint("org", "x"))) == "id:org/x"
+    assert prefixed_name(str(PKG.partner)) == "pkg:partner"
+    assert prefixed_name("http://example.org/a") == "http://example.org/a"
+
+
+def _result(variables: list[str], *rows: list) -> QueryResult:
+    return QueryResult("select", variables, [list(row) for row in rows])
+
+
+def test_table_cuts_the_widest_columns_to_a_common_width():
+    # 30, 10 and 50 cells in 40 - 2 gaps = 36: b keeps its 10, a and c share 26, 13 each.
+    result = _result(["a", "b", "c"], [ox.Literal("x" * 30), ox.Literal("y" * 10), ox.Literal("z" * 50)])
+    lines = format_table(result, 40).splitlines()
+    assert lines[0] == f"{'a':13}  {'b':10}  c"
+    assert lines[2] == "x" * 12 + "…  " + "y" * 10 + "  " + "z" * 12 + "…"
+    assert len(lines) == 3
+
+
+def test_table_keeps_iri_columns_that_fit_and_puts_a_cell_on_one_line():
+    org = ox.NamedNode(str(mint("org", "acme")))
+    result = _result(["org", "label", "note"], [org, ox.Literal("Acme"), ox.Literal("two\nlines\tand  tabs")])
+    assert format_table(result, 80).splitlines() == [
+        "org          label  note",
+        "─" * 11 + "  " + "─" * 5 + "  " + "─" * 18,
+        "id:org/acme  Acme   two lines and tabs",
+    ]
+    # At 30 columns the IRI column goes (its row has a label) and the rest fits: 5 + 2 + 18.
+    assert format_table(result, 30).splitlines()[2:] == [
+        "Acme   two lines and tabs",
+        "1 IRI column hidden (org): us…",  # cut to 30 cells like every line
+    ]
+
+
+def test_an_iri_column_without_a_label_stays():
+    result = _result(["s", "p"], [ox.NamedNode("http://example.org/" + "a" * 40), ox.NamedNode(str(PKG.partner))])
+    lines = format_table(result, 30).splitlines()
+    assert lines[0] == f"{'s':17}  p" and lines[2] == "http://example.o…  pkg:partner"
+    assert all(len(line) <= 30 for line in lines)
 
 
 # --- helpers -------------------------------------------------------------------------------------------
