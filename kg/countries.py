@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import pycountry
 
-from kg.vocab import ontology_dir
+from kg.paths import ontology_dir
 
 __all__ = ["Country", "resolve_country", "known_aliases"]
 

@@ -26,8 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.countries import resolve_country
-from kg.ner import looks_like_organisation
-from kg.partners import is_acronym, is_cut_short, is_generic, joins_organisations, looks_like_name
+from kg.names import is_acronym, is_cut_short, is_generic, looks_like_name, looks_like_organisation
+from kg.partners import joins_organisations
 from kg import lexicon
 from kg.lexicon import table
 from kg.vocab import fold, gazetteer_entry, infer_sector, sector_from_label

@@ -18,14 +18,11 @@ from functools import lru_cache
 from kg.countries import resolve_country
 from kg.privacy import is_personal_question
 from kg.forms import AnswerLine, Form, Item, Message
-from kg.ner import find_organisations, looks_like_organisation
+from kg.names import is_acronym, is_cut_short, is_no_partner, looks_like_name, looks_like_organisation
+from kg.ner import find_organisations
 from kg.partners import (
     PartnerName,
     in_two_scripts,
-    is_acronym,
-    is_cut_short,
-    is_no_partner,
-    looks_like_name,
     parse_action_header,
     parse_partner_lines,
     is_self,

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.errors import InvalidDataError
+from kg.paths import ontology_dir
 
 __all__ = ["words", "word_set", "alternation", "table", "files", "lexicon_dir"]
 
@@ -71,9 +72,7 @@ def files() -> tuple[Path, ...]:
 
 
 def lexicon_dir() -> Path:
-    """The folder of the lexicon files (the installed package's copy first, as :func:`kg.vocab.ontology_dir`)."""
-    from kg.vocab import ontology_dir  # here, not at the top: kg.vocab reads the lexicon too
-
+    """The folder of the lexicon files (the installed package's copy first, as :func:`kg.paths.ontology_dir`)."""
     return ontology_dir() / "lexicon"
 
 

@@ -30,6 +30,7 @@ from functools import lru_cache
 from kg import lexicon, vocab
 from kg.function_words import opens_like_prose
 from kg.lexicon import alternation
+from kg.names import has_org_keyword, is_generic, is_org_keyword, looks_like_name
 
 __all__ = [
     "OrgSpan",
@@ -40,7 +41,6 @@ __all__ = [
     "NER_STATS",
     "use_memo",
     "memo_additions",
-    "looks_like_organisation",
     "words_read",
     "MODEL_NAME",
 ]
@@ -201,11 +201,6 @@ def _alias_at(text: str, start: int, aliases: tuple[str, ...], any_case: bool) -
     return 0
 
 
-def looks_like_organisation(text: str) -> bool:
-    """True when a name says it is an organisation: a keyword (Ministry, Fundación, Ltd...) or an acronym."""
-    return _has_keyword(text) or bool(re.fullmatch(r"[A-Z][A-Z0-9&\-]{1,9}", text.strip()))
-
-
 def model_status() -> str:
     """'' if the spaCy model loads, else a sentence saying why it does not."""
     _load_model()
@@ -224,7 +219,6 @@ _NEW: dict[str, tuple[tuple[int, int], ...]] = {}
 NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
 """Counters of :func:`find_organisations` in this process (see :func:`ner_stats`)."""
 
-_KEYWORD = re.compile(rf"^(?:{alternation(lexicon.words('org_keywords', use='finder'))})$", re.I)
 _CONNECTOR = rf"(?:{alternation(lexicon.words('connectors', use='run'))})"
 _CAP_WORD = r"(?:(?:[lLdD]['’])?[A-ZÀ-ÝĀ-Ž][\w’'.\-]*|[0-9][\w\-]*[A-Za-z][\w\-]*)"
 _RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_CONNECTOR}\s+){{0,2}}{_CAP_WORD})*")
@@ -313,8 +307,8 @@ def _pieces(run: str, offset: int) -> list[tuple[int, str]]:
         cuts = [
             m
             for m in _AND.finditer(part)
-            if _has_keyword(part[: m.start()]) and _is_collective(part[m.end() :])
-            or _has_keyword(part[m.end() :]) and (_has_keyword(part[: m.start()]) or m.group(1))
+            if has_org_keyword(part[: m.start()]) and _is_collective(part[m.end() :])
+            or has_org_keyword(part[m.end() :]) and (has_org_keyword(part[: m.start()]) or m.group(1))
         ]
         bounds = [0] + [c for m in cuts for c in (m.start(), m.end())] + [len(part)]
         for begin, end in zip(bounds[::2], bounds[1::2], strict=True):
@@ -324,13 +318,7 @@ def _pieces(run: str, offset: int) -> list[tuple[int, str]]:
 
 def _is_collective(text: str) -> bool:
     """A person's role or a group after "and" ("the Constituency Councillor"): no part of the name before it."""
-    from kg.partners import is_generic
-
     return is_generic(_LEADING.sub("", text))
-
-
-def _has_keyword(text: str) -> bool:
-    return any(_KEYWORD.match(re.sub(r"^[lLdD]['’]", "", w.strip(".,;:()"))) for w in text.split())
 
 
 def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
@@ -343,7 +331,7 @@ def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
         first = value.split()[0]
         start, value = start + len(first) + 1, value[len(first) + 1 :]  # "As UNDP", "In Wendá": a sentence's opening
     words = value.split()
-    if not _has_keyword(value) or len(words) < 2 and not _is_acronym_org(words):
+    if not has_org_keyword(value) or len(words) < 2 and not _is_acronym_org(words):
         return None
     if all(fold(w) in _GENERIC_WORDS for w in words) or _is_heading(value):
         return None
@@ -362,7 +350,7 @@ def _enumerated_tail(text: str, end: int) -> str:
     if not match:
         return ""
     tail = match.group(0)
-    if re.search(r"\b[A-Z]{2,}\b", tail) or _has_keyword(tail) or gazetteer_spans(tail):
+    if re.search(r"\b[A-Z]{2,}\b", tail) or has_org_keyword(tail) or gazetteer_spans(tail):
         return ""  # "..., UNICEF and FAO", "..., Ministry of Education and ...": other organisations
     return tail
 
@@ -389,7 +377,7 @@ def _is_person_context(text: str, span: OrgSpan) -> bool:
 
 
 def _is_acronym_org(words: list[str]) -> bool:
-    return len(words) == 1 and words[0].isupper() and _KEYWORD.match(words[0]) is not None
+    return len(words) == 1 and words[0].isupper() and is_org_keyword(words[0])
 
 
 def _plausible_ner(text: str) -> bool:
@@ -401,16 +389,12 @@ def _plausible_ner(text: str) -> bool:
         return False  # ... or a sentence's opening ("Collaborated with Inclusive", "In Wendá")
     if _is_heading(stripped) or stripped.isupper() and len(stripped) > 5 and " " not in stripped:
         return False
-    from kg.partners import is_generic
-
     if is_generic(stripped):
         return False
     if "\n" in stripped or len(stripped.split()) > 10:
         return False
     if all(fold(w) in _GENERIC_WORDS for w in re.split(r"[\s\-]+", stripped)):
         return False
-    from kg.partners import looks_like_name
-
     return looks_like_name(stripped) or bool(re.fullmatch(r"[A-Z][A-Za-z0-9&\-]{1,11}", stripped))
 
 

@@ -17,42 +17,52 @@ side ("UNICEF / ЮНИСЕФ", "Ministry of Economy (Министерство э
 one partner: the other spelling becomes its acronym when it is one, else its
 description.
 
-The words these rules read (connectors, generic collectives, organisation
-keywords, "none" answers...) are data in ``ontology/lexicon/``, read through
-:mod:`kg.lexicon`.
+Whether a piece reads as a name at all (an organisation's, a collective, an
+acronym, a sector word, a "None" answer...) is asked of :mod:`kg.names`,
+which :mod:`kg.ner` asks too. The words these rules read (connectors,
+organisation kinds, list endings...) are data in ``ontology/lexicon/``,
+read through :mod:`kg.lexicon`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from kg import lexicon
 from kg.forms import AnswerLine
 from kg.lists import distribute_heads, drop_label, join_continuations, split_described, split_run_on
 from kg.lexicon import alternation
 from kg.function_words import opens_like_prose
+from kg.names import (
+    OPENING_QUOTES,
+    PARENTHESES,
+    QUOTED,
+    ends_in_event_word,
+    has_event_word,
+    is_acronym,
+    is_caseless,
+    is_generic,
+    is_latin,
+    is_lower_word,
+    is_no_partner,
+    is_sector_word,
+    looks_like_name,
+    looks_like_organisation,
+    starts_like_name,
+)
 from kg.vocab import cut_unbalanced, fold, gazetteer_entry, infer_sector, initials, sector_from_label
 
 __all__ = [
     "PartnerName",
     "parse_partner_lines",
     "parse_action_header",
-    "looks_like_name",
-    "is_no_partner",
-    "is_cut_short",
     "split_conjunction",
     "joins_organisations",
     "split_heads",
     "is_self",
-    "is_generic",
     "strip_quotes",
     "quoted_organisations",
-    "starts_like_name",
-    "is_acronym",
-    "is_latin",
     "in_two_scripts",
 ]
 
@@ -130,52 +140,6 @@ def is_self(text: str) -> bool:
     return fold(text).strip(" .'’s") in _SELF
 
 
-def is_no_partner(text: str) -> bool:
-    """True for answers that say there is no partner: "N/A", "None", "N.A.", "Not yet"..."""
-    folded = fold(text).strip(" .;:,-–—!*()[]")
-    compact = re.sub(r"[\s./\\-]", "", folded)
-    return not compact or compact in _NO_PARTNER_COMPACT or bool(_NO_PARTNER.match(folded))
-
-
-def is_cut_short(text: str) -> bool:
-    """True when ``text`` breaks off after a connector ("The Ministry of"): the rest of the name is elsewhere."""
-    return _DANGLING.search(text) is not None
-
-
-def looks_like_name(text: str) -> bool:
-    """True when ``text`` reads as an organisation's name, not prose or a label."""
-    words = text.split()
-    if not words or len(words) > 14 or len(text) > 140 or len(text) < 2:
-        return False
-    if text.endswith(("?", ":")) or _NOT_A_NAME.match(fold(text)) or is_no_partner(text) or is_cut_short(text):
-        return False  # a question, a label, a sentence opener or a name cut short ("The Ministry of")
-    if not (starts_like_name(text) or _LOWER_START_OK.match(text)):
-        return False
-    if sector_from_label(text) or fold(text) in _GENERIC or _is_sector_word(text) or is_generic(text):
-        return False
-    if _NOT_ORG_TAIL.search(text):
-        return False
-    if text.isupper() and len(words) >= 2 and not _has_org_keyword(text) and all(len(w) >= 3 for w in words) \
-            and any(len(w) >= 6 for w in words):
-        return False  # an all-caps heading ("DEPOPULATION PORTFOLIO"), not acronyms ("UN SGP")
-    quoted = _quoted_name(text)
-    if quoted is not None:
-        return quoted  # NGO "Eco Life", "Kameda" public fund: the quotes hold the name
-    keywords = [w for w in re.findall(r"[\w'-]+", text) if _KEYWORD_WORD.fullmatch(w.lower())]
-    if keywords and all(w[0].islower() for w in keywords):
-        before = text[: text.find(keywords[0])].split()
-        if not before or is_acronym(before[-1]) and len(before) == 1 or any(w[0].islower() for w in before):
-            return False  # "IT agency", "promotion agency": a description, not a name ("Legal Bar association" is one)
-    if not is_latin(text) and any(ch.isalpha() for ch in text):
-        return len(words) <= 10  # Cyrillic, Greek, Arabic...: sentence case is how names are written
-    lower = [w for w in words if _lower_word(w) and fold(w).strip(",.()") not in _CONNECTORS]
-    if len(words) == 2 and lower == words[1:] and not _has_org_keyword(text) and not is_acronym(words[0]):
-        return False  # "Technical collaboration", "Spotlight initiative": a phrase, not a name
-    if len(words) > 3 and any(re.search(r"(ed|ing)$", w) for w in lower):
-        return False
-    return len(lower) <= max(1, len(words) // 4)
-
-
 def strip_quotes(text: str) -> str:
     """``text`` without quotes around the whole of it, nor a stray quote at either end.
 
@@ -206,7 +170,7 @@ def quoted_organisations(text: str) -> list[str]:
     found: list[str] = []
     for match in _QUOTED_ANY.finditer(text):
         inner = strip_quotes(match.group(0))
-        if not inner or not starts_like_name(inner) or len(inner.split()) > 10 or _NOT_ORG_TAIL.search(inner):
+        if not inner or not starts_like_name(inner) or len(inner.split()) > 10 or ends_in_event_word(inner):
             continue
         kind = _kind_before(text[: match.start()])
         if kind:
@@ -218,35 +182,6 @@ def quoted_organisations(text: str) -> list[str]:
         if looks_like_name(name) and fold(name) not in map(fold, found):
             found.append(name)
     return found
-
-
-def starts_like_name(text: str) -> bool:
-    """True when ``text``, past any opening quotes, starts as a name does.
-
-    That is with a capital, a digit or a letter of a script without case
-    (Arabic, Chinese, Thai, Georgian...).
-    """
-    bare = text.lstrip(_OPENERS + "¿¡(").lstrip()
-    return bool(bare) and (bare[0].isupper() or bare[0].isdigit() or _caseless(bare[0]))
-
-
-def is_acronym(text: str) -> bool:
-    """True for an acronym in any script: "UNDP", "AfDB", "ЮНИСЕФ", "ТОО".
-
-    It opens with a capital and holds another capital or a digit; Latin
-    acronyms use unaccented letters only.
-    """
-    if len(text) < 2 or not text[0].isupper() or text[-1] in ".&-":
-        return False
-    if not all(ch.isalnum() and (ch.isascii() or not _latin_letter(ch)) or ch in "&.-" for ch in text):
-        return False
-    return any(ch.isupper() or ch.isdigit() for ch in text[1:])
-
-
-def is_latin(text: str) -> bool:
-    """True when most letters of ``text`` are Latin (False when it has no letters)."""
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and 2 * sum(map(_latin_letter, letters)) > len(letters)
 
 
 def in_two_scripts(first: str, second: str) -> bool:
@@ -261,18 +196,15 @@ _ACTION = re.compile(
 _ACTION_NAME_END = re.compile(rf",|\.\s|\s(?:{alternation(lexicon.words('clause_words', use='action_end'))})\s", re.I)
 _MARKER = re.compile(r"^\s*(?:[-*•·▪●+]+|\(?\d{1,2}\s*[.)\-–]|\(?[a-h][.)])\s*")
 _INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=\S)")
-_PARENS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _DESC_SPLIT = re.compile(
     r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])|(?<=[A-Z]{2})-\s+(?=[a-z])|\s+(?:within|under|inside)\s+(?=[A-ZÀ-Ý])"
 )
-_OPENERS = "\"'«»‹“„‘‚「『”"
 _DOUBLE_QUOTES = "\"«»‹›“”„「」『』"
 _CLOSERS = {
     '"': '"', "'": "'", "«": "»", "»": "«", "‹": "›", "“": "”“", "„": "“”", "‘": "’", "‚": "‘’", "「": "」",
     "『": "』", "”": "”",
 }
-_QUOTED = re.compile(r'"[^"]*"|«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|‹[^‹›]*›|「[^「」]*」|『[^『』]*』')
-_QUOTED_ANY = re.compile(rf"{_QUOTED.pattern}|(?<!\w)'[^'\n]{{2,80}}'(?!\w)|‘[^‘’\n]{{2,80}}’(?!\w)")
+_QUOTED_ANY = re.compile(rf"{QUOTED.pattern}|(?<!\w)'[^'\n]{{2,80}}'(?!\w)|‘[^‘’\n]{{2,80}}’(?!\w)")
 _AFTER_QUOTES = re.compile(
     rf"^(?:\s*(?:,|{alternation(lexicon.words('conjunctions', use='quotes'))})\s*(?:{_QUOTED_ANY.pattern}))*"
     r"\s*([^\W\d_][\w-]*)"
@@ -280,23 +212,7 @@ _AFTER_QUOTES = re.compile(
 _CALLED = lexicon.word_set("naming_verbs")
 _KIND_WORDS = lexicon.word_set("org_kinds")
 _ARTICLE_WORDS = frozenset(fold(w) for w in lexicon.words("articles", use="name"))
-_EVENT_WORDS = alternation(lexicon.words("event_words", use="tail"))  # a name ending so is a project's or an event's
-_NOT_ORG_WORD = re.compile(rf"\b(?:{alternation(lexicon.words('event_words', use='quoted'))})\b", re.I)
-_LOWER_START_OK = re.compile(
-    rf"^(?:[a-z]+[A-Z]|i[A-Z]|e[A-Z]|(?:{alternation(lexicon.words('connectors', use='lower_start'))})\s|l['’])"
-)
-_CONNECTORS = lexicon.word_set("connectors", use="name")
-_NO_PARTNER = re.compile(rf"^(?:{alternation(lexicon.words('no_partner', use='opening'))})(?!\w)")
-_NO_PARTNER_COMPACT = lexicon.word_set("no_partner", use="compact")
-_NOT_A_NAME = re.compile(
-    rf"^(?:{alternation(lexicon.words('not_a_name', use='opening'))}|top \d|action \d"
-    rf"|(?:{alternation(lexicon.words('not_a_name', use='preposition'))})"
-    rf" (?:{alternation(lexicon.words('not_a_name', use='determiner'))}))\b"
-)
-_DANGLING = re.compile(rf"\s(?:{alternation(lexicon.words('connectors', use='dangling'))})$", re.I)
-_SECTOR_WORDS = lexicon.words("sector_words", use="fuzzy")
 _GENERIC = lexicon.word_set("generic_collectives", use="collective")
-_KEYWORD_WORD = re.compile(rf"(?:{alternation(lexicon.words('org_keywords', use='lowercase'))})s?")
 _LABELLED_LIST = re.compile(r"^(.*?)\s*[\[(]([^\])]*[;,][^\])]*)[\])]\s*$")
 _LABELLED_ONE = re.compile(r"^([^()\[\],;]+?)\s*[\[(]([^\])]+)[\])]\s*$")
 _SLASH = r"\s+/\s+"
@@ -313,7 +229,6 @@ _ENUMERATED = re.compile(rf"\s(?:{alternation(lexicon.words('connectors', use='e
 _LEADING_ARTICLE = re.compile(rf"^(?:{_ARTICLES})\s+", re.I)
 _ARTICLE_BEFORE_NAME = re.compile(rf"^(?:{_ARTICLES})\s+(?=[A-Z\"«“„‘])", re.I)
 _TRAILING_OPENER = re.compile(rf"[:;,]?\s+(?:{alternation(lexicon.words('trailing_words', use='segment'))})$")
-_NOT_ORG_TAIL = re.compile(rf"\b(?:{_EVENT_WORDS})$", re.I)
 _INLINE_LABEL = re.compile(rf"(?:^|\s)(?:{alternation(lexicon.words('sector_words', use='inline_label'))})\s*:\s+")
 _HEAD = re.compile(
     rf"\b(?:{alternation(lexicon.words('head_words', use='split'))})"
@@ -322,8 +237,6 @@ _HEAD = re.compile(
 )
 _HEAD_START = re.compile(rf"^(?:{alternation(lexicon.words('head_words', use='start'))})\b")
 _JOINERS = tuple(f" {word}" for word in lexicon.words("connectors", use="joiner"))
-_HEAD_BREAK = lexicon.word_set("connectors", use="head_break")
-_AFTER_ROLE = lexicon.word_set("connectors", use="after_role")
 _PERSON_AT = re.compile(
     rf"^(?:[\w-]+\s+){{0,2}}(?:{alternation(lexicon.words('person_roles', use='at'))})\s+(?:\w+\s+)?"
     rf"(?:{alternation(lexicon.words('connectors', use='person_at'))})\s+(?:the\s+)?([A-ZÀ-Ý].+)$",
@@ -332,22 +245,9 @@ _PERSON_AT = re.compile(
 _NAMED_AFTER = re.compile(
     rf"\b(?:{alternation(lexicon.words('connectors', use='named_after'))})\s+((?:[A-ZÀ-Ý][\w’'.&\-]*\s*)+)$"
 )
-_GENERIC_HEADS = lexicon.word_set("generic_heads")
-_PERSON_HEADS = lexicon.word_set("person_roles", use="head")
 _SELF = lexicon.word_set("self_names")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _KEEP_FINAL_DOT = re.compile(rf"(?:\b\w\.\w+|\b(?:{alternation(lexicon.words('abbreviations'))}))\.$")
-
-
-def _is_sector_word(text: str) -> bool:
-    """A sector word, even misspelt ("Goverment"), is not an organisation's name."""
-    from rapidfuzz import fuzz, process
-
-    folded = fold(text).strip(" .:;-")
-    if len(folded.split()) > 3:
-        return False
-    match = process.extractOne(folded, _SECTOR_WORDS, scorer=fuzz.ratio, score_cutoff=88)
-    return match is not None
 
 
 def _sector_heading(text: str) -> tuple[str, str]:
@@ -403,7 +303,9 @@ def _segments(text: str, free_text: bool) -> list[str]:
                         pieces.extend(split_conjunction(piece_))
     if free_text:
         # a remark in brackets or a " - description" may be long; the name may not
-        pieces = [p for p in pieces if len(_PARENS.sub(" ", re.split(r"\s[-–—]\s", p, maxsplit=1)[0]).split()) <= 12]
+        pieces = [
+            p for p in pieces if len(PARENTHESES.sub(" ", re.split(r"\s[-–—]\s", p, maxsplit=1)[0]).split()) <= 12
+        ]
     return pieces
 
 
@@ -419,9 +321,9 @@ def _label_and_name(text: str) -> tuple[str, str] | None:
         return None
     label, inner = match.group(1).strip(), match.group(2).strip()
     plural = label.endswith("s") and is_generic(label)
-    if not (plural or sector_from_label(label) or _is_sector_word(label)):
+    if not (plural or sector_from_label(label) or is_sector_word(label)):
         return None
-    if opens_like_prose(inner) or not (starts_like_name(inner) or is_acronym(inner) or _has_org_keyword(inner)):
+    if opens_like_prose(inner) or not (starts_like_name(inner) or is_acronym(inner) or looks_like_organisation(inner)):
         return None  # "NGOs (in youth)", "Youth (15-24)"
     return label, inner
 
@@ -455,7 +357,7 @@ def _is_list_label(text: str) -> bool:
 
 def _names_one(text: str) -> bool:
     """True when ``text`` names an organisation by itself (an organisation word or an acronym)."""
-    return _has_org_keyword(text) or is_acronym(text.strip())
+    return looks_like_organisation(text) or is_acronym(text.strip())
 
 
 def _acronym_pair(parts: list[str]) -> list[str]:
@@ -471,13 +373,13 @@ def joins_organisations(name: str) -> bool:
     """True when "and"/"&"/"y"/"et" joins two organisations in ``name`` ("National Academy of Sciences and Institute
     of Economy"), whether or not the list rules split it."""
     parts = [p for p in _split_outside_parens(name, _PAIR_AND) if p.strip()]
-    return len(parts) > 1 and all(_has_org_keyword(p) or is_acronym(p.strip()) for p in parts)
+    return len(parts) > 1 and all(looks_like_organisation(p) or is_acronym(p.strip()) for p in parts)
 
 
 def split_conjunction(text: str) -> list[str]:
     """Split "UNICEF and WFP" / "UNFPA & UNICEF" when both sides are organisations by themselves."""
     parts = _split_outside_parens(text, _PAIR_AND)
-    if len(parts) == 2 and all(_known(p) or _has_org_keyword(p) and looks_like_name(p) for p in parts):
+    if len(parts) == 2 and all(_known(p) or looks_like_organisation(p) and looks_like_name(p) for p in parts):
         if all(_known(p) for p in parts) or all(gazetteer_entry(p) or _HEAD_START.match(p) for p in parts):
             return parts  # "UNICEF and WFP", "Ministry of Education and UNICEF"; not "Ministry of Digitalization and IT"
     return _split_before_heads(text)
@@ -495,7 +397,7 @@ def _split_before_heads(text: str) -> list[str]:
         before, after = text[start : match.start()], text[match.end() :]
         if before.count("(") > before.count(")"):
             continue
-        if _HEAD_START.match(after) and _has_org_keyword(after) and (_known(before) or looks_like_name(before)):
+        if _HEAD_START.match(after) and looks_like_organisation(after) and (_known(before) or looks_like_name(before)):
             parts.append(before)
             start = match.end()
     return [*parts, *split_conjunction(text[start:])] if parts else [text]
@@ -536,43 +438,11 @@ def split_heads(text: str) -> list[str]:
     pieces, start = [], 0
     for cut in cuts:
         before = text[start:cut].strip()
-        if before and (_has_org_keyword(before) or is_generic(before)) and not before.endswith(_JOINERS):
+        if before and (looks_like_organisation(before) or is_generic(before)) and not before.endswith(_JOINERS):
             pieces.append(before)
             start = cut
     pieces.append(text[start:].strip())
     return [p for p in pieces if not is_generic(p)] or pieces[-1:]
-
-
-def _has_org_keyword(text: str) -> bool:
-    from kg.ner import looks_like_organisation
-
-    return looks_like_organisation(text)
-
-
-def is_generic(text: str) -> bool:
-    """A collective rather than an organisation: "Commercial Banks", "NGOs (in youth)", "Farmers"."""
-    bare = _PARENS.sub(" ", text)
-    words = [w for w in re.split(r"[\s/]+", fold(bare).strip(" .,;:")) if w]
-    if not words or " ".join(words) in _GENERIC:
-        return True
-    if gazetteer_entry(bare.strip(" .,;:")) is not None:
-        return False  # "UN Women", "UN Volunteers": a known organisation whose name holds a collective
-    head, size = words[0], 1
-    for i, word in enumerate(words):
-        if word in _HEAD_BREAK and i > 0:
-            break
-        head, size = word, i + 1
-    head = head.strip("'’")
-    original = [w for w in re.split(r"[\s/]+", bare.strip(" .,;:")) if w]
-    if size < len(words) and gazetteer_entry(" ".join(original[:size])) is not None:
-        return False  # "UN Women and UNFPA"
-    if len(words) <= 3 and words[-1].removesuffix("s") in _PERSON_HEADS:
-        return True  # "Prime Minister", "GIS specialist": a person's role
-    english_head = size == len(words) or words[size] in _AFTER_ROLE
-    if english_head and head.removesuffix("s") in _PERSON_HEADS and not _has_org_keyword(" ".join(original[:size])):
-        return True  # "Chief Heat Officer of Athens", "University Professors in MKD", not "Universidad Mayor de ..."
-    return head in _GENERIC_HEADS or bool(re.fullmatch(r"[a-z]{2,5}s", head) and bare.strip()[:1].isupper()
-                                          and re.search(r"\b[A-Z]{2,5}s\b", bare))
 
 
 def _split_commas(text: str) -> list[str]:
@@ -631,7 +501,7 @@ def _parse_segment(
         text = text.rstrip(". ")
     text, description = _split_description(text)
     label_sector = sector_from_label(text) if description else None
-    if label_sector or description and _is_sector_word(text):
+    if label_sector or description and is_sector_word(text):
         text, description = description, ""  # "Private Sector- RM enterprise": a sector label, then the name
     text, acronym, role, spelling = _split_parentheses(text)
     if pair := _two_scripts(text):
@@ -646,12 +516,12 @@ def _parse_segment(
     rule_ok = looks_like_name(text) or _acceptable_acronym(text)
     if not rule_ok and not (candidates and not free_text and _could_be_name(text)) or opens_like_prose(text):
         return None  # ... or a clause ("or any sector that wants ...", "Celebrating the UN Year of ...")
-    if _is_place(text) or _NOT_ORG_TAIL.search(text):
+    if _is_place(text) or ends_in_event_word(text):
         if not candidates or free_text:
             return None
         rule_ok = False  # "Commonwealth Local Government Forum": the learned decision judges a place or an event word
     stated_sector = label_sector or ""
-    if role and (sector_from_label(role) or _is_sector_word(role)):
+    if role and (sector_from_label(role) or is_sector_word(role)):
         role, stated_sector = "", sector_from_label(role) or ""
     return PartnerName(text, line, surface, role, acronym, description, action, stated_sector, rule_ok)
 
@@ -665,14 +535,14 @@ def _could_be_name(text: str) -> bool:
     stop = lexicon.word_set("stopwords")
     if folded[-1] in stop or sum(w in stop for w in folded) * 2 >= len(folded) + (len(folded) == 1):
         return False  # a clause ("At this level, we are still"), not a name
-    return not (is_generic(text) or _is_sector_word(text) or sector_from_label(text))
+    return not (is_generic(text) or is_sector_word(text) or sector_from_label(text))
 
 
 def _is_place(text: str) -> bool:
     """A bare country or province name ("Catamarca", "Kenya") is a place, not a partner."""
     from kg.countries import resolve_country
 
-    return len(text.split()) <= 3 and not _has_org_keyword(text) and resolve_country(text) is not None
+    return len(text.split()) <= 3 and not looks_like_organisation(text) and resolve_country(text) is not None
 
 
 def _acceptable_acronym(text: str) -> bool:
@@ -682,7 +552,7 @@ def _acceptable_acronym(text: str) -> bool:
         and len(text) <= 12
         and not is_no_partner(text)
         and fold(text) not in _GENERIC
-        and not _is_sector_word(text)
+        and not is_sector_word(text)
         and not is_generic(text)
     )
 
@@ -694,8 +564,8 @@ def _split_description(text: str) -> tuple[str, str]:
     parts = [text[: match.start()], text[match.end() :]] if match else [text]
     if len(parts) == 2 and parts[0].strip():
         head, tail = parts[0].strip(), parts[1].strip()
-        tail_name = _PARENS.sub(" ", tail).strip()
-        if not _has_org_keyword(head) and _has_org_keyword(tail_name) and looks_like_name(tail_name):
+        tail_name = PARENTHESES.sub(" ", tail).strip()
+        if not looks_like_organisation(head) and looks_like_organisation(tail_name) and looks_like_name(tail_name):
             return tail, head
         return head, tail
     return text, ""
@@ -708,42 +578,25 @@ def _split_parentheses(text: str) -> tuple[str, str, str, str]:
     (Министерство экономики)" gives the Cyrillic name as the other spelling.
     """
     acronym = role = spelling = ""
-    outer = _PARENS.sub(" ", text)
-    for inner in _PARENS.findall(text):
+    outer = PARENTHESES.sub(" ", text)
+    for inner in PARENTHESES.findall(text):
         inner_s = strip_quotes(inner.strip())
         if is_acronym(inner_s) and len(inner_s) <= 15 and not acronym:
             acronym = inner_s
-        elif inner_s and _lower_word(inner_s) and len(inner_s.split()) <= 5 and not role:
+        elif inner_s and is_lower_word(inner_s) and len(inner_s.split()) <= 5 and not role:
             role = inner_s
         elif in_two_scripts(inner_s, outer) and looks_like_name(inner_s) and not spelling:
             spelling = inner_s
-        elif looks_like_name(inner_s) and is_acronym(_PARENS.sub("", text).strip()):
-            acronym, text = _PARENS.sub("", text).strip(), f"{inner_s}"
+        elif looks_like_name(inner_s) and is_acronym(PARENTHESES.sub("", text).strip()):
+            acronym, text = PARENTHESES.sub("", text).strip(), f"{inner_s}"
             return text, acronym, role, spelling
     return " ".join(outer.split()), acronym, role, spelling
 
 
 def _mask(text: str) -> str:
     """``text`` with its parenthesised and quoted parts blanked (same length), so no separator cuts them."""
-    masked = _PARENS.sub(lambda m: "\0" * len(m.group(0)), text)
-    return _QUOTED.sub(lambda m: "\0" * len(m.group(0)), masked)
-
-
-def _quoted_name(text: str) -> bool | None:
-    """Whether a name built round one quoted name reads as a name; None when there is no such quoted name.
-
-    'NGO "Eco Life"', 'ТОО «Компания»' and '"Kameda" public fund' are names:
-    the quotes hold the name and up to four words around them say what kind
-    of organisation it is. A project, campaign or event in quotes is not one.
-    """
-    match = _QUOTED.search(text)
-    if match is None or _QUOTED.search(text, match.end()):
-        return None
-    inner = match.group(0)[1:-1].strip()
-    outside = f"{text[: match.start()]} {text[match.end() :]}"
-    if not inner or not starts_like_name(inner) or len(outside.split()) > 4:
-        return None
-    return not _NOT_ORG_WORD.search(outside) and not _NOT_ORG_TAIL.search(inner)
+    masked = PARENTHESES.sub(lambda m: "\0" * len(m.group(0)), text)
+    return QUOTED.sub(lambda m: "\0" * len(m.group(0)), masked)
 
 
 def unquote_kind(text: str) -> tuple[str, str]:
@@ -753,7 +606,7 @@ def unquote_kind(text: str) -> tuple[str, str]:
     Initiative "Refuturism"' and '"Kameda" public fund' name Eco Life, Groupe
     Service Universel, Refuturism and Kameda: the kind says what they are.
     """
-    match = _QUOTED.search(text)
+    match = QUOTED.search(text)
     if match is None:
         return text, ""
     opened = max(text.rfind(q, 0, match.start()) for q in "“«„\"")
@@ -784,9 +637,9 @@ def _kind_before(before: str) -> str:
         if not starts_like_name(word):
             return ""
         run.insert(0, word)
-        if _NOT_ORG_WORD.search(word):
+        if has_event_word(word):
             return ""
-        if any(is_acronym(w) for w in run) or _has_org_keyword(" ".join(run)):
+        if any(is_acronym(w) for w in run) or looks_like_organisation(" ".join(run)):
             return " ".join(run)
     return ""
 
@@ -821,25 +674,7 @@ def _is_closed(text: str, end: int) -> bool:
 
 def _capital_next(text: str) -> bool:
     """True when ``text``, past opening quotes, starts with a capital or a letter of a script without case."""
-    bare = text.lstrip(_OPENERS)
-    return bare[:1].isupper() or _caseless(bare[:1])
+    bare = text.lstrip(OPENING_QUOTES)
+    return bare[:1].isupper() or is_caseless(bare[:1])
 
 
-def _lower_word(word: str) -> bool:
-    """True for a word written in lower case (past opening quotes); caseless scripts are never lower."""
-    bare = word.lstrip(_OPENERS)
-    return bare[:1].islower() and not _caseless(bare[0])
-
-
-@lru_cache(maxsize=4096)
-def _caseless(ch: str) -> bool:
-    """A letter of a script written without capitals: Arabic, Chinese, Thai, Hebrew, Georgian (Mkhedruli)..."""
-    if not ch.isalpha():
-        return False
-    return not (ch.isupper() or ch.islower()) or unicodedata.name(ch, "").startswith("GEORGIAN LETTER")
-
-
-@lru_cache(maxsize=4096)
-def _latin_letter(ch: str) -> bool:
-    """A letter of the Latin script, accented or not."""
-    return ch.isalpha() and (ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"))

@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from kg.extract import Extraction
-from kg.partners import is_acronym, is_latin
+from kg.names import is_acronym, is_latin
+from kg.paths import ontology_dir
 from kg.vocab import (
     GazetteerEntry,
     fold,
@@ -47,7 +48,6 @@ from kg.vocab import (
     infer_sector,
     initials,
     normalise_name,
-    ontology_dir,
 )
 
 __all__ = [

@@ -15,7 +15,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from kg.errors import InputError
-from kg.vocab import ontology_dir
+from kg.paths import ontology_dir
 
 __all__ = ["Violation", "ValidationReport", "validate_build", "validate_graph", "load_shapes", "load_ontology"]
 

@@ -14,18 +14,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
 from kg import lexicon
+from kg.paths import ontology_dir
 
 __all__ = [
     "GazetteerEntry",
     "gazetteer",
     "SectorRule",
-    "ontology_dir",
     "sector_from_label",
     "infer_sector",
     "sector_labels",
@@ -160,13 +159,6 @@ def _latin_lookalikes(word: str) -> str:
 def _accent_folds(ch: str) -> bool:
     """True for a letter whose accents :func:`fold` drops (Latin and Greek letters)."""
     return ch.isascii() or unicodedata.name(ch, "").startswith(("LATIN", "GREEK"))
-
-
-def ontology_dir() -> Path:
-    """The folder of ontology and vocabulary data (installed copy first)."""
-    here = Path(__file__).resolve().parent
-    installed = here / "ontology"
-    return installed if installed.is_dir() else here.parent / "ontology"
 
 
 def unaccented(text: str) -> str:

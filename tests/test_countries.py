@@ -9,7 +9,7 @@ import pytest
 
 from kg.countries import Country, known_aliases, resolve_country
 from kg.countries import _normalise  # noqa: PLC2701 - audit helper
-from kg.vocab import ontology_dir
+from kg.paths import ontology_dir
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ALIAS_TSV = ontology_dir() / "country_aliases.tsv"

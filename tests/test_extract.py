@@ -14,7 +14,8 @@ import pytest
 
 from kg.extract import Extraction, extract
 from kg.forms import AnswerLine, parse_form, read_form
-from kg.partners import looks_like_name, parse_action_header, parse_partner_lines, strip_quotes
+from kg.names import looks_like_name
+from kg.partners import parse_action_header, parse_partner_lines, strip_quotes
 
 
 def lines(*texts: str, kind: str = "text", first: int = 1) -> list[AnswerLine]:
