@@ -340,73 +340,20 @@ def _edit_insight(path: Path, turn: int = 0) -> None:
 
 
 def _naive_build(source: Path, out: Path, jobs: int) -> None:
-    """The build as it was before the cache: its stage times go to OUT/naive.json."""
+    """The pipeline without the engine (kg.pipeline.run: one process, no cache): its stage times go to OUT/naive.json."""
     import gc
-    from concurrent.futures import ProcessPoolExecutor
 
-    from kg import build as b
-    from kg.analyse import analyse_build, analytics_quads, write_analysis
-    from kg.graph import document_iri, named_graphs
-    from kg.privacy import Pseudonymiser
-    from kg.report import write_report
-    from kg.resolve import resolve
-    from kg.store import extend_store, to_ox_quads, write_graph_files, write_store
-    from kg.visualise import portfolio_view, write_html
+    from kg import pipeline
 
     gc.enable()
-    seconds: dict[str, float] = {}
-    start = time.perf_counter()
-    inputs = b.collect_inputs([source])
-    out.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pairs = list(pool.map(_naive_read_one, inputs, chunksize=32))
-    records = [record for record, _ in pairs]
-    extractions = [extraction for _, extraction in pairs if extraction is not None]
-    b._flag_duplicates(records)
-    privacy = Pseudonymiser()
-    protection = b._protect(privacy, extractions, records)
-    seconds["read_extract"] = time.perf_counter() - start
-    mark = time.perf_counter()
-    resolution = resolve(extractions)
-    seconds["resolve"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    graphs = named_graphs(extractions, resolution, privacy)
-    known = {document_iri(path): values for path, values in protection.known.items()}
-    quads = to_ox_quads(privacy.scrub_graphs(graphs, known, protection.names))
-    seconds["graph"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    write_store(quads, out)
-    seconds["store"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    analysis = analyse_build(out)
-    analytics = analytics_quads(analysis)
-    extend_store(analytics, out)
-    seconds["analytics"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    write_graph_files(quads + analytics, out)
-    seconds["serialise"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    write_analysis(analysis, out / "analysis.json")
-    write_html(portfolio_view(analysis), out / "ecosystem.html")
-    write_report(out, analysis=analysis)
-    seconds["html_report"] = time.perf_counter() - mark
-    seconds["total"] = time.perf_counter() - start
-    (out / "naive.json").write_text(json.dumps(seconds), encoding="utf-8")
-
-
-def _naive_read_one(pair):
-    """One form read and extracted alone, spaCy remembering nothing between forms (as before the memo)."""
-    from kg import build as b
-    from kg import ner
-
-    ner.use_memo({})
-    return b._read_one(pair)
+    result = pipeline.run([source], pipeline.Options(out))
+    (out / "naive.json").write_text(json.dumps(result.seconds), encoding="utf-8")
 
 
 def _ner_baseline(corpus: Path, cold: dict, jobs: int) -> dict:
     """Words spaCy would read over every answer, against the targeted NER; seconds from timed samples."""
     from kg import ner
-    from kg.build import collect_inputs
+    from kg.inputs import collect_inputs
     from kg.forms import read_form
 
     answers = []
@@ -450,7 +397,7 @@ def _serialiser_baseline(out: Path, cold: dict) -> dict:
     import pyoxigraph as ox
     from rdflib import BNode, Graph, Literal, URIRef
 
-    from kg.store import write_graph_files
+    from kg.serialise import write_graph_files
 
     gc.disable()
     quads = list(ox.parse(path=str(out / "graph.trig"), format=ox.RdfFormat.TRIG))

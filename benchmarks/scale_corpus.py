@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.build import collect_inputs  # noqa: E402
+from kg.inputs import collect_inputs  # noqa: E402
 from kg.ner import gazetteer_spans  # noqa: E402
 from kg.vocab import fold  # noqa: E402
 

@@ -39,7 +39,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.namespaces import DCTERMS, PKG, PREFIX_IRIS, RDF, RDFS, SKOS, XSD, mint
+from kg.namespaces import PKG, PREFIX_IRIS, XSD, mint
 from kg.query import packaged_query
 from kg.store import open_store
 
@@ -64,9 +64,6 @@ __all__ = [
     "write_analysis",
     "format_decimal",
     "QUERIES",
-    "READ_PREDICATES",
-    "READ_TYPES",
-    "READ_LABELS",
 ]
 
 ANALYTICS_GRAPH = mint("graph", "analytics")
@@ -110,58 +107,6 @@ QUERIES = (
     _Q_UNUSUAL,
 )
 """Every query :func:`project` runs, the files of ``kg/queries/analyse/``: all that :func:`analyse` reads of a store."""
-
-READ_PREDICATES = frozenset(
-    str(iri)
-    for iri in (
-        RDF.type,
-        PKG.partner,
-        PKG.document,
-        PKG.action,
-        PKG.sector,
-        PKG.year,
-        PKG.method,
-        PKG.unusual,
-        PKG.partnerName,
-        SKOS.prefLabel,
-        SKOS.notation,
-        RDFS.label,
-        DCTERMS.source,
-        DCTERMS.title,
-        DCTERMS.spatial,
-    )
-)
-"""The predicates of every triple pattern of :data:`QUERIES` (no query has a variable predicate).
-
-The analysis reads only quads with these predicates (``rdf:type`` ones
-only with an object in :data:`READ_TYPES`): a build whose quads with them
-are unchanged has the same analysis (``tests/test_reads.py`` checks the
-query files against these sets).
-"""
-
-READ_TYPES = frozenset(
-    str(iri)
-    for iri in (
-        PKG.Partnership,
-        PKG.Country,
-        PKG.Document,
-        PKG.LearningPlan,
-        PKG.ClosingForm,
-        PKG.Experiment,
-        PKG.Solution,
-    )
-)
-"""The classes :data:`QUERIES` match with ``rdf:type`` (``a``)."""
-
-READ_LABELS = frozenset(str(iri) for iri in (SKOS.prefLabel, SKOS.notation, RDFS.label, PKG.sector, PKG.document))
-"""The predicates that only describe a node another pattern binds (labels, codes, sectors, documents).
-
-In every query, the subject of a pattern with one of these is bound by a
-required pattern with none of them, so a node that no quad with the other
-:data:`READ_PREDICATES` names (an organisation only mentioned, never a
-partner; a mention) is read by no query.
-"""
-
 
 @dataclass
 class Projections:

@@ -19,7 +19,7 @@ from kg.countries import resolve_country
 from kg.privacy import is_personal_question
 from kg.forms import AnswerLine, Form, Item, Message
 from kg.names import is_acronym, is_cut_short, is_no_partner, looks_like_name, looks_like_organisation
-from kg.ner import find_organisations
+from kg.ner import EntityReader, find_organisations
 from kg.partners import (
     PartnerName,
     in_two_scripts,
@@ -256,19 +256,22 @@ def extract(form: Form, ner: bool = True, decision: str | None = None) -> Extrac
     return extract_many([form], ner, decision)[0]
 
 
-def extract_many(forms: list[Form], ner: bool = True, decision: str | None = None) -> list[Extraction]:
+def extract_many(
+    forms: list[Form], ner: bool = True, decision: str | None = None, entities: EntityReader | None = None
+) -> list[Extraction]:
     """Extract several forms, as :func:`extract` does one by one, with one organisation-finder batch.
 
     spaCy runs faster over one long batch than over many short ones, and
     texts repeated across forms then run once; every form's facts are the
-    same as :func:`extract` gives.
+    same as :func:`extract` gives. ``entities`` reads spaCy's entities (see
+    :func:`kg.ner.find_organisations`; the build engine remembers them).
     """
     started = [_start(form) for form in forms]
     decision = decision or default_decision()
     if ner:
         texts = [_prose_texts(form, prose) for form, (_doc, prose) in zip(forms, started, strict=True)]
         every = [text for _, _, batch in texts for text in batch]
-        found = iter(find_organisations(every) if every else [])
+        found = iter(find_organisations(every, entities=entities) if every else [])
         for form, (doc, prose), (narrative, _, batch) in zip(forms, started, texts, strict=True):
             spans = [next(found) for _ in batch]
             if batch:

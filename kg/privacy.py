@@ -184,11 +184,7 @@ class FormWords:
 
 @dataclass
 class WordCounts:
-    """:class:`FormWords` summed over a set of forms (``members``), kept up to date form by form.
-
-    Adding and removing a form's words gives exactly the counts of a
-    fresh sum, so a rebuild updates the counts of its changed forms only.
-    """
+    """:class:`FormWords` summed over a set of forms (``members``, each added once)."""
 
     words: dict[str, tuple[int, int]] = field(default_factory=dict)
     irregular: dict[Hashable, tuple] = field(default_factory=dict)
@@ -196,16 +192,10 @@ class WordCounts:
 
     def add(self, member: Hashable, found: FormWords) -> None:
         """Count one form's words (``member`` names it)."""
-        self._update(found.words, 1)
+        _add_words(self.words, found.words)
         if found.irregular:
             self.irregular[member] = found.irregular
         self.members.add(member)
-
-    def remove(self, member: Hashable, found: FormWords) -> None:
-        """Take back the words :meth:`add` counted for ``member``."""
-        self._update(found.words, -1)
-        self.irregular.pop(member, None)
-        self.members.discard(member)
 
     def proper(self, wanted: set[str]) -> set[str]:
         """The ``wanted`` words that are proper nouns: in lower case fewer than three times, or in a quarter of uses."""
@@ -220,11 +210,13 @@ class WordCounts:
                     lower[word] += counts[word][1]
         return {word for word in wanted if lower[word] < 3 or lower[word] * 4 <= total[word]}
 
-    def _update(self, words: dict[str, tuple[int, int]], sign: int) -> None:
-        counts = self.words
-        for word, (uses, lower) in words.items():
-            before = counts.get(word, (0, 0))
-            counts[word] = (before[0] + sign * uses, before[1] + sign * lower)
+
+
+def _add_words(counts: dict[str, tuple[int, int]], words: dict[str, tuple[int, int]]) -> None:
+    """Add a form's word counts (uses, uses in lower case) to ``counts``."""
+    for word, (uses, lower) in words.items():
+        before = counts.get(word, (0, 0))
+        counts[word] = (before[0] + uses, before[1] + lower)
 
 
 def email_pattern() -> re.Pattern:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.build import collect_inputs
+from kg.inputs import collect_inputs
 from kg.errors import InputError
 from kg.forms import read_form
 from kg.privacy import Pseudonymiser, email_pattern, phone_spans

@@ -33,7 +33,7 @@ import pyoxigraph as ox
 
 from kg.analyse import Analysis, analyse, format_decimal
 from kg.errors import InputError
-from kg.namespaces import DCTERMS, PKG, PREFIX_IRIS, SKOS
+from kg.namespaces import PREFIX_IRIS
 from kg.query import packaged_query
 from kg.store import open_store
 from kg.vocab import fold, sector_labels
@@ -51,7 +51,6 @@ __all__ = [
     "is_placeholder",
     "md_escape",
     "QUERIES",
-    "READ_PREDICATES",
 ]
 
 _TOP = 20
@@ -82,8 +81,6 @@ _Q_SDGS = packaged_query("report", "sdgs")
 _Q_HANDOVER = packaged_query("report", "handover")
 QUERIES = (_Q_SDGS, _Q_HANDOVER)
 """The queries the report runs besides :data:`kg.analyse.QUERIES`: the files of ``kg/queries/report/``."""
-READ_PREDICATES = frozenset(str(iri) for iri in (PKG.sdg, PKG.handoverOutcome, DCTERMS.spatial, SKOS.prefLabel))
-"""The predicates of every triple pattern of :data:`QUERIES`."""
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
 
 
@@ -145,7 +142,7 @@ def write_report(
         analysis: the build's analysis when the caller already has it.
         charts: draw the charts (matplotlib) into the HTML.
         store: the store to query instead of ``graph_dir``'s (one holding at
-            least the quads :data:`READ_PREDICATES` name, as ``kg build`` gives).
+            least the quads :data:`kg.engine.readable.REPORT_READS` name, as ``kg build`` gives).
         drawn: PNGs drawn before, by :meth:`Chart.key`: charts found there
             are not drawn again, and those drawn are added (see :func:`draw_charts`).
         draw: what draws a chart (default :meth:`Chart.draw`; ``kg build`` has another process draw them).

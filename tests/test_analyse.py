@@ -434,11 +434,12 @@ def test_the_build_analyses_only_the_readable_quads_with_the_same_result_as_the_
     from kg.analyse import analyse_build, write_analysis
 
     # analyse_build reads the whole store (the analytics graph too); the build, an in-memory store of the quads
-    # READ_PREDICATES name. Same analysis, same bytes.
+    # kg.engine.readable names. Same analysis, same bytes.
     write_analysis(analyse_build(built), tmp_path / "analysis.json")
     assert (tmp_path / "analysis.json").read_bytes() == (built / "analysis.json").read_bytes()
 
 
+@pytest.mark.slow
 def test_build_outputs_are_byte_identical_across_builds(built, tmp_path):
     import shutil
 
@@ -452,6 +453,7 @@ def test_build_outputs_are_byte_identical_across_builds(built, tmp_path):
         assert (again / name).read_bytes() == (built / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_build_with_analytics_conforms_to_the_shapes(built):
     from kg.validate import validate_build
 

@@ -4,10 +4,18 @@ import os
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
-import kg.build as build_module
+import kg.engine.charts
+import kg.engine.memory
+import kg.engine.outputs
+import kg.engine.readable
+import kg.engine.shared
+import kg.engine.splice
+import kg.engine.store_writer
 import kg.store
-from kg.build import build, collect_inputs
+from kg.build import build
+from kg.inputs import collect_inputs
 from kg.extract import extract
 from kg.forms import read_form
 from kg.graph import reference_part
@@ -31,8 +39,9 @@ def test_a_file_given_directly_is_named_by_its_file_name(tmp_path: Path):
     assert collect_inputs([form]) == [(form, "one.md")]
 
 
+@pytest.mark.slow
 def test_graphs_made_by_forked_workers_are_those_one_process_makes(examples_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(build_module, "_GRAPH_CHUNK", 2)  # 6 forms: 3 chunks for 2 workers
+    monkeypatch.setattr(kg.engine.outputs, "_GRAPH_CHUNK", 2)  # 6 forms: 3 chunks for 2 workers
     two = build([examples_dir], tmp_path / "two", jobs=2)
     one = build([examples_dir], tmp_path / "one", jobs=1, cache=False)
     assert (two.figures["cache"]["graph_workers"], one.figures["cache"]["graph_workers"]) == (2, 0)
@@ -65,7 +74,7 @@ def test_the_reference_graph_takes_the_units_made_before_and_makes_only_the_othe
 def test_the_chart_process_draws_what_the_report_would_and_stops_when_closed() -> None:
     from kg.report import Chart
 
-    drawer = build_module._ChartProcess()
+    drawer = kg.engine.charts.ChartProcess()
     chart = Chart("barh", (("Ministry of Health", "UNICEF"), (3.0, 1.0)))
     try:
         png = drawer.draw(chart)
@@ -76,20 +85,21 @@ def test_the_chart_process_draws_what_the_report_would_and_stops_when_closed() -
     assert drawer.draw(chart) == chart.draw()  # closed: drawn here
 
 
+@pytest.mark.slow
 def test_a_build_holding_little_in_memory_writes_the_same_files(examples_dir: Path, tmp_path: Path, monkeypatch) -> None:
     whole = build([examples_dir], tmp_path / "whole", jobs=1, cache=False)
-    monkeypatch.setattr(build_module, "_GRAPH_CHUNK", 2)  # forked workers keep the graphs' bulk in files
-    monkeypatch.setattr(build_module, "_SPILL_ROWS", 50)  # the graph files' runs sorted on disk, 50 at a time
-    monkeypatch.setattr(build_module, "_SHARED_BATCH", 3)  # the reference graph serialised 3 subjects at a time
-    monkeypatch.setattr(build_module, "_READABLE_BATCH", 2)  # the analytics' store loaded 2 graphs at a time
-    monkeypatch.setattr(build_module, "_BATCH", 500)  # the store written 500 quads at a time
+    monkeypatch.setattr(kg.engine.outputs, "_GRAPH_CHUNK", 2)  # forked workers keep the graphs' bulk in files
+    monkeypatch.setattr(kg.engine.outputs, "_SPILL_ROWS", 50)  # the graph files' runs sorted on disk, 50 at a time
+    monkeypatch.setattr(kg.engine.shared, "_SHARED_BATCH", 3)  # the reference graph serialised 3 subjects at a time
+    monkeypatch.setattr(kg.engine.readable, "_READABLE_BATCH", 2)  # the analytics' store loaded 2 graphs at a time
+    monkeypatch.setattr(kg.engine.store_writer, "_BATCH", 500)  # the store written 500 quads at a time
     spilled: list[int] = []
-    spill = kg.store._Made._spill
-    monkeypatch.setattr(kg.store._Made, "_spill", lambda self, runs, blocks: spilled.append(1) or spill(self, runs, blocks))
-    monkeypatch.setattr(build_module, "_room_to_fork", lambda: False)  # no room for the views' process...
+    spill = kg.engine.splice._Made._spill
+    monkeypatch.setattr(kg.engine.splice._Made, "_spill", lambda self, runs, blocks: spilled.append(1) or spill(self, runs, blocks))
+    monkeypatch.setattr(kg.engine.outputs, "room_to_fork", lambda: False)  # no room for the views' process...
     asides: list[int] = []
-    aside = build_module._aside
-    monkeypatch.setattr(build_module, "_aside", lambda task, jobs: asides.append(jobs) or aside(task, jobs))
+    aside = kg.engine.outputs.aside
+    monkeypatch.setattr(kg.engine.outputs, "aside", lambda task, jobs: asides.append(jobs) or aside(task, jobs))
     little = build([examples_dir], tmp_path / "little", jobs=2, cache=False)
     assert little.figures["cache"]["graph_workers"] == 2 and little.triples == whole.triples > 0
     assert len(spilled) > 3
@@ -105,9 +115,9 @@ def test_a_build_holding_little_in_memory_writes_the_same_files(examples_dir: Pa
 def test_memory_figures_are_read_from_proc_style_files(tmp_path: Path) -> None:
     status = tmp_path / "status"
     status.write_text("Name:\tpython\nVmPeak:\t  900 kB\nVmRSS:\t  812 kB\n", encoding="ascii")
-    assert build_module._meminfo_kib(str(status), "VmRSS:") == 812
-    assert build_module._meminfo_kib(str(status), "MemAvailable:") is None
-    assert build_module._meminfo_kib(str(tmp_path / "missing"), "VmRSS:") is None
+    assert kg.engine.memory._meminfo_kib(str(status), "VmRSS:") == 812
+    assert kg.engine.memory._meminfo_kib(str(status), "MemAvailable:") is None
+    assert kg.engine.memory._meminfo_kib(str(tmp_path / "missing"), "VmRSS:") is None
 
 
 def _stored(out: Path) -> set[str]:

@@ -1,4 +1,4 @@
-"""The build cache (kg.cache): rebuilds redo only what changed and write the same bytes as a cold build."""
+"""The build cache (kg.engine.cache): rebuilds redo only what changed and write the same bytes as a cold build."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from types import SimpleNamespace
 
 import pytest
 
-import kg.build as build_module
-import kg.cache
+import kg.engine.cache
 from kg.build import build
-from kg.cache import INSIGHT_FILES, default_cache_dir
+from kg.engine.cache import INSIGHT_FILES, default_cache_dir
+from kg.engine.readable import reads
+from kg.engine.steps import take_back
 from kg.forms import parse_form
 from kg.graph import document_iri
 from kg.namespaces import ID
@@ -68,6 +69,7 @@ def _manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_a_cached_rebuild_writes_the_same_bytes_as_a_cold_build(sources: Path, tmp_path: Path) -> None:
     cold = _cold(sources, tmp_path / "cold")
     out = tmp_path / "out"
@@ -102,6 +104,7 @@ def test_a_cached_rebuild_writes_the_same_bytes_as_a_cold_build(sources: Path, t
     assert _manifest(out)["files"] == _manifest(cold)["files"]
 
 
+@pytest.mark.slow
 def test_changing_one_form_re_extracts_only_that_form(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out)
@@ -120,6 +123,7 @@ def test_changing_one_form_re_extracts_only_that_form(sources: Path, tmp_path: P
     _same_outputs(_cold(sources, tmp_path / "cold"), out)
 
 
+@pytest.mark.slow
 def test_a_file_is_hashed_again_when_its_size_or_time_changed_or_was_too_close_to_the_last_build(
     sources: Path, tmp_path: Path
 ) -> None:
@@ -143,6 +147,7 @@ def test_a_file_is_hashed_again_when_its_size_or_time_changed_or_was_too_close_t
     assert again.changes["forms"]["changed"] == []
 
 
+@pytest.mark.slow
 def test_an_edit_no_global_step_reads_keeps_the_resolution_and_the_reference_graph(
     sources: Path, tmp_path: Path
 ) -> None:
@@ -161,14 +166,15 @@ def test_an_edit_no_global_step_reads_keeps_the_resolution_and_the_reference_gra
 
 def test_lazy_items_hold_only_the_pickle_and_behave_as_the_list() -> None:
     items = [["question", 1], ["other", 2]]
-    lazy = kg.cache.LazyItems(zlib.compress(pickle.dumps(items)))
+    lazy = kg.engine.cache.LazyItems(zlib.compress(pickle.dumps(items)))
     assert lazy == items and list(lazy) == items and len(lazy) == 2 and lazy[1] == ["other", 2]
     assert lazy[0] is not lazy[0]  # unpickled afresh at each read: no object is held between reads
-    assert lazy == kg.cache.LazyItems(zlib.compress(pickle.dumps(items))) and lazy != items[:1]
+    assert lazy == kg.engine.cache.LazyItems(zlib.compress(pickle.dumps(items))) and lazy != items[:1]
     again = pickle.loads(pickle.dumps(lazy))
-    assert again == items and type(again) is kg.cache.LazyItems and again.data == lazy.data  # still compressed
+    assert again == items and type(again) is kg.engine.cache.LazyItems and again.data == lazy.data  # still compressed
 
 
+@pytest.mark.slow
 def test_the_manifest_lists_one_file_per_line(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out)
@@ -177,6 +183,7 @@ def test_the_manifest_lists_one_file_per_line(sources: Path, tmp_path: Path) -> 
     assert len(listed) == 6 and len(_manifest(out)["files"]) == 6
 
 
+@pytest.mark.slow
 def test_deleting_a_form_drops_its_named_graph(sources: Path, tmp_path: Path) -> None:
     # The form shares its focal point with another, so deleting it changes no name hunted across the build
     # (the focal point's name is one): the other forms' graphs stay as they are and the store is updated in place.
@@ -203,12 +210,13 @@ def test_deleting_a_form_drops_its_named_graph(sources: Path, tmp_path: Path) ->
     _same_outputs(_cold(sources, tmp_path / "cold"), out)
 
 
+@pytest.mark.slow
 def test_a_code_version_change_invalidates_the_cache(
     sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
     build([sources], out)
-    monkeypatch.setattr(kg.cache, "extract_version", lambda: "a different extractor")
+    monkeypatch.setattr(kg.engine.cache, "extract_version", lambda: "a different extractor")
     result = build([sources], out)
     cache = result.figures["cache"]
     assert cache["forms_extracted"] == 6 and cache["forms_reused"] == 0
@@ -218,6 +226,7 @@ def test_a_code_version_change_invalidates_the_cache(
     _same_outputs(_cold(sources, tmp_path / "cold"), out)
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_entry_is_read_again(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out)
@@ -232,6 +241,7 @@ def test_a_damaged_cache_entry_is_read_again(sources: Path, tmp_path: Path) -> N
     _same_outputs(_cold(sources, tmp_path / "cold"), out)
 
 
+@pytest.mark.slow
 def test_kg_build_names_the_changes(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
 
@@ -272,6 +282,7 @@ def _same_insights(a: Path, b: Path) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_the_insights_are_kept_when_nothing_they_read_changed(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build([sources], out).figures["cache"]["insights"] == "made"
@@ -286,6 +297,7 @@ def test_the_insights_are_kept_when_nothing_they_read_changed(sources: Path, tmp
     _same_insights(cold, out)
 
 
+@pytest.mark.slow
 def test_a_new_partner_makes_the_insights_again(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     charts = build([sources], out).figures["cache"]["charts_drawn"]
@@ -302,6 +314,7 @@ def test_a_new_partner_makes_the_insights_again(sources: Path, tmp_path: Path) -
     assert "UNICEF" in (out / "analysis.json").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_an_insight_file_changed_since_the_last_build_is_written_again(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out)
@@ -313,6 +326,7 @@ def test_an_insight_file_changed_since_the_last_build_is_written_again(sources: 
     _same_insights(_cold(sources, tmp_path / "cold"), out)
 
 
+@pytest.mark.slow
 def test_a_damaged_snapshot_of_the_readable_quads_is_loaded_anew(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build([sources], out).figures["cache"]["readable_graphs"] == {"kept": 0, "loaded": 7}
@@ -323,6 +337,7 @@ def test_a_damaged_snapshot_of_the_readable_quads_is_loaded_anew(sources: Path, 
     _same_insights(_cold(sources, tmp_path / "cold"), out)
 
 
+@pytest.mark.slow
 def test_a_rebuild_reads_no_unchanged_graph_s_bulk_and_remakes_a_lost_one(
     sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -332,8 +347,8 @@ def test_a_rebuild_reads_no_unchanged_graph_s_bulk_and_remakes_a_lost_one(
     assert len(list(bulk.iterdir())) == 6  # one per form: their fragments and readable quads
     shutil.rmtree(bulk)  # unneeded: the graph files and the readable snapshot hold all of it
     read: list[str] = []
-    pair = kg.cache.GraphBulk._pair
-    monkeypatch.setattr(kg.cache.GraphBulk, "_pair", lambda self: read.append(self._path) or pair(self))
+    pair = kg.engine.cache.GraphBulk._pair
+    monkeypatch.setattr(kg.engine.cache.GraphBulk, "_pair", lambda self: read.append(self._path) or pair(self))
     _add_partner(sources)
     build([sources], out)
     assert read  # the edited form's graph, from where its worker left it...
@@ -351,6 +366,7 @@ def test_a_rebuild_reads_no_unchanged_graph_s_bulk_and_remakes_a_lost_one(
     _same_outputs(_cold(sources, tmp_path / "cold2"), out)
 
 
+@pytest.mark.slow
 def test_a_rebuild_reads_the_entries_from_their_packs_or_else_from_their_files(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out)
@@ -376,6 +392,7 @@ def test_a_rebuild_reads_the_entries_from_their_packs_or_else_from_their_files(s
     _same_outputs(_cold(sources, tmp_path / "cold2"), other)
 
 
+@pytest.mark.slow
 def test_a_cache_without_the_analytics_graph_makes_the_insights_again(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out)
@@ -399,13 +416,13 @@ def test_labels_of_nodes_no_readable_quad_links_are_left_out_of_what_the_analyti
             (doc, answer, '"anything"', graph),
         ]
     )
-    digest, loose, linked = build_module._reads(keys)
+    digest, loose, linked = reads(keys)
     assert [node for node, _ in loose] == [mention, org] and linked == ()
-    assert build_module._reads([(doc, answer, '"else"', graph)])[0] == digest  # pkg:answer is read by no query
+    assert reads([(doc, answer, '"else"', graph)])[0] == digest  # pkg:answer is read by no query
     renamed = sorted([(org, label, '"Y"', graph), (mention, document, doc, graph)])
-    assert build_module._reads(renamed)[0] == digest and build_module._reads(renamed)[1] != loose
+    assert reads(renamed)[0] == digest and reads(renamed)[1] != loose
     partnership = f"<{ID}partnership/a.md/1>"
-    digest, loose, linked = build_module._reads(sorted(keys + [(partnership, partner, org, graph)]))
+    digest, loose, linked = reads(sorted(keys + [(partnership, partner, org, graph)]))
     assert [node for node, _ in loose] == [mention] and linked == (org,)
 
 
@@ -442,13 +459,14 @@ def test_privacy_facts_and_word_counts_kept_form_by_form_give_the_same_protectio
         counts.add(key, form_words(doc))
     counts.add("gone", form_words(_doc("d.md", "# D\n\n> Key insights\n\namara amara amara okonkwo-diallo\n")))
     assert privacy.protect(_privacy_docs(), facts, counts).names == ()  # "amara" a common word while d counts
-    counts.remove("gone", form_words(_doc("d.md", "# D\n\n> Key insights\n\namara amara amara okonkwo-diallo\n")))
+    take_back(counts, "gone", form_words(_doc("d.md", "# D\n\n> Key insights\n\namara amara amara okonkwo-diallo\n")))
     assert counts.members == {"a", "b", "c"}
     assert privacy.protect(docs, facts, pickle.loads(pickle.dumps(counts))) == expected
     assert [doc.path for doc in docs] == [doc.path for doc in expected_docs]
     assert docs[0].path != "amara_okonkwo-diallo.md"
 
 
+@pytest.mark.slow
 def test_a_name_made_common_by_an_edit_is_no_longer_hunted_after_a_rebuild(sources: Path, tmp_path: Path) -> None:
     """The rebuild updates the capitalisation counts of the changed form only, and matches a cold build."""
     out = tmp_path / "out"
@@ -468,26 +486,29 @@ def test_a_name_made_common_by_an_edit_is_no_longer_hunted_after_a_rebuild(sourc
     assert "Awa Kouassi" in (out / "graph.trig").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_every_module_extraction_imports_is_in_its_cache_key(examples_dir: Path) -> None:
     """A module that extraction runs but the key omits would leave stale cached extractions after an edit.
 
-    A fresh interpreter reads and extracts an example form; every kg module it then holds must be keyed.
+    A fresh interpreter reads and extracts an example form as a build's worker does; every kg module it then
+    holds must be keyed.
     """
-    from kg import cache
+    from kg.engine import cache
 
+    form = examples_dir / "solar_irrigation_experiment.md"
     script = (
-        "import sys; from kg.extract import extract; from kg.forms import read_form; "
-        f"extract(read_form({str(examples_dir / 'solar_irrigation_experiment.md')!r})); "
-        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith('kg.'))))"
+        "import sys; from pathlib import Path; from kg.engine.reading import _read_chunk; "
+        f"[(record, doc)] = _read_chunk([(Path({str(form)!r}), 'solar.md')])[0]; assert doc.partnerships; "
+        "print('\\n'.join(sorted(m for m in sys.modules if m == 'kg' or m.startswith('kg.'))))"
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
-    ran = {name.split(".")[1] + ".py" for name in loaded}
-    assert {"extract.py", "partners.py", "decide.py"} <= ran  # the run did extract
+    ran = {cache._module_file(name) for name in loaded}
+    assert {"extract.py", "partners.py", "decide.py", "inputs.py", "engine/reading.py"} <= ran  # the run did extract
     assert ran - set(cache.extract_modules()) == set()
 
 
 def test_the_extraction_key_follows_imports_hidden_in_functions(tmp_path: Path) -> None:
-    from kg.cache import _kg_imports
+    from kg.engine.cache import _kg_imports
 
-    source = "import os\nfrom kg import lists\n\ndef f():\n    from kg.ner import find\n    import kg.spans as s\n"
-    assert sorted(_kg_imports(ast.parse(source))) == ["lists", "ner", "spans"]
+    source = "import os\nfrom kg import lists\n\ndef f():\n    from kg.ner import find\n    import kg.engine.cache as c\n"
+    assert sorted(_kg_imports(ast.parse(source))) == ["kg", "kg.engine.cache", "kg.lists", "kg.ner"]

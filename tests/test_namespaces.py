@@ -43,6 +43,7 @@ def test_sdg_iris_are_un_kos():
 _labels = st.text(min_size=1, max_size=200).filter(lambda s: s.strip())
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(label=_labels)
 def test_any_label_gives_a_valid_iri_and_survives_turtle(label):
@@ -62,6 +63,7 @@ def test_distinct_labels_give_distinct_iris(a, b):
         assert mint("org", a) != mint("org", b)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(label=_labels)
 @example(label="0.")  # a key ending in a dot: Turtle escapes it, rdflib could not read it back
@@ -72,7 +74,8 @@ def test_any_label_survives_the_build_writer(label):
 
     from rdflib import Dataset
 
-    from kg.store import to_ox_quads, write_graph_files
+    from kg.serialise import write_graph_files
+    from kg.store import to_ox_quads
 
     iri = mint("org", label)
     graph_iri = mint("doc", label)

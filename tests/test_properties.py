@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -27,7 +28,8 @@ from kg.namespaces import mint
 from kg.privacy import Pseudonymiser
 from kg.query import bind_params
 from kg.resolve import resolve
-from kg.store import open_store, to_ox_quads, write_graph_files, write_store
+from kg.serialise import write_graph_files
+from kg.store import open_store, to_ox_quads, write_store
 
 # ---------------------------------------------------------------------------
 # Strategies: arbitrary text, and text shaped like a form
@@ -108,6 +110,7 @@ def test_any_bytes_are_read_without_crashing(data):
     assert form.encoding in ("utf-8", "cp1252", "latin-1", "binary")
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(text=st.one_of(st.text(max_size=2000), form_text))
 def test_any_text_is_parsed_without_crashing(text):
@@ -117,6 +120,7 @@ def test_any_text_is_parsed_without_crashing(text):
     assert all(1 <= tag.line <= max(form.n_lines, 1) for tag in form.tags)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(text=st.one_of(form_text, st.text(max_size=500)))
 @example(text="[[type:experiment]]\n[[partnering_sector:Academia]]\n> " + QUESTIONS[3] + "\n\n- A\n- \n")
@@ -152,6 +156,7 @@ def round_trip(graphs: dict) -> tuple[Graph, Dataset]:
     return union, dataset
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(a=labels, b=labels, lang=st.sampled_from(["en", "es-419", "fr-CA"]))
 def test_several_graphs_language_tags_and_datatypes_survive_the_writer(a, b, lang):
@@ -170,6 +175,7 @@ def test_several_graphs_language_tags_and_datatypes_survive_the_writer(a, b, lan
     assert set(dataset.graph(graph_b)) == set(triples_b)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(label=labels)
 def test_any_label_comes_back_exactly_from_the_query_store(label):
@@ -186,6 +192,7 @@ def test_any_label_comes_back_exactly_from_the_query_store(label):
 one_line = st.text(min_size=1, max_size=80).map(lambda s: " ".join(s.split())).filter(bool)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=one_line, answer=one_line, path=st.text(min_size=1, max_size=40).filter(str.strip))
 def test_a_forms_title_and_answers_survive_the_whole_graph_path(title, answer, path):
@@ -262,6 +269,7 @@ def label_store(value: str, lang: str | None = None) -> ox.Store:
     return store
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(value=adversarial)
 @example(value='") } UNION { ?s ?p ?o } #')
@@ -273,6 +281,7 @@ def test_a_bound_parameter_is_exactly_one_literal(value):
     assert rows == [(ox.NamedNode("http://example.org/hit"), ox.Literal(value))]
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(value=adversarial, other=adversarial)
 def test_two_parameters_and_a_subquery_bind_safely(value, other):
@@ -281,6 +290,7 @@ def test_two_parameters_and_a_subquery_bind_safely(value, other):
     assert rows == ([ox.NamedNode("http://example.org/hit")] if other else [])
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(value=adversarial, lang=st.sampled_from(["en", "es"]))
 def test_language_tagged_parameters_bind_safely(value, lang):

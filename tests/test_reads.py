@@ -2,8 +2,8 @@
 
 ``kg build`` keeps a build's analysis and report when the quads they can read
 are unchanged. Which quads those are is declared by hand in
-``kg.analyse.READ_PREDICATES``, ``READ_TYPES``, ``READ_LABELS`` and
-``kg.report.READ_PREDICATES``; a query that reads anything else would make
+``kg.engine.readable``: ``ANALYSE_READS``, ``REPORT_READS``, ``READ_TYPES``
+and ``READ_LABELS``; a query that reads anything else would make
 the build keep stale results. These tests parse every ``.rq`` file of
 ``kg/queries/analyse/`` and ``kg/queries/report/`` with rdflib's SPARQL
 parser (prefixes from :data:`kg.namespaces.PREFIXES`), walk its algebra and
@@ -20,12 +20,14 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg import analyse, report
+from kg.engine.readable import ANALYSE_READS, READ_LABELS, READ_TYPES, REPORT_READS
 from kg.namespaces import PREFIXES
 
 QUERY_DIR = Path(__file__).resolve().parents[1] / "kg" / "queries"
 MODULES = {"analyse": analyse, "report": report}
 FILES = sorted(path for folder in MODULES for path in (QUERY_DIR / folder).glob("*.rq"))
-READ_PREDICATES = analyse.READ_PREDICATES | report.READ_PREDICATES
+READ_PREDICATES = ANALYSE_READS | REPORT_READS
+TABLES = {"analyse": ANALYSE_READS, "report": REPORT_READS}
 
 
 def test_the_modules_run_exactly_their_query_files():
@@ -45,27 +47,26 @@ def test_a_query_file_starts_with_a_comment_line(path):
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_a_query_file_reads_only_the_declared_quads(path):
     """Predicates in READ_PREDICATES, classes in READ_TYPES, labels only of nodes other patterns bind."""
-    module = MODULES[path.parent.name]
     algebra = _algebra(path)
     patterns = list(_patterns(algebra))
     assert patterns
     values = _values(algebra)
-    required = [(s, o) for (s, p, o), optional in patterns if not optional and str(p) not in analyse.READ_LABELS]
+    required = [(s, o) for (s, p, o), optional in patterns if not optional and str(p) not in READ_LABELS]
     bound = {term for pair in required for term in pair}
     for (subject, predicate, obj), _optional in patterns:
         assert isinstance(predicate, URIRef), predicate  # no variable predicate, no property path
-        assert str(predicate) in module.READ_PREDICATES and str(predicate) in READ_PREDICATES, predicate
+        assert str(predicate) in TABLES[path.parent.name] and str(predicate) in READ_PREDICATES, predicate
         if predicate == RDF.type:
             types = {obj} if isinstance(obj, URIRef) else values
-            assert types and all(str(t) in analyse.READ_TYPES for t in types), obj
-        if str(predicate) in analyse.READ_LABELS:
+            assert types and all(str(t) in READ_TYPES for t in types), obj
+        if str(predicate) in READ_LABELS:
             assert isinstance(subject, Variable) and subject in bound, subject
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_iri_a_query_file_names_is_a_read_predicate_or_type(path):
     named = {str(iri) for iri in _iris(_algebra(path))}
-    assert named and named <= READ_PREDICATES | analyse.READ_TYPES, named - READ_PREDICATES - analyse.READ_TYPES
+    assert named and named <= READ_PREDICATES | READ_TYPES, named - READ_PREDICATES - READ_TYPES
 
 
 def test_the_tables_name_exactly_what_the_files_read():
@@ -73,9 +74,9 @@ def test_the_tables_name_exactly_what_the_files_read():
     for folder, module in MODULES.items():
         algebras = [_algebra(path) for path in FILES if path.parent.name == folder]
         used = {str(p) for algebra in algebras for (_s, p, _o), _optional in _patterns(algebra)}
-        assert used == module.READ_PREDICATES, folder
-    assert {str(t) for path in FILES for t in _types(_algebra(path))} == analyse.READ_TYPES
-    assert analyse.READ_LABELS <= analyse.READ_PREDICATES
+        assert used == TABLES[folder], folder
+    assert {str(t) for path in FILES for t in _types(_algebra(path))} == READ_TYPES
+    assert READ_LABELS <= ANALYSE_READS
 
 
 # --------------------------------------------------------------------------

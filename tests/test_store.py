@@ -9,7 +9,8 @@ import pytest
 
 from kg.analyse import ANALYTICS_GRAPH
 from kg.build import build
-from kg.store import FragmentError, fragment, write_fragments, write_graph_files
+from kg.engine.splice import FragmentError, fragment, write_fragments
+from kg.serialise import write_graph_files
 
 EX = "http://example.org/"
 
@@ -23,6 +24,7 @@ def _quads(rows: list[tuple[str, str, ox.NamedNode | ox.Literal]], graph: str = 
     return quads, keys
 
 
+@pytest.mark.slow
 def test_the_build_s_graph_files_are_those_of_its_whole_dataset(examples_dir: Path, tmp_path: Path) -> None:
     out = build([examples_dir], tmp_path / "out", cache=False).out_dir
     quads = list(ox.parse((out / "graph.trig").read_bytes(), format=ox.RdfFormat.TRIG))

