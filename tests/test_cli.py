@@ -27,6 +27,7 @@ def built(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_build_writes_graphs_and_manifest(built):
     for name in ("graph.ttl", "graph.trig", "manifest.json"):
         assert (built / name).is_file()
@@ -37,6 +38,7 @@ def test_build_writes_graphs_and_manifest(built):
     assert all(len(entry["sha256"]) == 64 and entry["triples"] > 0 for entry in manifest["files"])
 
 
+@pytest.mark.slow
 def test_trig_has_one_named_graph_per_form_plus_reference(built):
     dataset = Dataset()
     dataset.parse(built / "graph.trig", format="trig")
@@ -47,6 +49,7 @@ def test_trig_has_one_named_graph_per_form_plus_reference(built):
     assert len(named) == len(documents) + 2  # + the reference graph and the analytics graph
 
 
+@pytest.mark.slow
 def test_count_query_matches_graph_ttl(built):
     graph = Graph().parse(built / "graph.ttl", format="turtle")
     result = kg("query", "--sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--graph", str(built), "--format", "json")
@@ -56,6 +59,7 @@ def test_count_query_matches_graph_ttl(built):
     assert int(answer["results"]["bindings"][0]["n"]["value"]) == len(graph)
 
 
+@pytest.mark.slow
 def test_partners_query_columns_and_rows(built):
     result = kg("query", "partners", "--graph", str(built), "--format", "csv", "--param", "country=TUR")
     assert result.returncode == 0, result.stderr
@@ -71,6 +75,7 @@ def test_partners_query_columns_and_rows(built):
     assert all(r["partner_iri"].startswith("https://w3id.org/portfolio-kg/id/org/") for r in rows)
 
 
+@pytest.mark.slow
 def test_partners_query_keeps_actions_and_roles(built):
     result = kg("query", "partners", "--graph", str(built), "--format", "tsv", "--param", "country=VNM")
     rows = list(csv.DictReader(io.StringIO(result.stdout), delimiter="\t"))
@@ -80,6 +85,7 @@ def test_partners_query_keeps_actions_and_roles(built):
     assert by_name["Viet Nam Disaster and Dyke Management Authority"]["role"] == "counterpart"
 
 
+@pytest.mark.slow
 def test_queries_lists_canned_queries():
     result = kg("queries")
     assert result.returncode == 0
@@ -88,12 +94,14 @@ def test_queries_lists_canned_queries():
     assert all("\t" in line and line.split("\t")[1] for line in result.stdout.splitlines())
 
 
+@pytest.mark.slow
 def test_mentions_query_has_fixed_columns(built):
     result = kg("query", "mentions", "--graph", str(built), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["head"]["vars"] == ["file", "country", "organization", "organization_iri"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -110,6 +118,7 @@ def test_usage_and_input_errors_exit_2(args, built):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_service_clause_is_refused(built):
     query = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
     result = kg("query", "--sparql", query, "--graph", str(built))
@@ -117,6 +126,7 @@ def test_service_clause_is_refused(built):
     assert "SERVICE" in result.stderr
 
 
+@pytest.mark.slow
 def test_strict_exits_1_on_a_broken_file(tmp_path):
     shutil.copy(EXAMPLES / "solar_irrigation_experiment.md", tmp_path)
     (tmp_path / "broken.md").write_bytes(b"\x00\x01binary\x00")
@@ -130,6 +140,7 @@ def test_strict_exits_1_on_a_broken_file(tmp_path):
     assert kg("build", str(tmp_path), "-o", str(out), "--strict").returncode == 1
 
 
+@pytest.mark.slow
 def test_outputs_do_not_depend_on_folder_or_jobs(tmp_path, built):
     moved = tmp_path / "somewhere" / "else"
     shutil.copytree(EXAMPLES, moved)
@@ -139,6 +150,7 @@ def test_outputs_do_not_depend_on_folder_or_jobs(tmp_path, built):
         assert (out / name).read_bytes() == (built / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_personal_data_is_pseudonymised_by_default(built):
     text = (built / "graph.trig").read_text()
     assert "@example.org" not in text

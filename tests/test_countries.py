@@ -138,6 +138,7 @@ def test_known_aliases_returns_a_copy():
     assert known_aliases()
 
 
+@pytest.mark.slow
 def test_every_corpus_country_resolves():
     if not CORPUS.is_dir():
         pytest.skip(f"corpus folder {CORPUS} is absent")

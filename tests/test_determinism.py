@@ -24,6 +24,8 @@ import pytest
 
 from kg.namespaces import PREFIXES
 
+pytestmark = pytest.mark.slow  # whole builds run as `python -m kg build` child processes, with worker pools
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"

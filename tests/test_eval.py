@@ -127,6 +127,7 @@ def test_load_gold_without_files(tmp_path):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_prints_the_table(tiny):
     gold, corpus = tiny
     result = kg("eval", str(gold), "--corpus", str(corpus), "--no-ner")
@@ -140,6 +141,7 @@ def test_cli_prints_the_table(tiny):
     assert "sector accuracy: 1.000 (2/2)" in result.stdout
 
 
+@pytest.mark.slow
 def test_cli_json(tiny):
     gold, corpus = tiny
     result = kg("eval", str(gold), "--corpus", str(corpus), "--no-ner", "--json")
@@ -148,6 +150,7 @@ def test_cli_json(tiny):
     assert (data["forms"], data["partners"]["tp"], data["partners"]["fp"], data["partners"]["fn"]) == (1, 2, 1, 1)
 
 
+@pytest.mark.slow
 def test_cli_empty_gold_dir_exits_2(tmp_path):
     result = kg("eval", str(tmp_path), "--corpus", str(tmp_path), "--no-ner")
     assert result.returncode == 2
@@ -159,6 +162,7 @@ def test_cli_empty_gold_dir_exits_2(tmp_path):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_split_does_not_regress(corpus_dir):
     """A floor under the train split's scores (460 forms since round 4; measured 2026-12-04 with the shipped
     models: P 0.911, R 0.809, sector accuracy 0.944). The models were fitted to these forms: this guards against
@@ -170,6 +174,7 @@ def test_train_split_does_not_regress(corpus_dir):
     assert result.actions.f1 >= 0.90
 
 
+@pytest.mark.slow
 def test_the_model_keeps_no_author_bare_un_or_country_on_dev(corpus_dir):
     result = evaluate(ROOT / "tests" / "gold", corpus_dir, split="dev")
     from kg.decide import never_partner
@@ -244,6 +249,7 @@ def test_bootstrap_interval_spans_the_forms():
     assert bootstrap([perfect, wrong] * 10) == intervals  # seeded: the same forms give the same interval
 
 
+@pytest.mark.slow
 def test_cli_split_option(split_gold):
     root, corpus = split_gold
     result = kg("eval", str(root), "--corpus", str(corpus), "--no-ner", "--split", "test", "--json")

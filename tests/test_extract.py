@@ -1218,6 +1218,7 @@ def test_corpus_quoted_ngos_run_together_on_one_line(corpus_form):
     ]
 
 
+@pytest.mark.slow
 def test_whole_corpus_extracts_without_exception(corpus_dir):
     from collections import Counter
 

@@ -888,6 +888,7 @@ def test_corpus_hashtag_answer_keeps_its_hash(corpus_form):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_whole_corpus_parses_without_errors(corpus_dir: Path):
     paths = sorted(corpus_dir.glob("*.md"))
     assert len(paths) > 6000

@@ -33,6 +33,8 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from kg.namespaces import PKG, mint
 
+pytestmark = pytest.mark.slow  # builds the hostile corpus (a 10 MB form) and corpus samples as `python -m kg build` child processes
+
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
 EXAMPLES = ROOT / "examples"

@@ -408,6 +408,7 @@ def kg(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_include_personal_data_keeps_the_originals(tmp_path):
     forms = write_forms(tmp_path / "forms")
     out = tmp_path / "out"
@@ -420,6 +421,7 @@ def test_include_personal_data_keeps_the_originals(tmp_path):
     assert {value for name, value in leaks(out, SECRETS) if name == "graph.trig"} == set(SECRETS)  # the search works
 
 
+@pytest.mark.slow
 def test_the_key_changes_every_pseudonym(tmp_path, private_build):
     forms = write_forms(tmp_path / "forms")
     out = tmp_path / "out"
@@ -485,6 +487,7 @@ def test_real_forms_values_were_read_correctly(corpus_dir):
     assert "javier_brolo_undp_org" in policy
 
 
+@pytest.mark.slow
 def test_no_real_name_email_or_phone_survives_in_any_output(corpus_build):
     values = sorted({value for values in CORPUS_FORMS.values() for value in values})
     assert leaks(corpus_build, values) == []

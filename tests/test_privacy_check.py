@@ -62,6 +62,7 @@ def personal(forms, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_a_default_build_is_clean(private, forms):
     result = kg("privacy-check", str(private), str(forms))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -72,6 +73,7 @@ def test_a_default_build_is_clean(private, forms):
     assert report.names >= 2
 
 
+@pytest.mark.slow
 def test_a_build_with_personal_data_fails_and_never_prints_the_originals(personal, forms):
     result = kg("privacy-check", str(personal), str(forms), "--pseudonym-key", "k", "--limit", "1000")
     assert result.returncode == 1
@@ -109,6 +111,7 @@ def test_a_minted_identifier_is_no_phone_number(private, tmp_path):
     assert check_build(copy).clean
 
 
+@pytest.mark.slow
 def test_a_folder_without_a_build_exits_2(tmp_path):
     result = kg("privacy-check", str(tmp_path))
     assert result.returncode == 2

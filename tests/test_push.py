@@ -106,6 +106,7 @@ def remote_counts(base: str) -> dict[str, int]:
     return {b["g"]["value"]: int(b["n"]["value"]) for b in sparql(base, PER_GRAPH)}
 
 
+@pytest.mark.slow
 def test_push_sends_every_graph_and_every_triple(built, oxigraph_server):
     result = push(built, f"{oxigraph_server}/store")
     expected = local_counts(built)
@@ -118,6 +119,7 @@ def test_push_sends_every_graph_and_every_triple(built, oxigraph_server):
     assert count(oxigraph_server, TRIPLES) == len(union) == len(set(ox.parse(path=str(built / "graph.ttl"))))
 
 
+@pytest.mark.slow
 def test_pushing_twice_replaces_rather_than_duplicates(built, oxigraph_server):
     endpoint = f"{oxigraph_server}/store"
     push(built, endpoint)
@@ -136,6 +138,7 @@ def test_pushing_twice_replaces_rather_than_duplicates(built, oxigraph_server):
     assert count(oxigraph_server, QUADS) == sum(first.values())
 
 
+@pytest.mark.slow
 def test_cli_push(built, oxigraph_server):
     result = subprocess.run(
         [sys.executable, "-m", "kg", "push", "--graph", str(built), "--endpoint", f"{oxigraph_server}/store"],
@@ -149,6 +152,7 @@ def test_cli_push(built, oxigraph_server):
     assert remote_counts(oxigraph_server) == local_counts(built)
 
 
+@pytest.mark.slow
 def test_refusing_store_names_url_and_status(built, oxigraph_server):
     with pytest.raises(InputError) as caught:
         push(built, f"{oxigraph_server}/no-such-endpoint")
@@ -156,6 +160,7 @@ def test_refusing_store_names_url_and_status(built, oxigraph_server):
     assert "HTTP 404" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_read_only_endpoint_refuses_with_its_status(built):
     server = make_server(built, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

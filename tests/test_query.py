@@ -365,6 +365,7 @@ _TRICKY = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=st.one_of(st.sampled_from(_TRICKY), st.text(max_size=40)))
 @example(value="TUR")
@@ -378,6 +379,7 @@ def test_any_parameter_is_bound_as_one_literal(built, value):
         assert result.rows == []
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=st.one_of(st.sampled_from(_TRICKY), st.text(max_size=40)))
 def test_any_cli_parameter_text_is_one_term_or_refused(built, value):
@@ -485,11 +487,13 @@ def test_the_word_service_elsewhere_is_allowed(query):
 _ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
+@pytest.mark.slow
 def test_a_query_over_its_timeout_is_stopped(built):
     with pytest.raises(QueryError, match=r"query exceeded 0\.5 s"):
         run_query(built, _ENDLESS, timeout=0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "query",
     [
@@ -506,6 +510,7 @@ def test_timeout_gives_the_same_answer(built, query):
     assert sorted(map(str, bounded.triples or [])) == sorted(map(str, direct.triples or []))
 
 
+@pytest.mark.slow
 def test_timeout_reports_errors_of_the_child(built, tmp_path):
     with pytest.raises(QueryError, match="malformed SPARQL"):
         run_query(built, "SELECT WHERE", timeout=30)
@@ -564,6 +569,7 @@ def kg(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kg", *args], check=False, capture_output=True, text=True, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_cli_query_file_and_formats(built, tmp_path):
     query_file = tmp_path / "countries.rq"
     query_file.write_text("SELECT ?n WHERE { ?c a pkg:Country ; skos:notation ?n } ORDER BY ?n", encoding="utf-8")
@@ -578,12 +584,14 @@ def test_cli_query_file_and_formats(built, tmp_path):
     assert json.loads(ask.stdout) == {"head": {}, "boolean": True}
 
 
+@pytest.mark.slow
 def test_cli_construct_gives_turtle(built):
     result = kg("query", "--sparql", "CONSTRUCT WHERE { ?c a pkg:Country }", "--graph", str(built))
     assert result.returncode == 0, result.stderr
     assert len(Graph().parse(data=result.stdout, format="turtle")) == 6
 
 
+@pytest.mark.slow
 def test_cli_timeout_exits_2(built):
     result = kg("query", "--sparql", _ENDLESS, "--graph", str(built), "--timeout", "0.5")
     assert result.returncode == 2
@@ -591,6 +599,7 @@ def test_cli_timeout_exits_2(built):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_queries_lists_every_canned_query():
     result = kg("queries")
     assert result.returncode == 0
@@ -610,6 +619,7 @@ def kg_at(columns: int, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_cli_table_fits_80_columns(built):
     result = kg_at(80, "query", "organisations", "--graph", str(built))
     assert result.returncode == 0, result.stderr
@@ -626,6 +636,7 @@ def test_cli_table_fits_80_columns(built):
     assert len(lines) == 2 + 18 + 1  # header, rule, one line per partner organisation of the examples, footer
 
 
+@pytest.mark.slow
 def test_cli_table_shows_a_long_name_whole_on_one_line(built):
     query = "SELECT ?org ?label WHERE { ?org a org:Organization ; skos:prefLabel ?label } ORDER BY ?label"
     result = kg_at(80, "query", "--sparql", query, "--graph", str(built))
@@ -637,6 +648,7 @@ def test_cli_table_shows_a_long_name_whole_on_one_line(built):
     assert lines[-1] == "1 IRI column hidden (org): use --format csv or json for it"
 
 
+@pytest.mark.slow
 def test_cli_table_shortens_iris_and_csv_and_json_keep_them(built):
     as_csv = kg_at(80, "query", "organisations", "--graph", str(built), "--format", "csv")
     row = next(r for r in csv.DictReader(io.StringIO(as_csv.stdout)) if r["organisation"] == CA_MAU)

@@ -142,6 +142,7 @@ def test_md_escape_and_placeholders():
     assert not any(is_placeholder(x) for x in ("UNICEF", "FAO", "Ministry of Health", "UN"))
 
 
+@pytest.mark.slow
 def test_report_is_deterministic(tmp_path):
     store, _ids = _portfolio()
     first = render_html(collect_report(store, analyse(store)))
@@ -149,6 +150,7 @@ def test_report_is_deterministic(tmp_path):
     assert first == second
 
 
+@pytest.mark.slow
 def test_report_command_regenerates_the_files(tmp_path):
     from kg.build import build
 

@@ -468,6 +468,7 @@ def test_fifty_simultaneous_requests_are_all_answered(three):
 _SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?o ?p . ?q ?r ?s }"
 
 
+@pytest.mark.slow
 def test_a_query_past_the_time_limit_gets_503_and_its_process_is_stopped(built):
     server = make_server(built, "127.0.0.1", 0, timeout=1.0, workers=1)
     for base in _running(server):
@@ -697,6 +698,7 @@ def page(browser, base) -> Iterator[_Page]:
         tab.close()
 
 
+@pytest.mark.slow
 def test_the_page_runs_a_select_and_draws_a_table(page):
     shown = page.run(COUNTRIES)
     # The examples name six countries: Viet Nam, Malawi, Bolivia, Côte d'Ivoire, Türkiye, Kenya.
@@ -706,6 +708,7 @@ def test_the_page_runs_a_select_and_draws_a_table(page):
     assert page.problems() == []
 
 
+@pytest.mark.slow
 def test_the_page_answers_ask_and_construct(page):
     assert page.run("ASK { ?c skos:notation 'KEN' }")["text"] == "ASK: yes (true)"
     assert page.run("ASK { ?c skos:notation 'ECU' }")["text"] == "ASK: no (false)"
@@ -716,6 +719,7 @@ def test_the_page_answers_ask_and_construct(page):
     assert page.problems() == []
 
 
+@pytest.mark.slow
 def test_a_refused_query_is_shown_as_an_error(page):
     shown = page.run("SELEC ?x WHERE { ?x ?y ?z }")
     assert shown["error"] and shown["status"].startswith("400 ") and "malformed SPARQL" in shown["status"]
@@ -723,6 +727,7 @@ def test_a_refused_query_is_shown_as_an_error(page):
     assert page.problems() == []
 
 
+@pytest.mark.slow
 def test_the_page_lists_one_button_per_canned_query(page):
     from kg.query import canned_queries
 
@@ -738,6 +743,7 @@ def test_the_page_lists_one_button_per_canned_query(page):
     assert page.problems() == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "columns"),
     [
@@ -764,6 +770,7 @@ def test_a_canned_query_runs_from_its_button(page, name, columns):
     assert page.problems() == []
 
 
+@pytest.mark.slow
 def test_hostile_values_stay_text_in_the_page(page):
     markup = "<img src=x onerror=alert(1)>"
     shown = page.run(f'SELECT ("{markup}" AS ?x) {{}}')
@@ -777,6 +784,7 @@ def test_hostile_values_stay_text_in_the_page(page):
     assert page.problems() == []  # an injected onerror would also have been refused by the policy, and reported
 
 
+@pytest.mark.slow
 def test_the_browser_check_sees_a_policy_violation(page):
     """The check of the tests above is not blind: what the policy refuses is reported, both ways."""
     page.evaluate(
@@ -794,6 +802,7 @@ def test_the_browser_check_sees_a_policy_violation(page):
     assert page.evaluate("window.__kgAlerts") == []
 
 
+@pytest.mark.slow
 def test_an_earlier_answer_never_replaces_a_later_one(page):
     """A query still running when the next one is started: only the answer of the later one is shown."""
     answers = page.evaluate("window.__kgAnswers")

@@ -131,6 +131,7 @@ def test_a_folder_without_a_pipeline_is_no_span_model(tmp_path):
         use_span_model(before)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (SPAN_MODEL_DIR / "meta.json").is_file(), reason="no shipped span model")
 def test_the_shipped_span_model_keeps_no_word_of_its_training_lines():
     """Training adds the training lines' words (people's names among them) to the string store; they are removed."""

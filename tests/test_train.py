@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # trains the models over the corpus, in `python -m kg` child processes
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

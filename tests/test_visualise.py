@@ -172,6 +172,7 @@ def test_rendering_is_deterministic(hostile, tmp_path):
     assert a == b
 
 
+@pytest.mark.slow
 def test_viz_command_writes_the_three_views(tmp_path):
     from kg.build import build
 
@@ -255,6 +256,7 @@ def _drawn_dom(page: Path, tmp_path: Path) -> tuple[str, dict[str, str]]:
     return dom, attributes
 
 
+@pytest.mark.slow
 def test_chromium_draws_the_page_and_hostile_labels_stay_text(hostile, tmp_path):
     analysis, _ids = hostile
     page = write_html(portfolio_view(analysis), tmp_path / "hostile.html")
@@ -272,6 +274,7 @@ def test_chromium_draws_the_page_and_hostile_labels_stay_text(hostile, tmp_path)
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in dom
 
 
+@pytest.mark.slow
 def test_chromium_draws_a_large_view_without_physics(tmp_path):
     portfolio = TinyPortfolio()
     countries = [portfolio.country(f"C{i:02d}", f"Country {i}") for i in range(20)]
