@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import ClassVar
 
 import networkx as nx
 import pyoxigraph as ox
@@ -107,6 +108,7 @@ QUERIES = (
     _Q_UNUSUAL,
 )
 """Every query :func:`project` runs, the files of ``kg/queries/analyse/``: all that :func:`analyse` reads of a store."""
+
 
 @dataclass
 class Projections:
@@ -391,7 +393,7 @@ def format_decimal(value: float, places: int = 6) -> str:
 class _NodeIndex:
     """Node attributes by IRI and role; nodes missing from a table get defaults (and are recorded)."""
 
-    _KINDS = {"org": "partner", "country": "country", "doc": "document", "method": "method"}
+    _KINDS: ClassVar[dict[str, str]] = {"org": "partner", "country": "country", "doc": "document", "method": "method"}
 
     def __init__(self, orgs: dict, countries: dict, documents: dict, methods: dict) -> None:
         self.tables = {"org": orgs, "country": countries, "doc": documents, "method": methods}

@@ -83,7 +83,9 @@ def _build(
     hashes, stats = zip(*(build_cache.input_sha256(path, shown) for path, shown in inputs), strict=True)
     timings["hash"] = time.perf_counter() - start
     if build_cache.outputs_untouched() and _same_inputs(build_cache.previous, inputs, hashes):
-        return _unchanged(build_cache, out_dir, timings, start, dict(zip((shown for _, shown in inputs), stats)))
+        return _unchanged(
+            build_cache, out_dir, timings, start, dict(zip((shown for _, shown in inputs), stats, strict=True))
+        )
     with chart_process(jobs) as drawer:
         return _rebuild(inputs, hashes, stats, out_dir, jobs, privacy, progress, build_cache, timings, start, drawer)
 

@@ -6,12 +6,13 @@ errors under ``--strict``), 2 input or usage error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -45,19 +46,21 @@ class Format(str, Enum):
 
 @app.command()
 def build(
-    sources: Annotated[list[Path], typer.Argument(help="Form files and folders (searched recursively for *.md, *.txt).")],
+    sources: Annotated[
+        list[Path], typer.Argument(help="Form files and folders (searched recursively for *.md, *.txt).")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = DEFAULT_OUT,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: cores).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: cores).")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any file has an error.")] = False,
     include_personal_data: Annotated[bool, typer.Option(help="Keep names and e-mails instead of pseudonyms.")] = False,
     pseudonym_key: Annotated[
-        Optional[str], typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms (keep it secret).")
+        str | None, typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms (keep it secret).")
     ] = None,
     cache: Annotated[
         bool, typer.Option(help="Reuse the build cache: redo only changed forms (outputs are the same either way).")
     ] = True,
     cache_dir: Annotated[
-        Optional[Path], typer.Option(help="The build cache's folder (default: .kg-cache/OUT-NAME beside OUT).")
+        Path | None, typer.Option(help="The build cache's folder (default: .kg-cache/OUT-NAME beside OUT).")
     ] = None,
 ) -> None:
     """Build OUT/graph.ttl, graph.trig, store, manifest.json, analysis.json, ecosystem.html and report.md/.html.
@@ -122,10 +125,10 @@ def validate(
 def privacy_check(
     graph: Annotated[Path, typer.Argument(help="A build's output folder.")] = DEFAULT_OUT,
     inputs: Annotated[
-        Optional[list[Path]], typer.Argument(help="The forms the build read, to look for their people's names too.")
+        list[Path] | None, typer.Argument(help="The forms the build read, to look for their people's names too.")
     ] = None,
     pseudonym_key: Annotated[
-        Optional[str], typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms shown.")
+        str | None, typer.Option(envvar="KG_PSEUDONYM_KEY", help="Key of the pseudonyms shown.")
     ] = None,
     limit: Annotated[int, typer.Option(help="How many findings to show.")] = 50,
 ) -> None:
@@ -147,13 +150,13 @@ def privacy_check(
 
 @app.command()
 def query(
-    name: Annotated[Optional[str], typer.Argument(help="A canned query's name or a .rq file.")] = None,
-    sparql: Annotated[Optional[str], typer.Option("--sparql", help="Query text instead of NAME.")] = None,
+    name: Annotated[str | None, typer.Argument(help="A canned query's name or a .rq file.")] = None,
+    sparql: Annotated[str | None, typer.Option("--sparql", help="Query text instead of NAME.")] = None,
     graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="name=value, bound safely.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value, bound safely.")] = None,
     timeout: Annotated[
-        Optional[float], typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS (exit 2).")
+        float | None, typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS (exit 2).")
     ] = None,
 ) -> None:
     """Run a canned query, a query file or a query string over a build.
@@ -235,17 +238,22 @@ def push(
 
 @app.command(name="eval")
 def evaluate(
-    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold annotations (*.json, or train/ dev/ test/ folders).")],
+    gold_dir: Annotated[
+        Path, typer.Argument(help="Folder of gold annotations (*.json, or train/ dev/ test/ folders).")
+    ],
     corpus: Annotated[Path, typer.Option(help="Folder holding the annotated forms.")] = Path("../shared/corpus"),
     split: Annotated[
-        Optional[str], typer.Option(help="train, dev or test (default: train and dev; test only when named).")
+        str | None, typer.Option(help="train, dev or test (default: train and dev; test only when named).")
     ] = None,
     details: Annotated[bool, typer.Option(help="List false, missed and wrongly-sectored partners.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     ner: Annotated[bool, typer.Option(help="Use spaCy NER for prose answers.")] = True,
     decision: Annotated[str, typer.Option(help="Who keeps candidate partners: model or rules.")] = "model",
 ) -> None:
-    """Print P, R and F1 of partners, actions and roles, and sector accuracy, with 95 % intervals per family and language."""
+    """Print P, R and F1 of partners, actions and roles, and sector accuracy, with 95 % intervals.
+
+    Figures are given overall, per form family and per language.
+    """
     import json
 
     from kg.evaluate import evaluate as run_eval
@@ -256,31 +264,55 @@ def evaluate(
         return
     table = Table("facts", "precision", "recall", "F1", "tp", "fp", "fn", title=f"{len(result.forms)} gold forms")
     for name, score in (("partners", result.partners), ("actions", result.actions), ("roles", result.roles)):
-        table.add_row(name, f"{score.precision:.3f}", f"{score.recall:.3f}", f"{score.f1:.3f}",
-                      str(score.tp), str(score.fp), str(score.fn))
+        table.add_row(
+            name,
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            str(score.tp),
+            str(score.fp),
+            str(score.fn),
+        )
     _out.print(table)
     _out.print(f"sector accuracy: {result.sector_accuracy:.3f} ({result.sectors_right}/{result.sectors_total})")
     _out.print(_breakdown_table(result))
     if details:
         for form in result.forms:
-            for label, names in (("false", form.false_partners), ("missed", form.missed_partners),
-                                 ("sector", form.wrong_sectors)):
+            for label, names in (
+                ("false", form.false_partners),
+                ("missed", form.missed_partners),
+                ("sector", form.wrong_sectors),
+            ):
                 for name in names:
                     _out.print(f"{form.file}: {label}: {name}", highlight=False, markup=False)
 
 
 def _breakdown_table(result) -> Table:
     """Partner P, R, F1 and sector accuracy with 95 % bootstrap intervals: overall, per family, per language."""
-    table = Table("group", "forms", "partners P", "partners R", "partners F1", "sector acc.",
-                  title="partners with 95 % bootstrap intervals")
+    table = Table(
+        "group",
+        "forms",
+        "partners P",
+        "partners R",
+        "partners F1",
+        "sector acc.",
+        title="partners with 95 % bootstrap intervals",
+    )
     rows = [("all", result)] + [(f"family {k}", v) for k, v in result.by("family").items()]
     rows += [(f"language {k}", v) for k, v in result.by("language").items()]
     for label, part in rows:
         ci = part.intervals()
-        cells = [(part.partners.precision, "precision"), (part.partners.recall, "recall"), (part.partners.f1, "f1"),
-                 (part.sector_accuracy, "sector_accuracy")]
-        table.add_row(label, str(len(part.forms)),
-                      *(f"{value:.3f} [{ci[key].low:.2f}, {ci[key].high:.2f}]" for value, key in cells))
+        cells = [
+            (part.partners.precision, "precision"),
+            (part.partners.recall, "recall"),
+            (part.partners.f1, "f1"),
+            (part.sector_accuracy, "sector_accuracy"),
+        ]
+        table.add_row(
+            label,
+            str(len(part.forms)),
+            *(f"{value:.3f} [{ci[key].low:.2f}, {ci[key].high:.2f}]" for value, key in cells),
+        )
     return table
 
 
@@ -288,7 +320,7 @@ def _breakdown_table(result) -> Table:
 def train(
     gold_dir: Annotated[Path, typer.Argument(help="Gold folder with a train/ split.")] = Path("tests/gold"),
     corpus: Annotated[Path, typer.Option(help="Folder holding the archive's forms.")] = Path("../shared/corpus"),
-    out: Annotated[Optional[Path], typer.Option(help="Folder for the model files (default: the package's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the model files (default: the package's).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the cross-validation folds and the solvers.")] = 20261204,
 ) -> None:
     """Train the partner span, keep/drop and sector models (needs the train extra: scikit-learn)."""
@@ -302,7 +334,8 @@ def train(
         f"sector: {report.sector_examples} names {report.sector_classes}\n"
         f"spans: {report.spans} partner names in {report.span_lines} answer lines\n"
         f"models written to {out or MODEL_DIR}",
-        highlight=False, markup=False,
+        highlight=False,
+        markup=False,
     )
 
 
@@ -310,8 +343,8 @@ def train(
 def viz(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
     graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
-    country: Annotated[Optional[str], typer.Option(help="Draw one country's ecosystem (ISO3 code or name).")] = None,
-    partner: Annotated[Optional[str], typer.Option(help="Draw one partner's ego network (its name).")] = None,
+    country: Annotated[str | None, typer.Option(help="Draw one country's ecosystem (ISO3 code or name).")] = None,
+    partner: Annotated[str | None, typer.Option(help="Draw one partner's ego network (its name).")] = None,
 ) -> None:
     """Draw the whole portfolio, one country's ecosystem or one partner's ego network as an offline HTML page."""
     from kg.analyse import analyse_build
@@ -335,7 +368,7 @@ def viz(
 def report(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
     out: Annotated[
-        Optional[Path], typer.Option("--out", "-o", help="Folder for report.md and report.html (default: the build's).")
+        Path | None, typer.Option("--out", "-o", help="Folder for report.md and report.html (default: the build's).")
     ] = None,
 ) -> None:
     """Regenerate the portfolio insights report (report.md and a self-contained report.html)."""
@@ -366,10 +399,8 @@ def main() -> None:
     except SystemExit as exc:
         code = _exit_code(exc)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError):  # a closed pipe (``kg query ... | head``): nothing more to say
             stream.flush()
-        except OSError:  # a closed pipe (``kg query ... | head``): nothing more to say
-            pass
     os._exit(code)
 
 

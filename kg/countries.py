@@ -126,7 +126,7 @@ def _normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", stripped).strip().casefold()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _resolve_normalised(key: str) -> Country | None:
     """Resolve an already normalised key; cached separately so that spelling
     variants that normalise alike share one lookup."""
@@ -165,7 +165,7 @@ def _display_name(record: object) -> str:
     return getattr(record, "common_name", None) or record.name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _iso_index() -> dict[str, object]:
     """Map every normalised pycountry code and name to its country record.
 
@@ -180,7 +180,7 @@ def _iso_index() -> dict[str, object]:
     return index
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _alias_index() -> dict[str, str]:
     """Load ``country_aliases.tsv`` into ``{normalised alias: iso3}``.
 
@@ -208,9 +208,7 @@ def _alias_index() -> dict[str, str]:
                 raise ValueError(f"{path}:{line_no}: unknown iso3 {iso3!r}")
             previous = index.setdefault(alias, iso3)
             if previous != iso3:
-                raise ValueError(
-                    f"{path}:{line_no}: alias {row[0]!r} maps to {iso3} and {previous}"
-                )
+                raise ValueError(f"{path}:{line_no}: alias {row[0]!r} maps to {iso3} and {previous}")
     return index
 
 

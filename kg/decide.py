@@ -22,14 +22,14 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+from kg import lexicon
 from kg.countries import resolve_country
+from kg.lexicon import table
 from kg.names import is_acronym, is_cut_short, is_generic, looks_like_name, looks_like_organisation
 from kg.partners import joins_organisations
-from kg import lexicon
-from kg.lexicon import table
 from kg.vocab import fold, gazetteer_entry, infer_sector, sector_from_label
 
 __all__ = [
@@ -152,8 +152,17 @@ def is_country(name: str) -> bool:
     return resolve_country(name) is not None or resolve_country(name.replace("&", "and")) is not None
 
 
-def candidate_features(name: str, source: str, question_kind: str, family: str, line_text: str,
-                       rule_ok: bool, on_line: int, has_sector: bool, span_found: bool = False) -> dict[str, float]:
+def candidate_features(
+    name: str,
+    source: str,
+    question_kind: str,
+    family: str,
+    line_text: str,
+    rule_ok: bool,
+    on_line: int,
+    has_sector: bool,
+    span_found: bool = False,
+) -> dict[str, float]:
     """The features the keep/drop model reads for one candidate partner.
 
     ``source`` says how it was proposed (a list answer, a quoted name, a NER
@@ -168,7 +177,7 @@ def candidate_features(name: str, source: str, question_kind: str, family: str, 
     line_key = _key(re.sub(r"^\s*(?:[-*•·]+|\d{1,2}[.)])\s*", "", line_text))
     at = line_text.find(name)
     before = fold(line_text[: max(at, 0)]).split()[-1:] or ["^"]
-    after = _WORD.findall(fold(line_text[at + len(name):]))[:1] if at >= 0 else []
+    after = _WORD.findall(fold(line_text[at + len(name) :]))[:1] if at >= 0 else []
     features = {
         f"source={source}": 1.0,
         f"question={question_kind}": 1.0,
@@ -200,7 +209,7 @@ def candidate_features(name: str, source: str, question_kind: str, family: str, 
         features[f"first={words[0]}"] = 1.0
         features[f"last={words[-1]}"] = 1.0
     if at >= 0:
-        features.update(_surroundings(line_text[:at], line_text[at + len(name):]))
+        features.update(_surroundings(line_text[:at], line_text[at + len(name) :]))
     features["joined"] = float(joins_organisations(name))
     return features
 
@@ -259,7 +268,7 @@ def _surroundings(before: str, after: str) -> dict[str, float]:
     return features
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> LinearModel | None:
     path = MODEL_DIR / name
     return LinearModel.load(path) if path.is_file() else None

@@ -129,8 +129,14 @@ class Evaluation:
 
     def _summary(self) -> dict:
         def score(s: Score) -> dict:
-            return {"tp": s.tp, "fp": s.fp, "fn": s.fn, "precision": round(s.precision, 4),
-                    "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
+            return {
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+            }
 
         return {
             "forms": len(self.forms),
@@ -151,7 +157,9 @@ class Interval:
     high: float
 
 
-def bootstrap(forms: list[FormResult], samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> dict[str, Interval]:
+def bootstrap(
+    forms: list[FormResult], samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED
+) -> dict[str, Interval]:
     """95 % percentile intervals of partner precision, recall, F1 and sector accuracy.
 
     Forms are resampled with replacement (a form's partners stay together, as
@@ -215,7 +223,11 @@ def evaluate(
         if not path.is_file():
             raise InputError(f"gold form {gold['file']} is not in {corpus_dir}")
         form = read_form(path, gold["file"])
-        results.append(_score_form(gold, extract(form, ner=use_ner, decision=decision), gold.get("language") or detect_language(form)))
+        results.append(
+            _score_form(
+                gold, extract(form, ner=use_ner, decision=decision), gold.get("language") or detect_language(form)
+            )
+        )
     return _total(results)
 
 
@@ -232,14 +244,21 @@ def _total(results: list[FormResult]) -> Evaluation:
 
 def _percentiles(values: list[float]) -> Interval:
     ordered = sorted(values)
-    return Interval(ordered[int(0.025 * (len(ordered) - 1))], ordered[int(round(0.975 * (len(ordered) - 1)))])
+    return Interval(ordered[int(0.025 * (len(ordered) - 1))], ordered[round(0.975 * (len(ordered) - 1))])
 
 
 def _score_form(gold: dict, doc: Extraction, language: str) -> FormResult:
     pairs, false, missed = _match(doc.partnerships, gold.get("partners", []))
-    result = FormResult(gold["file"], gold.get("family") or doc.family, language,
-                        Score(len(pairs), len(false), len(missed)), _score_actions(doc, gold),
-                        _score_roles(doc, gold, pairs), 0, len(pairs))
+    result = FormResult(
+        gold["file"],
+        gold.get("family") or doc.family,
+        language,
+        Score(len(pairs), len(false), len(missed)),
+        _score_actions(doc, gold),
+        _score_roles(doc, gold, pairs),
+        0,
+        len(pairs),
+    )
     result.false_partners = [p.name for p in false]
     result.missed_partners = [g["name"] for g in missed]
     for predicted, expected in pairs:

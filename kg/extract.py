@@ -9,30 +9,15 @@ on the extraction; nothing here raises on odd input.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from kg.countries import resolve_country
-from kg.privacy import is_personal_question
-from kg.forms import AnswerLine, Form, Item, Message
-from kg.names import is_acronym, is_cut_short, is_no_partner, looks_like_name, looks_like_organisation
-from kg.ner import EntityReader, find_organisations
-from kg.partners import (
-    PartnerName,
-    in_two_scripts,
-    parse_action_header,
-    parse_partner_lines,
-    is_self,
-    quoted_organisations,
-    split_conjunction,
-    split_heads,
-    strip_quotes,
-)
 from kg import lexicon, vocab
-from kg.lexicon import alternation
+from kg.countries import resolve_country
 from kg.decide import (
     LinearModel,
     candidate_features,
@@ -42,8 +27,24 @@ from kg.decide import (
     never_partner,
     sector_model,
 )
+from kg.forms import AnswerLine, Form, Item, Message
 from kg.function_words import opens_like_prose, reads_as_list
+from kg.lexicon import alternation
 from kg.lists import split_described
+from kg.names import is_acronym, is_cut_short, is_no_partner, looks_like_name, looks_like_organisation
+from kg.ner import EntityReader, find_organisations
+from kg.partners import (
+    PartnerName,
+    in_two_scripts,
+    is_self,
+    parse_action_header,
+    parse_partner_lines,
+    quoted_organisations,
+    split_conjunction,
+    split_heads,
+    strip_quotes,
+)
+from kg.privacy import is_personal_question
 from kg.questions import free_sector_of, partner_question_kind
 from kg.spans import find_partner_spans
 from kg.vocab import gazetteer_entry, infer_sector, sector_from_label
@@ -665,7 +666,7 @@ def _opening_name(sentence: str) -> re.Match | None:
     lead = _LEADING_NAME.match(sentence) or _LEADING_CLAUSE.match(sentence)
     if lead is None:
         return None
-    after = sentence[lead.end(1):].lstrip()
+    after = sentence[lead.end(1) :].lstrip()
     return None if opens_like_prose(lead.group(1), after[1:] if after.startswith(",") else None) else lead
 
 
@@ -699,7 +700,10 @@ def _prose_texts(form: Form, prose: list) -> tuple[list, list, list[str]]:
         for item in form.items
         if _is_narrative(form, item)
         for line in item.content_lines()
-        if line.kind == "text" and len(line.text) > 20 and not line.text.isupper() and not parse_action_header(line.text)
+        if line.kind == "text"
+        and len(line.text) > 20
+        and not line.text.isupper()
+        and not parse_action_header(line.text)
     ]
     return narrative, prose, [sentence for _, _, _, sentence in prose] + [line.text for _, line in narrative]
 
@@ -712,7 +716,7 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
             for text in (strip_quotes(t) for piece in split_heads(whole) for t in split_conjunction(piece)):
                 if is_self(text) or not text.strip():
                     continue
-                rule_ok = looks_like_name(text) and not _lone_word(span) or span.source == "gazetteer"
+                rule_ok = (looks_like_name(text) and not _lone_word(span)) or span.source == "gazetteer"
                 name = PartnerName(text, line.line, span.text, acronym=span.acronym)
                 if all(fold(p.name) != fold(name.name) for p in doc.partnerships):
                     fact = _partnership(name, item, sector, None, doc, f"prose-{span.source}")
@@ -742,7 +746,7 @@ def _close_quote(sentence: str, text: str, end: int) -> str:
     The organisation finder may stop inside a quoted name; the name is the whole quote.
     """
     opened = re.search(r'["«“„][^"«»“”„]*$', text)
-    if opened is None or text.count('"') % 2 == 0 and opened.group(0)[0] == '"':
+    if opened is None or (text.count('"') % 2 == 0 and opened.group(0)[0] == '"'):
         return text
     closer = {'"': '"', "«": "»", "“": "”", "„": "“”"}[opened.group(0)[0]]
     rest = sentence[end : end + 120]
@@ -762,10 +766,20 @@ def partner_candidates(
     for fact in doc.partnerships:
         on_line[fact.line] = on_line.get(fact.line, 0) + 1
     return [
-        (fact, candidate_features(
-            fact.name, fact.source, partner_question_kind(fact.question), doc.family, texts.get(fact.line, ""),
-            fact.rule_ok, on_line[fact.line], fact.sector != "unknown", fact.span_found,
-        ))
+        (
+            fact,
+            candidate_features(
+                fact.name,
+                fact.source,
+                partner_question_kind(fact.question),
+                doc.family,
+                texts.get(fact.line, ""),
+                fact.rule_ok,
+                on_line[fact.line],
+                fact.sector != "unknown",
+                fact.span_found,
+            ),
+        )
         for fact in doc.partnerships
     ]
 
@@ -815,7 +829,7 @@ def _stretch(name: str, text: str) -> tuple[int, int] | None:
 def _clash(words: str, where: tuple[int, int] | None, other: str, place: tuple[int, int] | None) -> bool:
     """Whether two readings (their folded, space-padded words and stretches of the line) read the same words."""
     held = words in other or other in words
-    return held or where is not None and place is not None and where[0] < place[1] and place[0] < where[1]
+    return held or (where is not None and place is not None and where[0] < place[1] and place[0] < where[1])
 
 
 def _infer_sectors(doc: Extraction) -> None:
@@ -889,7 +903,11 @@ def _is_narrative(form: Form, item: Item) -> bool:
 
 
 def _partnership(
-    name: PartnerName, item: Item, sector: tuple[str, str] | None, unusual: bool | None, doc: Extraction,
+    name: PartnerName,
+    item: Item,
+    sector: tuple[str, str] | None,
+    unusual: bool | None,
+    doc: Extraction,
     source: str = "list",
 ) -> Partnership:
     fact = Partnership(
@@ -943,7 +961,7 @@ def _group_description(groups: dict, item: Item) -> str:
 def _group_sector(groups: dict, item: Item) -> tuple[str, str] | None:
     """The sector the partner's group states: its sector answer, else a "Sector - ..." description opening."""
     answer = groups.get((item.section, item.repeat, "sector"))
-    for text in answer.options + [answer.text] if answer is not None else []:
+    for text in [*answer.options, answer.text] if answer is not None else []:
         sector = sector_from_label(text) if text else None
         if sector:
             return sector, "form"
@@ -960,7 +978,7 @@ def _group_unusual(groups: dict, item: Item) -> bool | None:
     answer = groups.get((item.section, item.repeat, "unusual"))
     if answer is None:
         return None
-    said = fold(" ".join(answer.options + [answer.text]))
+    said = fold(" ".join([*answer.options, answer.text]))
     if _YES.match(said):
         return True
     if _NO.match(said):
@@ -1042,8 +1060,8 @@ def _first_content(lines: list) -> int:
 
 def _cut(lines: list, starts: list[int]) -> list[Insight]:
     insights = []
-    bounds = starts + [len(lines)]
-    for rank, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
+    bounds = [*starts, len(lines)]
+    for rank, (start, end) in enumerate(itertools.pairwise(bounds), start=1):
         chunk = [ln.text for ln in lines[start:end] if ln.kind != "blank"]
         text = " ".join(chunk).strip()
         text = _NUMBERED.sub("", text, count=1).strip()

@@ -342,7 +342,7 @@ class _Parser:
 
     def finish(self) -> None:
         if self.group is not None:
-            self.form.warn("unclosed-group", "a <div class=\"group\"> block is never closed", self.group_line)
+            self.form.warn("unclosed-group", 'a <div class="group"> block is never closed', self.group_line)
         self._end_item()
 
     def _open_group(self, number: int) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import runpy
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from kg import lexicon
@@ -49,8 +49,9 @@ def opens_like_prose(text: str, after_comma: str | None = None) -> bool:
     if not words:
         return True
     first = words[0].lower()
-    if _opening_function_word(first) and (first in _english_or_connector() or len(words) == 1
-                                          or not words[1][0].isupper()):
+    if _opening_function_word(first) and (
+        first in _english_or_connector() or len(words) == 1 or not words[1][0].isupper()
+    ):
         return True  # "In Wendá", "Along the way"; not "Nuevos Horizontes", whose first word Spanish lists
     if all(w.isdigit() or is_function_word(w) for w in words):
         return True
@@ -84,7 +85,7 @@ def _stop_words() -> frozenset[str]:
     return frozenset().union(*(_spacy_stop_words(lang) for lang in _LANGUAGES))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _spacy_stop_words(lang: str) -> frozenset[str]:
     """spaCy's stop words of ``lang``, read from its data file without importing spaCy (seconds a rebuild saves)."""
     spec = importlib.util.find_spec("spacy")
@@ -138,5 +139,8 @@ def _is_adverb(word: str, after: str) -> bool:
     lowered = word.lower()
     following = after.split()
     return lowered in lexicon.word_set("openers", use="opener") or (
-        word[1:].islower() and lowered.endswith(lexicon.words("openers", use="ending"))
-        and bool(following) and following[0][0].islower())
+        word[1:].islower()
+        and lowered.endswith(lexicon.words("openers", use="ending"))
+        and bool(following)
+        and following[0][0].islower()
+    )

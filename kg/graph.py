@@ -207,7 +207,9 @@ def reference_part(
     found: dict[tuple, list] = {}
     if todo:
         graph = str(REFERENCE_GRAPH)
-        [(iris, literals)] = maker._scrubbed([(graph, [t for _key, triples in todo for t in triples])], privacy, {}, names)
+        [(iris, literals)] = maker._scrubbed(
+            [(graph, [t for _key, triples in todo for t in triples])], privacy, {}, names
+        )
         for key, triples in todo:
             found[key] = maker._part(iris.get(graph, graph), triples, iris, literals).keys
     keys = {key: found[key] if key in found else made[key] for key, _make in units}
@@ -253,7 +255,7 @@ def _reference_triples(extractions: list[Extraction], resolution: Resolution, li
 
 
 def _reference_units(extractions: list[Extraction], resolution: Resolution) -> list[tuple[tuple, Callable]]:
-    """The reference graph as units, each ``(a key of all it reads, a function of a literal factory giving its triples)``.
+    """The reference graph as units: ``(a key of all it reads, a function of a literal factory giving its triples)``.
 
     Countries, concepts, the sectors and organisations, in that order.
     """

@@ -19,7 +19,7 @@ are read once per process, on first use.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from kg.errors import InvalidDataError
@@ -44,7 +44,7 @@ def words(name: str, use: str | None = None, lang: str | None = None) -> tuple[s
     return _words(name, use, lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def word_set(name: str, use: str | None = None, lang: str | None = None) -> frozenset[str]:
     """The terms of :func:`words` as a set, for membership tests."""
     return frozenset(_words(name, use, lang))
@@ -76,7 +76,7 @@ def lexicon_dir() -> Path:
     return ontology_dir() / "lexicon"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _words(name: str, use: str | None, lang: str | None) -> tuple[str, ...]:
     rows = _rows(name)
     if use is not None and rows and "use" not in rows[0]:
@@ -89,7 +89,7 @@ def _words(name: str, use: str | None, lang: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows(name: str) -> tuple[dict[str, str], ...]:
     path = lexicon_dir() / f"{name}.tsv"
     try:

@@ -106,13 +106,19 @@ def distribute_heads(text: str, names_one: Callable[[str], bool] = lambda _: Fal
     Itapua Regional Government") keeps its name. Returns ``[text]`` when no
     head is shared.
     """
-    return (_plural_before(text, names_one) or _plural_after(text, names_one)
-            or _singular_over_places(text, names_one) or [text])
+    return (
+        _plural_before(text, names_one)
+        or _plural_after(text, names_one)
+        or _singular_over_places(text, names_one)
+        or [text]
+    )
 
 
 def split_items(text: str) -> list[str]:
     """Split a list on commas and a final conjunction: "A, B, and C" gives A, B, C."""
-    items = re.split(r"\s*,\s*(?:(?:and|y|e|et|&|plus)\s+)?|\s+(?:and|y|et|&|plus|as well as|así como|ainsi que)\s+", text)
+    items = re.split(
+        r"\s*,\s*(?:(?:and|y|e|et|&|plus)\s+)?|\s+(?:and|y|et|&|plus|as well as|así como|ainsi que)\s+", text
+    )
     return [i.strip(" .") for i in items if i.strip(" .")]
 
 
@@ -129,7 +135,7 @@ def _plural_before(text: str, names_one: Callable[[str], bool]) -> list[str]:
 
 
 def _plural_after(text: str, names_one: Callable[[str], bool]) -> list[str]:
-    """"A agency, B, C and D municipalities": the head is shared by the places that end the list."""
+    """ "A agency, B, C and D municipalities": the head is shared by the places that end the list."""
     match = _patterns()["plural_after"].match(_cut_aside(text))
     if not match:
         return []
@@ -181,7 +187,7 @@ def _name_part(text: str) -> str:
 
 
 def _split_sentences(text: str) -> list[str]:
-    """"Presidential Delivery Unit. National SDG Commission": two short capitalised names, not a sentence."""
+    """ "Presidential Delivery Unit. National SDG Commission": two short capitalised names, not a sentence."""
     parts = re.split(r"(?<=[^\W\d_]{3})\.\s+(?=[^\W\d_a-zß-ÿ])", text)
     if len(parts) > 1 and all(len(p.split()) <= 8 and _title_case(p) for p in parts):
         return parts
@@ -190,7 +196,9 @@ def _split_sentences(text: str) -> list[str]:
 
 def _title_case(text: str) -> bool:
     """Every word of four letters or more starts with a capital: a name, not a sentence."""
-    return all(not w[:1].isalpha() or w[:1].isupper() for w in text.split() if len(w) > 3) and bool(_CAPITAL.match(text))
+    return all(not w[:1].isalpha() or w[:1].isupper() for w in text.split() if len(w) > 3) and bool(
+        _CAPITAL.match(text)
+    )
 
 
 def _strip_article(text: str) -> str:
@@ -218,11 +226,16 @@ def _alternation(words) -> str:
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     """The list patterns, built once from the word lists."""
-    plurals, heads, introducers = _alternation(_plurals()), _alternation(_distributive_singulars()), _alternation(_introducers())
+    plurals, heads, introducers = (
+        _alternation(_plurals()),
+        _alternation(_distributive_singulars()),
+        _alternation(_introducers()),
+    )
     return {
         "introduced": re.compile(rf"^\s*([^:;,]{{2,60}}?)[\s,]+(?:{introducers})\s+(\S.*)$", re.I),
         "plural_before": re.compile(
-            rf"^(?P<pre>(?:[^\W\d_][\w’'-]*\s+){{0,3}}?)(?P<head>{plurals})\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", re.I
+            rf"^(?P<pre>(?:[^\W\d_][\w’'-]*\s+){{0,3}}?)(?P<head>{plurals})\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$",
+            re.I,
         ),
         "plural_after": re.compile(rf"^(?P<rest>.+?)\s+(?P<head>{plurals})$", re.I),
         "singular": re.compile(rf"^(?P<head>.*?\b(?:{heads}))\s+(?P<conn>{_CONNECTOR})\s+(?P<rest>.+)$", re.I),

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kg import __version__
 from kg.forms import Message
-from kg.inputs import FileRecord
 from kg.graph import REFERENCE_GRAPH
+from kg.inputs import FileRecord
 from kg.privacy import Protection, Pseudonymiser
 
 __all__ = [
@@ -93,7 +93,7 @@ def write_manifest(result: BuildResult, out_dir: Path) -> None:
     manifest = {
         "tool": "portfolio-kg",
         "version": __version__,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reference_graph": str(REFERENCE_GRAPH),
         "summary": {
             "files": len(result.records),

@@ -66,8 +66,13 @@ def looks_like_name(text: str) -> bool:
         return False
     if ends_in_event_word(text):
         return False
-    if text.isupper() and len(words) >= 2 and not looks_like_organisation(text) and all(len(w) >= 3 for w in words) \
-            and any(len(w) >= 6 for w in words):
+    if (
+        text.isupper()
+        and len(words) >= 2
+        and not looks_like_organisation(text)
+        and all(len(w) >= 3 for w in words)
+        and any(len(w) >= 6 for w in words)
+    ):
         return False  # an all-caps heading ("DEPOPULATION PORTFOLIO"), not acronyms ("UN SGP")
     quoted = _quoted_name(text)
     if quoted is not None:
@@ -75,7 +80,7 @@ def looks_like_name(text: str) -> bool:
     keywords = [w for w in re.findall(r"[\w'-]+", text) if _KEYWORD_WORD.fullmatch(w.lower())]
     if keywords and all(w[0].islower() for w in keywords):
         before = text[: text.find(keywords[0])].split()
-        if not before or is_acronym(before[-1]) and len(before) == 1 or any(w[0].islower() for w in before):
+        if not before or (is_acronym(before[-1]) and len(before) == 1) or any(w[0].islower() for w in before):
             return False  # "IT agency", "promotion agency": a description, not a name ("Legal Bar association" is one)
     if not is_latin(text) and any(ch.isalpha() for ch in text):
         return len(words) <= 10  # Cyrillic, Greek, Arabic...: sentence case is how names are written
@@ -122,11 +127,15 @@ def is_generic(text: str) -> bool:
     if len(words) <= 3 and words[-1].removesuffix("s") in _PERSON_HEADS:
         return True  # "Prime Minister", "GIS specialist": a person's role
     english_head = size == len(words) or words[size] in _AFTER_ROLE
-    if english_head and head.removesuffix("s") in _PERSON_HEADS \
-            and not looks_like_organisation(" ".join(original[:size])):
+    if (
+        english_head
+        and head.removesuffix("s") in _PERSON_HEADS
+        and not looks_like_organisation(" ".join(original[:size]))
+    ):
         return True  # "Chief Heat Officer of Athens", "University Professors in MKD", not "Universidad Mayor de ..."
-    return head in _GENERIC_HEADS or bool(re.fullmatch(r"[a-z]{2,5}s", head) and bare.strip()[:1].isupper()
-                                          and re.search(r"\b[A-Z]{2,5}s\b", bare))
+    return head in _GENERIC_HEADS or bool(
+        re.fullmatch(r"[a-z]{2,5}s", head) and bare.strip()[:1].isupper() and re.search(r"\b[A-Z]{2,5}s\b", bare)
+    )
 
 
 def is_no_partner(text: str) -> bool:
@@ -180,7 +189,7 @@ def is_acronym(text: str) -> bool:
     """
     if len(text) < 2 or not text[0].isupper() or text[-1] in ".&-":
         return False
-    if not all(ch.isalnum() and (ch.isascii() or not _latin_letter(ch)) or ch in "&.-" for ch in text):
+    if not all((ch.isalnum() and (ch.isascii() or not _latin_letter(ch))) or ch in "&.-" for ch in text):
         return False
     return any(ch.isupper() or ch.isdigit() for ch in text[1:])
 

@@ -88,8 +88,15 @@ def find_organisations(
         return [_merge(spans, text) for spans, text in zip(rule_spans, texts, strict=True)]
     offsets = dict(zip(unique, found, strict=True))
     return [
-        _merge(rules + [s for s in _model_spans(text, offsets[text]) if _plausible_ner(s.text)
-                        and not _is_person_context(text, s)], text)
+        _merge(
+            rules
+            + [
+                s
+                for s in _model_spans(text, offsets[text])
+                if _plausible_ner(s.text) and not _is_person_context(text, s)
+            ],
+            text,
+        )
         for rules, text in zip(rule_spans, texts, strict=True)
     ]
 
@@ -186,7 +193,7 @@ def _alias_spans(text: str, index: dict[str, tuple[str, ...]], any_case: bool) -
     end = 0
     for word in _WORD_RUN.finditer(text):
         start = word.start()
-        if start < end or start > 1 and text[start - 1] == "-" and _WORD_RUN.match(text, start - 2, start - 1):
+        if start < end or (start > 1 and text[start - 1] == "-" and _WORD_RUN.match(text, start - 2, start - 1)):
             continue
         key = word.group(0).lower() if any_case else word.group(0)
         found = _alias_at(text, start, index.get(key, ()), any_case)
@@ -304,8 +311,8 @@ def _pieces(run: str, offset: int) -> list[tuple[int, str]]:
         cuts = [
             m
             for m in _AND.finditer(part)
-            if has_org_keyword(part[: m.start()]) and _is_collective(part[m.end() :])
-            or has_org_keyword(part[m.end() :]) and (has_org_keyword(part[: m.start()]) or m.group(1))
+            if (has_org_keyword(part[: m.start()]) and _is_collective(part[m.end() :]))
+            or (has_org_keyword(part[m.end() :]) and (has_org_keyword(part[: m.start()]) or m.group(1)))
         ]
         bounds = [0] + [c for m in cuts for c in (m.start(), m.end())] + [len(part)]
         for begin, end in zip(bounds[::2], bounds[1::2], strict=True):
@@ -328,7 +335,7 @@ def _rule_span(text: str, start: int, value: str) -> OrgSpan | None:
         first = value.split()[0]
         start, value = start + len(first) + 1, value[len(first) + 1 :]  # "As UNDP", "In Wendá": a sentence's opening
     words = value.split()
-    if not has_org_keyword(value) or len(words) < 2 and not _is_acronym_org(words):
+    if not has_org_keyword(value) or (len(words) < 2 and not _is_acronym_org(words)):
         return None
     if all(fold(w) in _GENERIC_WORDS for w in words) or _is_heading(value):
         return None
@@ -384,7 +391,7 @@ def _plausible_ner(text: str) -> bool:
         return False
     if _NOISE.match(fold(stripped)) or re.fullmatch(r"[\d\W]+", stripped) or opens_like_prose(stripped):
         return False  # ... or a sentence's opening ("Collaborated with Inclusive", "In Wendá")
-    if _is_heading(stripped) or stripped.isupper() and len(stripped) > 5 and " " not in stripped:
+    if _is_heading(stripped) or (stripped.isupper() and len(stripped) > 5 and " " not in stripped):
         return False
     if is_generic(stripped):
         return False
@@ -411,7 +418,9 @@ def _appositions() -> tuple[re.Pattern[str], ...]:
     """The three ways a sentence says what kind of organisation a name is (see :func:`_apposition_spans`)."""
     joiner = alternation(lexicon.words("connectors", use="apposed_name"))
     name = rf"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:(?:{joiner})\s+)?[A-Z0-9][\w&.'’-]*){{0,6}})"
-    following = alternation(lexicon.words("connectors", use="apposed_next") + lexicon.words("clause_words", use="apposed_next"))
+    following = alternation(
+        lexicon.words("connectors", use="apposed_next") + lexicon.words("clause_words", use="apposed_next")
+    )
     kind = rf"(?i:{alternation(w for w in lexicon.words('org_kinds') if len(w) > 3)})s?"
     article = rf"(?i:{alternation(lexicon.words('articles', use='apposition'))})"
     called = alternation(lexicon.words("naming_verbs"))

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 from kg import lexicon
 from kg.forms import AnswerLine
-from kg.lists import distribute_heads, drop_label, join_continuations, split_described, split_run_on
-from kg.lexicon import alternation
 from kg.function_words import opens_like_prose
+from kg.lexicon import alternation
+from kg.lists import distribute_heads, drop_label, join_continuations, split_described, split_run_on
 from kg.names import (
     OPENING_QUOTES,
     PARENTHESES,
@@ -101,7 +101,9 @@ def parse_action_header(text: str) -> tuple[int, str] | None:
     return int(match.group(1)), name
 
 
-def parse_partner_lines(lines: list[AnswerLine], free_text: bool = False, candidates: bool = False) -> list[PartnerName]:
+def parse_partner_lines(
+    lines: list[AnswerLine], free_text: bool = False, candidates: bool = False
+) -> list[PartnerName]:
     """Read partner names out of an answer's lines, in order, without repeats.
 
     ``free_text`` marks narrative answers (the 2021-23 "what partners did you
@@ -152,9 +154,9 @@ def strip_quotes(text: str) -> str:
         text = text[1:-1].strip()
     if text[:1] in _DOUBLE_QUOTES and _closer_of(text, 0) is None:
         text = text[1:].strip()
-    if text[-1:] in _DOUBLE_QUOTES and not _is_closed(text, len(text) - 1):
-        text = text[:-1].strip()
-    elif text[-1:] in "’'" and not _is_closed(text, len(text) - 1) and not text[:-1].endswith(("s", "S")):
+    if (text[-1:] in _DOUBLE_QUOTES and not _is_closed(text, len(text) - 1)) or (
+        text[-1:] in "’'" and not _is_closed(text, len(text) - 1) and not text[:-1].endswith(("s", "S"))
+    ):
         text = text[:-1].strip()
     return text
 
@@ -199,10 +201,20 @@ _INLINE_NUMBER = re.compile(r"\s(?:\d{1,2}[.)\-]|\(\d{1,2}\))\s+(?=\S)")
 _DESC_SPLIT = re.compile(
     r"\s+[-–—]\s+|\s*[–—]\s*|:\s+|\s+-$|(?<=[^\W\d])-\s+(?=[A-ZÀ-Ý])|(?<=[A-Z]{2})-\s+(?=[a-z])|\s+(?:within|under|inside)\s+(?=[A-ZÀ-Ý])"
 )
-_DOUBLE_QUOTES = "\"«»‹›“”„「」『』"
+_DOUBLE_QUOTES = '"«»‹›“”„「」『』'
 _CLOSERS = {
-    '"': '"', "'": "'", "«": "»", "»": "«", "‹": "›", "“": "”“", "„": "“”", "‘": "’", "‚": "‘’", "「": "」",
-    "『": "』", "”": "”",
+    '"': '"',
+    "'": "'",
+    "«": "»",
+    "»": "«",
+    "‹": "›",
+    "“": "”“",
+    "„": "“”",
+    "‘": "’",
+    "‚": "‘’",
+    "「": "」",
+    "『": "』",
+    "”": "”",
 }
 _QUOTED_ANY = re.compile(rf"{QUOTED.pattern}|(?<!\w)'[^'\n]{{2,80}}'(?!\w)|‘[^‘’\n]{{2,80}}’(?!\w)")
 _AFTER_QUOTES = re.compile(
@@ -361,7 +373,7 @@ def _names_one(text: str) -> bool:
 
 
 def _acronym_pair(parts: list[str]) -> list[str]:
-    """"FARN / Fundación Ambiente y Recursos Naturales" is one name and its acronym: ["Fundación ... (FARN)"]."""
+    """ "FARN / Fundación Ambiente y Recursos Naturales" is one name and its acronym: ["Fundación ... (FARN)"]."""
     if len(parts) == 2:
         for acronym, name in (parts, parts[::-1]):
             if is_acronym(acronym) and initials(name) == acronym.upper():
@@ -379,9 +391,11 @@ def joins_organisations(name: str) -> bool:
 def split_conjunction(text: str) -> list[str]:
     """Split "UNICEF and WFP" / "UNFPA & UNICEF" when both sides are organisations by themselves."""
     parts = _split_outside_parens(text, _PAIR_AND)
-    if len(parts) == 2 and all(_known(p) or looks_like_organisation(p) and looks_like_name(p) for p in parts):
+    if len(parts) == 2 and all(_known(p) or (looks_like_organisation(p) and looks_like_name(p)) for p in parts):
         if all(_known(p) for p in parts) or all(gazetteer_entry(p) or _HEAD_START.match(p) for p in parts):
-            return parts  # "UNICEF and WFP", "Ministry of Education and UNICEF"; not "Ministry of Digitalization and IT"
+            return (
+                parts  # "UNICEF and WFP", "Ministry of Education and UNICEF"; not "Ministry of Digitalization and IT"
+            )
     return _split_before_heads(text)
 
 
@@ -451,7 +465,7 @@ def _split_commas(text: str) -> list[str]:
     if len(parts) < 2:
         return parts
     head = _split_outside_parens(text, r"\s[-–—]\s")[0]
-    if _is_enumerated_name(parts) or head != text and _is_enumerated_name(_split_outside_parens(head, ",")):
+    if _is_enumerated_name(parts) or (head != text and _is_enumerated_name(_split_outside_parens(head, ","))):
         return [text]  # "Ministry of Science, Technology, and Innovation - Cities of A, B and C"
     parts = [_LIST_AND.sub("", p) for p in parts]
     parts = [_LIST_END.sub("", p) for p in parts]
@@ -488,7 +502,7 @@ def _is_enumerated_name(parts: list[str]) -> bool:
     has_connector = _ENUMERATED.search(first) is not None
     tail_short = all(len(p.split()) <= 3 for p in parts[1:])
     joined_last = _JOINED_LAST.match(fold(parts[-1])) is not None
-    return has_connector and tail_short and (joined_last or len(parts) == 2 and len(parts[1].split()) == 1)
+    return has_connector and tail_short and (joined_last or (len(parts) == 2 and len(parts[1].split()) == 1))
 
 
 def _parse_segment(
@@ -501,7 +515,7 @@ def _parse_segment(
         text = text.rstrip(". ")
     text, description = _split_description(text)
     label_sector = sector_from_label(text) if description else None
-    if label_sector or description and is_sector_word(text):
+    if label_sector or (description and is_sector_word(text)):
         text, description = description, ""  # "Private Sector- RM enterprise": a sector label, then the name
     text, acronym, role, spelling = _split_parentheses(text)
     if pair := _two_scripts(text):
@@ -514,7 +528,7 @@ def _parse_segment(
     if acronym and not text:
         text, acronym = acronym, ""
     rule_ok = looks_like_name(text) or _acceptable_acronym(text)
-    if not rule_ok and not (candidates and not free_text and _could_be_name(text)) or opens_like_prose(text):
+    if (not rule_ok and not (candidates and not free_text and _could_be_name(text))) or opens_like_prose(text):
         return None  # ... or a clause ("or any sector that wants ...", "Celebrating the UN Year of ...")
     if _is_place(text) or ends_in_event_word(text):
         if not candidates or free_text:
@@ -609,11 +623,13 @@ def unquote_kind(text: str) -> tuple[str, str]:
     match = QUOTED.search(text)
     if match is None:
         return text, ""
-    opened = max(text.rfind(q, 0, match.start()) for q in "“«„\"")
+    opened = max(text.rfind(q, 0, match.start()) for q in '“«„"')
     if opened >= 0:  # 'NGO “Foundation “Dobra”': the name opens at the first quote
         kind, name = text[:opened].strip(), _unquoted(text[opened:])
         folded = [fold(w) for w in kind.split()]
-        return (name, kind) if folded and folded[-1].rstrip("s") in _KIND_WORDS and starts_like_name(name) else (text, "")
+        return (
+            (name, kind) if folded and folded[-1].rstrip("s") in _KIND_WORDS and starts_like_name(name) else (text, "")
+        )
     before = text[: match.start()].split()
     after = text[match.end() :].split()
     kind = before if before and not after else after if after and not before else []
@@ -659,7 +675,7 @@ def _kind_after(after: str) -> bool:
 def _closer_of(text: str, start: int) -> int | None:
     """The index of the quote that closes the one opening at ``start`` (None if it is not closed)."""
     closers = _CLOSERS.get(text[start : start + 1], "")
-    if not closers or text[start] in "'‘‚" and start + 1 < len(text) and not text[start + 1].isalnum():
+    if not closers or (text[start] in "'‘‚" and start + 1 < len(text) and not text[start + 1].isalnum()):
         return None
     for i in range(start + 1, len(text)):
         if text[i] in closers and (text[i] not in "'’" or i + 1 == len(text) or not text[i + 1].isalnum()):
@@ -676,5 +692,3 @@ def _capital_next(text: str) -> bool:
     """True when ``text``, past opening quotes, starts with a capital or a letter of a script without case."""
     bare = text.lstrip(OPENING_QUOTES)
     return bare[:1].isupper() or is_caseless(bare[:1])
-
-

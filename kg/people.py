@@ -14,8 +14,9 @@ person. Forms also name people where no question asks:
   and, for the form's focal point only, ``flast@`` or ``firstlast@`` when
   exactly one name in the form spells it (``focal-point-name`` for the
   form's focal point, ``email-name`` for others). Besides the focal
-  point's, only addresses given where a person is asked for or labelled count (an answer to a personal question, a labelled heading or
-  line): an organisation's address in prose would make its name a person's.
+  point's, only addresses given where a person is asked for or labelled
+  count (an answer to a personal question, a labelled heading or line): an
+  organisation's address in prose would make its name a person's.
 
 :func:`people_in` returns every such value with the rule that found it. The
 words these rules read (labels, role heads, name particles, shared-mailbox
@@ -24,6 +25,7 @@ words) are in ``ontology/lexicon/person_labels.tsv``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,11 +47,14 @@ _BY = re.compile(rf"(?<![^\W_])(?:{alternation(_BY_TERMS)})\s+(?P<rest>.+)", re.
 _ROLE_TERMS = tuple(term.casefold() for term in lexicon.words("person_labels", use="role"))
 _ROLE = alternation(_ROLE_TERMS)
 _ROLE_THEN_NAME = re.compile(rf"(?<![^\W_])(?:{_ROLE})\s+[^,.;:()\n]{{1,60}}?,\s+(?P<rest>.+)", re.I)
-_NAME_THEN_ROLE = re.compile(rf"(?P<before>[^,;:()\n]{{3,80}}),\s+(?:(?:our|the|nuestr[oa]|notre)\s+)?(?:{_ROLE})\s", re.I)
+_NAME_THEN_ROLE = re.compile(
+    rf"(?P<before>[^,;:()\n]{{3,80}}),\s+(?:(?:our|the|nuestr[oa]|notre)\s+)?(?:{_ROLE})\s", re.I
+)
 _PARTICLES = lexicon.word_set("person_labels", use="particle")
 _MAILBOX = lexicon.word_set("person_labels", use="mailbox")
 _LEADING = re.compile(
-    rf"^(?:(?:our|the|nuestr[oa]|notre|el|la|le)\s+)?(?:(?:{alternation(lexicon.words('honorifics', use='strip'))})\.?\s+)?",
+    rf"^(?:(?:our|the|nuestr[oa]|notre|el|la|le)\s+)?"
+    rf"(?:(?:{alternation(lexicon.words('honorifics', use='strip'))})\.?\s+)?",
     re.I,
 )
 _NOT_NAME = (
@@ -59,7 +64,9 @@ _NOT_NAME = (
     | {fold(word) for word in lexicon.words("org_keywords")}
     | {fold(word) for word in lexicon.words("org_kinds")}
 )
-_PARTS = re.compile(rf"\s*(?:[,;/|&]|\s\+\s|\s-\s|\s–\s|\s(?:{alternation(lexicon.words('conjunctions', use='pair'))})\s)\s*", re.I)
+_PARTS = re.compile(
+    rf"\s*(?:[,;/|&]|\s\+\s|\s-\s|\s–\s|\s(?:{alternation(lexicon.words('conjunctions', use='pair'))})\s)\s*", re.I
+)
 _PHONE = re.compile(r"^\+?\d[\d \t().\-]{5,}\d$")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _TOKEN = re.compile(r"\S+")
@@ -147,9 +154,7 @@ def _labelled(text: str, rule: str) -> Iterator[Found]:
         return
     for part in _PARTS.split(match.group("rest")):
         part = _LEADING.sub("", part.strip(" .*_\t")).strip(" .*_\t")
-        if _is_person_name(part, _MAX_NAME_WORDS + 1):
-            yield Found(rule, part)
-        elif _PHONE.match(part) and sum(ch.isdigit() for ch in part) >= 7:
+        if _is_person_name(part, _MAX_NAME_WORDS + 1) or (_PHONE.match(part) and sum(ch.isdigit() for ch in part) >= 7):
             yield Found(rule, part)
 
 
@@ -251,7 +256,7 @@ def _run_together(local: str, texts: list[str]) -> str:
     matches = set()
     for text in texts:
         tokens = _WORD.findall(text)
-        for first, last in zip(tokens, tokens[1:], strict=False):
+        for first, last in itertools.pairwise(tokens):
             if not (first[0].isupper() and last[0].isupper()) or len(first) < 2 or len(last) < 2:
                 continue
             key_first, key_last = fold(first), fold(last)

@@ -102,8 +102,9 @@ def run(paths: list[Path], options: Options) -> BuildResult:
     count_triples(Counter(quad.graph_name.value for quad in quads), extracted.records)
     partnerships = sum(len(doc.partnerships) for doc in extracted.extractions)
     figures = {"privacy": privacy_figures(privacy, protection)}
-    result = BuildResult(out, extracted.records, triples, len(resolution.organisations), partnerships, seconds,
-                         figures=figures)
+    result = BuildResult(
+        out, extracted.records, triples, len(resolution.organisations), partnerships, seconds, figures=figures
+    )
     clock.lap("total", since_start=True)
     write_manifest(result, out)
     return result

@@ -55,7 +55,7 @@ import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -211,7 +211,6 @@ class WordCounts:
         return {word for word in wanted if lower[word] < 3 or lower[word] * 4 <= total[word]}
 
 
-
 def _add_words(counts: dict[str, tuple[int, int]], words: dict[str, tuple[int, int]]) -> None:
     """Add a form's word counts (uses, uses in lower case) to ``counts``."""
     for word, (uses, lower) in words.items():
@@ -346,7 +345,7 @@ class Pseudonymiser:
         return tuple(sorted(names, key=lambda v: (-len(v), v)))
 
     def form_facts(self, doc) -> FormFacts:
-        """What :meth:`protect` needs of one extraction (``path``, ``title``, ``sections``, ``items``), before it renames it."""
+        """What :meth:`protect` needs of one extraction (its path, title, sections and items), before renaming it."""
         people = people_in(doc, is_personal_question)
         known = self.personal_values(doc.items, (found.value for found in people))
         asked = self.person_names(doc.items)
@@ -585,8 +584,6 @@ def _replace(pattern: re.Pattern, canonical: dict[str, str], value: str, person)
     return "".join(pieces) + value[last:] if pieces else value
 
 
-
-
 class _NameHunter:
     """Finds the hunted names in any text cheaply: a word-set test first, a regex only on a hit."""
 
@@ -710,7 +707,7 @@ def _plain_chars(text: str) -> bool:
     return text.isascii() or all(_plain_char(ch) for ch in set(text))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plain_char(ch: str) -> bool:
     """True when ``ch`` casefolds to characters that are all word characters if it is one, and none if it is not."""
     folded = ch.casefold()

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.inputs import collect_inputs
 from kg.errors import InputError
 from kg.forms import read_form
+from kg.inputs import collect_inputs
 from kg.privacy import Pseudonymiser, email_pattern, phone_spans
 from kg.store import STORE_DIR, open_store
 from kg.vocab import unaccented

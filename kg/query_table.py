@@ -91,7 +91,7 @@ def prefixed_name(iri: str) -> str:
     """``iri`` as a prefixed name of :data:`~kg.namespaces.PREFIX_IRIS` (the longest namespace), else whole."""
     for prefix, namespace in _NAMESPACES:
         if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 

@@ -60,7 +60,7 @@ def _asks_for_partners(folded: str) -> bool:
         return False
     if text.strip() in _cues()["alone"]:
         return True  # a bare "Partners", "Key partners", "Partenaires" heading-question
-    return cues["noun"] and (cues["ask"] or cues["verb"]) or cues["verb"] and cues["ask"]
+    return (cues["noun"] and (cues["ask"] or cues["verb"])) or (cues["verb"] and cues["ask"])
 
 
 @lru_cache(maxsize=1)

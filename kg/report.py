@@ -221,7 +221,7 @@ def render_markdown(report: Report) -> str:
         elif block.kind == "p":
             lines += [md_escape(block.text), ""]
         elif block.kind == "table":
-            lines += _md_table(block) + [""]
+            lines += [*_md_table(block), ""]
         elif block.kind == "chart":
             lines += [f"*Chart in report.html: {md_escape(block.text)}.*", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -300,7 +300,7 @@ def _size_section(analysis: Analysis, charts: bool) -> list[Block]:
         blocks.append(Block("chart", "Forms by country (top 20)", chart=chart))
     blocks.append(Block("h3", "By year and type"))
     year_rows = [[y] + [str(years[y][t]) for t in types] + [str(sum(years[y].values()))] for y in sorted(years)]
-    blocks.append(Block("table", headers=["year"] + types + ["total"], rows=year_rows))
+    blocks.append(Block("table", headers=["year", *types, "total"], rows=year_rows))
     if charts and years:
         chart = Chart("stacked", _stack_data(sorted(years), types, years))
         blocks.append(Block("chart", "Forms by year and type", chart=chart))
@@ -631,8 +631,12 @@ def _barh(labels: tuple[str, ...], values: tuple[float, ...]) -> bytes:
     fig, ax = _figure(8.0, 0.3 * len(labels) + 0.8)
     # Fixed margins (no tight_layout: it costs a second draw): room for the longest label at 8 pt.
     height = fig.get_figheight()
-    fig.subplots_adjust(left=min(0.55, 0.03 + 0.0082 * max(map(len, shown), default=1)), right=0.97,
-                        bottom=0.45 / height, top=1 - 0.2 / height)
+    fig.subplots_adjust(
+        left=min(0.55, 0.03 + 0.0082 * max(map(len, shown), default=1)),
+        right=0.97,
+        bottom=0.45 / height,
+        top=1 - 0.2 / height,
+    )
     ax.barh(range(len(labels)), values, color="#1f77b4")
     ax.set_yticks(range(len(labels)), shown, fontsize=8)
     ax.set_ylim(-0.6, len(labels) - 0.4)

@@ -16,6 +16,7 @@ from kg.namespaces import PREFIX_IRIS
 
 __all__ = ["write_graph_files", "serialise", "ordered_header"]
 
+
 def write_graph_files(quads: list[ox.Quad], out_dir: Path) -> int:
     """Write ``graph.trig`` (named graphs) and ``graph.ttl`` (their union); return the union's size."""
     serialise(quads, out_dir / "graph.trig", ox.RdfFormat.TRIG)

@@ -86,7 +86,7 @@ def train_span_models(jobs: list[tuple[list, Path]], seed: int = 20261204, worke
 
 
 def train_span_model(data: Path, out_dir: Path = SPAN_MODEL_DIR, seed: int = 20261204) -> None:
-    """Fit the span model to the lines in the DocBin ``data`` with ``spacy train``; write the pipeline to ``out_dir``."""
+    """Fit the span model to the lines of the DocBin ``data`` (``spacy train``); write the pipeline to ``out_dir``."""
     from spacy.cli.train import train
 
     with tempfile.TemporaryDirectory() as work:

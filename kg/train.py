@@ -103,8 +103,18 @@ def train(gold_dir: Path, corpus_dir: Path, out_dir: Path = MODEL_DIR, seed: int
     save_model(sector, out_dir / "partner_sector.json")
     counts = {s: sectors.count(s) for s in sorted(set(sectors))}
     every_line = [doc for per_form in lines for doc in per_form]
-    return TrainingReport(len(gold), len(rows), sum(labels), c, threshold, cv_f1, len(rows_s), counts,
-                          len(every_line), sum(len(doc.ents) for doc in every_line))
+    return TrainingReport(
+        len(gold),
+        len(rows),
+        sum(labels),
+        c,
+        threshold,
+        cv_f1,
+        len(rows_s),
+        counts,
+        len(every_line),
+        sum(len(doc.ents) for doc in every_line),
+    )
 
 
 def save_model(model: dict, path: Path) -> None:
@@ -160,8 +170,10 @@ def _out_of_fold_candidates(forms: list, lines: list[list], seed: int, shipped: 
     docs: list = [None] * len(forms)
     with tempfile.TemporaryDirectory() as work:
         places = [Path(work) / f"fold{index}" for index in range(len(folds))]
-        jobs = [([d for i, per_form in enumerate(lines) if i not in fold for d in per_form], place)
-                for fold, place in zip(folds, places, strict=True)]
+        jobs = [
+            ([d for i, per_form in enumerate(lines) if i not in fold for d in per_form], place)
+            for fold, place in zip(folds, places, strict=True)
+        ]
         train_span_models([*jobs, ([d for per_form in lines for d in per_form], shipped)], seed)
         for fold, place in zip(folds, places, strict=True):
             before = use_span_model(place)
@@ -187,7 +199,9 @@ def _decision_examples(gold: list[dict], forms: list, docs: list) -> tuple[list[
     return rows, groups, labels, list(zip(gold, forms, docs, strict=True))
 
 
-def _choose(rows: list[dict], labels: list[int], groups: list[int], seed: int, partners: int) -> tuple[float, float, float]:
+def _choose(
+    rows: list[dict], labels: list[int], groups: list[int], seed: int, partners: int
+) -> tuple[float, float, float]:
     """The regularisation and threshold, by cross-validated partner F1 over folds of forms.
 
     ``partners`` is the number of gold partners: those no candidate found count as missed.
@@ -235,7 +249,11 @@ def _fit_binary(rows: list[dict], labels: list[int], c: float, seed: int) -> dic
     matrix = vectoriser.fit_transform(rows)
     fit = LogisticRegression(C=c, solver="lbfgs", random_state=seed, max_iter=2000).fit(matrix, labels)
     weights = _table(vectoriser.get_feature_names_out(), fit.coef_[0])
-    return {"classes": ["yes"], "weights": {"yes": weights}, "bias": {"yes": round(float(fit.intercept_[0]), WEIGHT_DIGITS)}}
+    return {
+        "classes": ["yes"],
+        "weights": {"yes": weights},
+        "bias": {"yes": round(float(fit.intercept_[0]), WEIGHT_DIGITS)},
+    }
 
 
 def _fit_multiclass(rows: list[dict], labels: list[str], weights: list[float], seed: int) -> dict:
@@ -244,9 +262,9 @@ def _fit_multiclass(rows: list[dict], labels: list[str], weights: list[float], s
 
     vectoriser = DictVectorizer(sort=True)
     matrix = vectoriser.fit_transform(rows)
-    fit = LogisticRegression(C=SECTOR_C, solver="lbfgs", class_weight=SECTOR_CLASS_WEIGHT, random_state=seed, max_iter=3000).fit(
-        matrix, labels, sample_weight=weights
-    )
+    fit = LogisticRegression(
+        C=SECTOR_C, solver="lbfgs", class_weight=SECTOR_CLASS_WEIGHT, random_state=seed, max_iter=3000
+    ).fit(matrix, labels, sample_weight=weights)
     names = vectoriser.get_feature_names_out()
     classes = [str(c) for c in fit.classes_]
     return {

@@ -51,7 +51,7 @@ def validate_build(graph_dir: Path) -> ValidationReport:
     data = Graph()
     try:
         data.parse(path, format="turtle")
-    except Exception as exc:  # noqa: BLE001 - rdflib raises many parser exception types
+    except Exception as exc:
         raise InputError(f"{path} does not parse as Turtle: {exc}") from exc
     return validate_graph(data)
 

@@ -91,7 +91,6 @@ def gazetteer() -> tuple[GazetteerEntry, ...]:
     return tuple(entries)
 
 
-
 @lru_cache(maxsize=1 << 16)  # resolution asks for the same names again and again
 def normalise_name(name: str) -> str:
     """The comparison form of a name: folded, no punctuation or articles, one spelling.
@@ -204,7 +203,7 @@ def fold(text: str) -> str:
 
 
 def initials(name: str) -> str:
-    """The acronym a name of three or more capitalised words spells ("Fundación Ambiente y Recursos Naturales": FARN)."""
+    """The acronym that a name of three or more capitalised words spells ("Fundación Ambiente y Recursos Naturales")."""
     words = [w for w in re.split(r"[\s\-]+", name) if w and w[0].isupper()]
     return "".join(w[0] for w in words).upper() if len(words) >= 3 else ""
 

@@ -84,7 +84,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache, partial
+from functools import cache, cached_property, lru_cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -158,7 +158,11 @@ class GraphBulk:
     """
 
     def __init__(
-        self, fragment: object = None, readable: bytes = b"", path: str | None = None, span: tuple[int, int] | None = None
+        self,
+        fragment: object = None,
+        readable: bytes = b"",
+        path: str | None = None,
+        span: tuple[int, int] | None = None,
     ) -> None:
         self._fragment = fragment
         self._readable = readable
@@ -318,7 +322,7 @@ def _module_file(name: str) -> str | None:
     """The file of module ``name`` (``kg.x.y``) relative to kg/, if kg holds one."""
     parts = name.split(".")[1:]
     for candidate in ("/".join(parts) + ".py", "/".join([*parts, "__init__.py"])):
-        if parts and (_KG_DIR / candidate).is_file() or candidate == "__init__.py":
+        if (parts and (_KG_DIR / candidate).is_file()) or candidate == "__init__.py":
             return candidate
     return None
 
@@ -372,8 +376,9 @@ def insights_version(graph: str | None = None) -> str:
 
     ``graph`` is :func:`graph_version`'s value when the caller has it (it hashes every module of kg).
     """
-    templates = sorted(path for folder in ("templates", "queries") for path in (_KG_DIR / folder).rglob("*")
-                       if path.is_file())
+    templates = sorted(
+        path for folder in ("templates", "queries") for path in (_KG_DIR / folder).rglob("*") if path.is_file()
+    )
     return _digest(
         [graph or graph_version()]
         + [_file_digest(path) for path in templates]
@@ -472,7 +477,7 @@ class BuildCache:
     # -- forms -------------------------------------------------------------
 
     def input_sha256(self, path: Path, shown: str) -> tuple[str | None, list[int]]:
-        """The sha256 of input file ``path`` (``shown`` in the manifest) and its size and time (``[-1, -1]`` if unreadable).
+        """The sha256 of input file ``path`` (``shown`` in the manifest), its size and time (``[-1, -1]``: unreadable).
 
         A file with the size and time the last build recorded, last changed
         more than two seconds before that build ended, keeps the sha256
@@ -560,7 +565,7 @@ class BuildCache:
         return _digest([self.graph_version, self.settings, form_key, _JSON.encode(list(parts))])
 
     def cached_graph(self, key: str | None) -> GraphEntry | None:
-        """The form's named graph cached under ``key``, or None; its bulk (:class:`GraphBulk`) is read when asked for."""
+        """The form's named graph cached under ``key``, or None; its bulk (:class:`GraphBulk`) is read when asked."""
         if key is None or not self.enabled:
             return None
         found = self._graphs.pop(key, None)
@@ -922,12 +927,12 @@ def _digest(parts: list[str]) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _file_digest(path: Path) -> str:
     return f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _package_version(name: str) -> str:
     try:
         return f"{name} {importlib.metadata.version(name)}"

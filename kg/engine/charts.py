@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from kg import report
 from kg.engine.workers import CAN_FORK
@@ -58,10 +58,8 @@ class ChartProcess:
 
     def close(self) -> None:
         """Stop the process."""
-        try:
+        with suppress(OSError):
             self._connection.send(None)
-        except OSError:
-            pass
         self._process.join(timeout=10)
         if self._process.is_alive():
             self._process.terminate()

@@ -114,7 +114,7 @@ class Outputs:
         self.charts_drawn = 0  # charts of the report drawn by this build (the others were the last build's)
 
     def write(self, timings: dict[str, float], jobs: int = 1) -> int:
-        """Make the graphs (in ``jobs`` processes), write the store, analyse, serialise; return the number of triples."""
+        """Make the graphs (in ``jobs`` processes), write the store, analyse, serialise; return the triples written."""
         mark = time.perf_counter()
         in_store = self.cache.store_graphs()
         todo = self._plan(in_store)
@@ -229,7 +229,7 @@ class Outputs:
             self.cache.remember_layout(layout)
             return n_triples
         except FragmentError:
-            parts = list(self._parts(self.docs)) + [self._reference_part()]
+            parts = [*list(self._parts(self.docs)), self._reference_part()]
             quads = sorted((q for part in parts for q in part.quads), key=str)
             return write_graph_files(quads + analytics, self.out_dir)
 
@@ -292,7 +292,12 @@ class Outputs:
     def index(self, records: list[FileRecord], hashes: tuple[str | None, ...], stats: tuple[list[int], ...]) -> dict:
         """What the cache index keeps of this build: entries per input file, store, organisations, partnerships."""
         forms = {
-            record.path: {"sha256": sha, "stat": stat, "entry": self.cache.form_key(record.path, sha), "graph_key": None}
+            record.path: {
+                "sha256": sha,
+                "stat": stat,
+                "entry": self.cache.form_key(record.path, sha),
+                "graph_key": None,
+            }
             for record, sha, stat in zip(records, hashes, stats, strict=True)
         }
         shown = {str(_document_iri(doc.path)): self.origins[id(doc)][0] for doc in self.docs}

@@ -30,6 +30,7 @@ from kg.serialise import ordered_header, write_graph_files
 
 __all__ = ["Fragment", "Layout", "Rows", "FragmentError", "fragment", "write_fragments"]
 
+
 @dataclass
 class Fragment:
     """Part of a dataset serialised on its own, cut where :func:`write_fragments` can splice it.
@@ -400,7 +401,7 @@ class _Splice:
             with open(self.path, "rb") as handle:
                 self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             self._view = memoryview(self._map)
-        self.handle = open(self.temporary, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by __exit__
+        self.handle = open(self.temporary, "wb", buffering=1 << 20)
         self.write(self.header)
         return self
 

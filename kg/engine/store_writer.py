@@ -15,6 +15,7 @@ __all__ = ["StoreWriter", "Batches"]
 
 _BATCH = 100_000  # quads per N-Quads batch handed to the writer
 
+
 class StoreWriter:
     """Write a new ``OUT/store`` from N-Quads batches in a background thread while the caller goes on.
 
