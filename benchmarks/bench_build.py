@@ -6,10 +6,11 @@ workers) and every second for its proportional set size (PSS: pages the
 forked workers share with the build counted once). Stage times come from the build's manifest. Baselines are measured
 in the same run:
 
-* **naive build**: the pipeline before the cache (spaCy per form, every
-  triple made as rdflib terms then converted to pyoxigraph, the store
-  written before the serialisation, the garbage collector on); its outputs
-  must be byte-identical to the cold build's;
+* **naive build**: :func:`kg.pipeline.run`, the pipeline without the
+  engine (one process, no cache, spaCy over every text, every triple made
+  as rdflib terms then converted to pyoxigraph, the store written before
+  the serialisation, the garbage collector on); its outputs must be
+  byte-identical to the cold build's;
 * **NER over every answer** against the targeted NER: words, and seconds
   from a timed sample of each;
 * **rdflib's Turtle serialiser** against the pyoxigraph path: a sample of
@@ -33,6 +34,12 @@ are). Usage::
     python benchmarks/bench_build.py --growth-only --scales 10,100 --scaled-from /data/corpus100x
     python benchmarks/bench_build.py --json figures.json   # also keep the figures
     python benchmarks/bench_build.py --decision-only       # the learned partner decision against the rules alone
+    python benchmarks/bench_build.py --against REV         # this checkout's kg build against REV's, same run
+
+``--against REV`` checks out REV (a git revision) beside this checkout and
+builds the archive with each, alternately, ``--repeats`` times: cold, then
+with no change, then with one form changed; it prints the medians and this
+checkout's as a ratio of REV's.
 
 ``--decision-only`` builds the archive cold with the rules alone deciding
 which candidates are partners (``KG_DECISION=rules``) and cold with the
@@ -93,6 +100,9 @@ def _run(args: argparse.Namespace, work: Path, figures: dict) -> None:
     builds = figures["builds"] = {}
     if args.decision_only:
         figures["decision"] = _decision(args, corpus, work)
+        return
+    if args.against:
+        figures["against"] = _against(args, corpus, work)
         return
     if args.growth_only:
         builds["check_cold"] = _build(corpus, work / "check", args.jobs, cache=False)
@@ -161,6 +171,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--growth-only", action="store_true", help="only the growth curve (and its 1x build)")
     parser.add_argument("--decision-only", action="store_true",
                         help="only cold builds with the learned decision against the rules alone, and a one-form rebuild")
+    parser.add_argument("--against", metavar="REV", help="time this checkout's kg build against REV's, same run")
     parser.add_argument("--work", help="keep the corpora and builds in this folder")
     parser.add_argument("--scaled-from", type=Path,
                         help="a corpus scale_corpus.py wrote (default seed and mix), at least as large as the largest "
@@ -190,9 +201,48 @@ def _decision(args: argparse.Namespace, corpus: Path, work: Path) -> dict:
             "one_form_rebuild": rebuild["wall"]}
 
 
-def _build(source: Path, out: Path, jobs: int, cache: bool = True, decision: str = "model") -> dict:
+def _build(
+    source: Path, out: Path, jobs: int, cache: bool = True, decision: str = "model", env: dict | None = None
+) -> dict:
     command = [sys.executable, "-m", "kg", "build", str(source), "-o", str(out), "--jobs", str(jobs)]
-    return _measure(command + ([] if cache else ["--no-cache"]), out / "manifest.json", {"KG_DECISION": decision})
+    env = {"KG_DECISION": decision, **(env or {})}
+    return _measure(command + ([] if cache else ["--no-cache"]), out / "manifest.json", env)
+
+
+def _against(args: argparse.Namespace, corpus: Path, work: Path) -> dict:
+    """This checkout's kg build against REV's, alternately: cold, no change, one form changed (medians, ratios).
+
+    REV is checked out in a git worktree and put first on ``PYTHONPATH``, so
+    ``python -m kg`` imports its code; each side builds its own copy of the
+    corpus, edited alike.
+    """
+    base = work / "base"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.against],
+                   check=True, capture_output=True)
+    sides = {args.against: {"PYTHONPATH": str(base)}, "this checkout": {}}
+    walls: dict = {side: {"cold": [], "no_change": [], "one_change": []} for side in sides}
+    try:
+        for index, side in enumerate(sides):
+            shutil.copytree(corpus, work / f"corpus-{index}")
+        for turn in range(args.repeats):
+            for index, (side, env) in enumerate(sides.items()):
+                source, out = work / f"corpus-{index}", work / f"out-{index}"
+                shutil.rmtree(out, ignore_errors=True)
+                shutil.rmtree(work / ".kg-cache", ignore_errors=True)
+                walls[side]["cold"].append(_build(source, out, args.jobs, env=env)["wall"])
+                walls[side]["no_change"].append(_build(source, out, args.jobs, env=env)["wall"])
+                _edit_narrative(source / FOUNDING, turn)
+                walls[side]["one_change"].append(_build(source, out, args.jobs, env=env)["wall"])
+                print(f"run {turn + 1}, {side}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in walls[side].items()),
+                      flush=True)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], capture_output=True)
+    medians = {side: {k: sorted(v)[len(v) // 2] for k, v in kinds.items()} for side, kinds in walls.items()}
+    old, new = medians[args.against], medians["this checkout"]
+    print(f"\nmedian wall, s ({args.repeats} runs each)  {args.against[:12]:>12}  this checkout  ratio")
+    for kind in ("cold", "no_change", "one_change"):
+        print(f"  {kind:<28}{old[kind]:>12.2f}  {new[kind]:>13.2f}  {new[kind] / old[kind]:>5.2f}", flush=True)
+    return {"walls": walls, "medians": medians, "ratios": {k: new[k] / old[k] for k in old}}
 
 
 def _measure(command: list[str], manifest: Path | None, env: dict[str, str] | None = None) -> dict:
