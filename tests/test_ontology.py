@@ -237,12 +237,14 @@ def test_untyped_form_is_a_conforming_document(shapes: Graph, ont_graph: Graph) 
 # the sample forms conform
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("advanced", [False, True])
 def test_example_graph_conforms(example_graph: Graph, shapes: Graph, ont_graph: Graph, advanced: bool) -> None:
     conforms, report = _validate(example_graph, shapes, ont_graph, advanced=advanced)
     assert conforms, _results(report)
 
 
+@pytest.mark.slow
 def test_example_graph_conforms_without_ontology(example_graph: Graph, shapes: Graph) -> None:
     """The shapes do not rely on the ontology's subclass triples."""
     conforms, report = pyshacl.validate(example_graph, shacl_graph=shapes, inference="none")[:2]
@@ -412,6 +414,7 @@ BREAKERS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("breaker", BREAKERS, ids=lambda f: f.__name__.removeprefix("_break_"))
 def test_broken_graph_is_reported(
     breaker, example_graph: Graph, shapes: Graph, ont_graph: Graph
