@@ -82,10 +82,10 @@ def _build(
     build_cache = BuildCache(out_dir, _settings(privacy), enabled=cache, root=cache_dir)
     hashes, stats = zip(*(build_cache.input_sha256(path, shown) for path, shown in inputs), strict=True)
     timings["hash"] = time.perf_counter() - start
-    if build_cache.outputs_untouched() and _same_inputs(build_cache.previous, inputs, hashes):
-        return _unchanged(
-            build_cache, out_dir, timings, start, dict(zip((shown for _, shown in inputs), stats, strict=True))
-        )
+    previous = build_cache.previous
+    if previous is not None and build_cache.outputs_untouched() and _same_inputs(previous, inputs, hashes):
+        stats_by_file = dict(zip((shown for _, shown in inputs), stats, strict=True))
+        return _unchanged(build_cache, previous, out_dir, timings, start, stats_by_file)
     with chart_process(jobs) as drawer:
         return _rebuild(inputs, hashes, stats, out_dir, jobs, privacy, progress, build_cache, timings, start, drawer)
 
@@ -161,8 +161,8 @@ def _settings(privacy: Pseudonymiser) -> str:
     return f"{privacy.enabled}:{privacy.person('portfolio-kg cache settings')}"
 
 
-def _same_inputs(previous: dict | None, inputs: list[tuple[Path, str]], hashes: tuple[str | None, ...]) -> bool:
-    if previous is None or None in hashes:
+def _same_inputs(previous: dict, inputs: list[tuple[Path, str]], hashes: tuple[str | None, ...]) -> bool:
+    if None in hashes:
         return False
     forms = previous.get("forms", {})
     return len(forms) == len(inputs) and all(
@@ -171,11 +171,17 @@ def _same_inputs(previous: dict | None, inputs: list[tuple[Path, str]], hashes: 
 
 
 def _unchanged(
-    cache: BuildCache, out_dir: Path, timings: dict[str, float], start: float, stats: dict[str, list[int]]
+    cache: BuildCache,
+    previous: dict,
+    out_dir: Path,
+    timings: dict[str, float],
+    start: float,
+    stats: dict[str, list[int]],
 ) -> BuildResult:
     """Nothing changed since the last build: keep its outputs, rewrite the manifest (times, changes).
 
-    Files touched but not changed get their new size and time (``stats``) in the index.
+    ``previous`` is the last build's cache index (``cache.previous``); files
+    touched but not changed get their new size and time (``stats``) in it.
     """
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     records = [FileRecord(**entry) for entry in manifest["files"]]
@@ -197,13 +203,13 @@ def _unchanged(
         summary["organisations"],
         summary["partnerships"],
         timings,
-        changes(cache.previous, cache.previous),
+        changes(previous, previous),
         figures,
     )
     timings["total"] = time.perf_counter() - start
     write_manifest(result, out_dir)
-    for shown, entry in cache.previous["forms"].items():
+    for shown, entry in previous["forms"].items():
         entry["stat"] = stats[shown]
     kept = ("forms", "store", "organisations", "partnerships", "insights")
-    cache.save({key: cache.previous[key] for key in kept if key in cache.previous})
+    cache.save({key: previous[key] for key in kept if key in previous})
     return result

@@ -167,9 +167,12 @@ def query(
     from kg.query import format_result, load_query, parse_param, run_query
     from kg.query_table import format_table
 
-    if (name is None) == (sparql is None):
+    if name is not None and sparql is None:
+        text = load_query(name)
+    elif sparql is not None and name is None:
+        text = sparql
+    else:
         raise typer.BadParameter("give either NAME (a canned query or .rq file) or --sparql TEXT")
-    text = sparql if sparql is not None else load_query(name)
     params = dict(parse_param(p) for p in param or [])
     result = run_query(graph, text, params, timeout=timeout)
     if fmt is Format.table and result.kind == "select":

@@ -99,7 +99,8 @@ def run(paths: list[Path], options: Options) -> BuildResult:
     clock.lap("serialise")
     views(analysis, out)
     clock.lap("html_report")
-    count_triples(Counter(quad.graph_name.value for quad in quads), extracted.records)
+    named = (quad.graph_name for quad in quads if not isinstance(quad.graph_name, ox.DefaultGraph))  # graph() names all
+    count_triples(Counter(name.value for name in named), extracted.records)
     partnerships = sum(len(doc.partnerships) for doc in extracted.extractions)
     figures = {"privacy": privacy_figures(privacy, protection)}
     result = BuildResult(

@@ -24,6 +24,7 @@ from urllib.request import ProxyHandler, Request, build_opener
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.serialise import returned_bytes
 from kg.store import open_store
 
 __all__ = ["PushResult", "graph_url", "push"]
@@ -62,7 +63,7 @@ def push(graph_dir: Path, endpoint: str, timeout: float = 60.0, progress: Progre
     """
     _check_endpoint(endpoint)
     store = open_store(graph_dir)
-    graphs: list[ox.NamedNode | ox.DefaultGraph] = sorted(store.named_graphs(), key=str)
+    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = sorted(store.named_graphs(), key=str)
     if _has_triples(store, ox.DefaultGraph()):
         graphs.insert(0, ox.DefaultGraph())
     if not graphs:
@@ -71,7 +72,7 @@ def push(graph_dir: Path, endpoint: str, timeout: float = 60.0, progress: Progre
     result = PushResult(endpoint)
     for done, graph in enumerate(graphs, start=1):
         triples = sorted((quad.triple for quad in store.quads_for_pattern(None, None, None, graph)), key=str)
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        body = returned_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
         _put(opener, endpoint, graph, body, timeout)
         result.graphs["" if isinstance(graph, ox.DefaultGraph) else graph.value] = len(triples)
         if progress:
@@ -79,7 +80,7 @@ def push(graph_dir: Path, endpoint: str, timeout: float = 60.0, progress: Progre
     return result
 
 
-def graph_url(endpoint: str, graph: ox.NamedNode | ox.DefaultGraph) -> str:
+def graph_url(endpoint: str, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
     """The Graph Store Protocol URL of ``graph``: ``?graph=IRI`` or ``?default``."""
     query = "default" if isinstance(graph, ox.DefaultGraph) else urlencode({"graph": graph.value})
     return endpoint + ("&" if "?" in endpoint else "?") + query

@@ -39,6 +39,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError, KGError, QueryError
 from kg.namespaces import PREFIX_IRIS, XSD
+from kg.serialise import returned_bytes
 from kg.store import open_store
 
 __all__ = [
@@ -307,7 +308,7 @@ def format_result(result: QueryResult, fmt: str) -> str:
         QueryError: for an unknown format.
     """
     if result.triples is not None:
-        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS).decode()
+        return returned_bytes(ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS)).decode()
     if fmt == "json":
         return json.dumps(_json_result(result), indent=2, ensure_ascii=False) + "\n"
     if fmt not in ("csv", "tsv"):
@@ -392,7 +393,7 @@ def _run_in_child(graph_dir: Path, query: str, timeout: float) -> QueryResult:
     sender.close()
     try:
         message = _receive(receiver, _STARTUP_SECONDS, process)
-        if message[0] == "started":
+        if message is not None and message[0] == "started":
             message = _receive(receiver, timeout, process)
             if message is None:
                 raise QueryError(f"query exceeded {timeout:g} s")
@@ -433,9 +434,9 @@ def _child(sender, graph_dir: str, query: str) -> None:
 
 def _encode(answer) -> tuple[str, bytes]:
     if isinstance(answer, ox.QueryTriples):
-        return "graph", answer.serialize(format=ox.RdfFormat.N_TRIPLES)
+        return "graph", returned_bytes(answer.serialize(format=ox.RdfFormat.N_TRIPLES))
     kind = "ask" if isinstance(answer, ox.QueryBoolean) else "select"
-    return kind, answer.serialize(format=ox.QueryResultsFormat.JSON)
+    return kind, returned_bytes(answer.serialize(format=ox.QueryResultsFormat.JSON))
 
 
 def _decode(message: tuple) -> QueryResult:

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from kg.errors import KGError, QueryError
 from kg.namespaces import PREFIX_IRIS
 from kg.query import execute
+from kg.serialise import returned_bytes
 
 __all__ = [
     "GRAPH_TYPES",
@@ -202,7 +203,7 @@ def choose_media(graph: bool, accept: str, format_name: str = "") -> str:
     """The response media type: the ``format`` parameter, else the best Accept match, else the default."""
     offered = GRAPH_TYPES if graph else RESULT_TYPES
     named = _FORMAT_NAMES.get(format_name.lower())
-    if named in offered:
+    if named is not None and named in offered:
         return named
     return _negotiate(accept, offered, next(iter(offered)))
 
@@ -237,9 +238,9 @@ def _serialise(answer, media: str) -> tuple[str, bytes]:
     try:
         if isinstance(answer, ox.QueryTriples):
             prefixes = PREFIX_IRIS if media == "text/turtle" else None
-            body = ox.serialize(answer, format=GRAPH_TYPES[media], prefixes=prefixes)
+            body = returned_bytes(ox.serialize(answer, format=GRAPH_TYPES[media], prefixes=prefixes))
         else:
-            body = answer.serialize(format=RESULT_TYPES[media])
+            body = returned_bytes(answer.serialize(format=RESULT_TYPES[media]))
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"query failed: {exc}") from exc
     charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(("+json", "+xml")) else ""

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import PREFIX_IRIS
 
-__all__ = ["write_graph_files", "serialise", "ordered_header"]
+__all__ = ["write_graph_files", "serialise", "ordered_header", "returned_bytes"]
 
 
 def write_graph_files(quads: list[ox.Quad], out_dir: Path) -> int:
@@ -31,7 +31,7 @@ def serialise(terms: list, path: Path, fmt: ox.RdfFormat) -> None:
     pyoxigraph writes the block in its hash map's order; rewriting it keeps
     the files byte-identical whatever the pyoxigraph version does there.
     """
-    path.write_bytes(b"".join(ordered_header(ox.serialize(terms, format=fmt, prefixes=PREFIX_IRIS))))
+    path.write_bytes(b"".join(ordered_header(returned_bytes(ox.serialize(terms, format=fmt, prefixes=PREFIX_IRIS)))))
 
 
 def ordered_header(data: bytes) -> tuple[bytes, bytes]:
@@ -45,3 +45,18 @@ def ordered_header(data: bytes) -> tuple[bytes, bytes]:
     rank = {prefix: index for index, prefix in enumerate(PREFIX_IRIS)}
     header.sort(key=lambda line: (rank.get(line[8 : line.index(b":")].decode(), len(rank)), line))
     return b"".join(header), data[start:]
+
+
+def returned_bytes(data: bytes | None) -> bytes:
+    """The bytes a pyoxigraph ``serialize`` returns when given no output.
+
+    pyoxigraph's stubs type every ``serialize`` as returning ``bytes | None``
+    (None when it writes to an output it is given); called without one, it
+    returns the bytes.
+
+    Raises:
+        TypeError: if ``data`` is None (the call was given an output).
+    """
+    if data is None:
+        raise TypeError("pyoxigraph wrote to an output instead of returning the bytes")
+    return data

@@ -99,9 +99,16 @@ class SparqlServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
     @property
+    def host(self) -> str:
+        """The address the server listens on (IPv4 or IPv6)."""
+        host = self.server_address[0]
+        assert isinstance(host, str)  # server_bind() sets it from getsockname(): a str for an IP socket
+        return host
+
+    @property
     def url(self) -> str:
         """The base URL the server listens on."""
-        host, port = self.server_address[:2]
+        host, port = self.host, self.server_address[1]
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}/"
 
@@ -268,9 +275,12 @@ class _Handler(BaseHTTPRequestHandler):
             accept=self.headers.get("Accept", ""),
             format_name=params.get("format", [""])[0],
         )
+        pool = self.server.pool
+        if pool is None:  # a SparqlServer made without make_server()
+            raise _HttpError(HTTPStatus.SERVICE_UNAVAILABLE, "the endpoint has no query processes")
         try:
             refuse_service(job.query)
-            reply = self.server.pool.answer(job)
+            reply = pool.answer(job)
         except (QueryTimeout, PoolBusy) as exc:
             raise _HttpError(HTTPStatus.SERVICE_UNAVAILABLE, str(exc)) from exc
         except QueryError as exc:
@@ -287,7 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _check_host(self) -> None:
         """On a loopback address, refuse requests for other host names (DNS rebinding)."""
-        bound = self.server.server_address[0]
+        bound = self.server.host
         if not _is_loopback(bound):
             return
         host = urlsplit("//" + self.headers.get("Host", "")).hostname or ""
@@ -332,7 +342,8 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _read_chunked(self) -> bytes:
-        chunks, total = [], 0
+        chunks: list[bytes] = []
+        total = 0
         while True:
             line = self.rfile.readline(_MAX_CHUNK_LINE)
             try:

@@ -82,9 +82,10 @@ import shutil
 import sys
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache, partial
+from io import BufferedWriter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -139,7 +140,7 @@ class GraphEntry:
     """A form's named graph as the last build wrote it."""
 
     graph: str
-    bulk: GraphBulk
+    bulk: GraphBulk | None  # None only as the cache pickles the entry (the bulk is kept in a file of its own)
     triples: int
     partners: list[str] = field(default_factory=list)
     reads: tuple = ()  # what the analytics and the report can read of it (kg.engine.readable.reads)
@@ -199,7 +200,7 @@ class Spill:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        self._handle = None
+        self._handle: BufferedWriter | None = None
         self._pid = 0
 
     def keep(self, data: bytes) -> GraphBulk:
@@ -601,7 +602,10 @@ class BuildCache:
         An entry is never without its bulk.
         """
         if key is not None and self.enabled:
-            self._later(self._entry("graph-data", key), data if data is not None else entry.bulk.data())
+            if data is None:
+                assert entry.bulk is not None  # only a pickled entry lacks its bulk
+                data = entry.bulk.data()
+            self._later(self._entry("graph-data", key), data)
             light = pickle.dumps(replace(entry, bulk=None), protocol=pickle.HIGHEST_PROTOCOL)
             self._entries["graphs"][key] = light
             self._later(self._entry("graphs", key), light)
@@ -634,7 +638,7 @@ class BuildCache:
         """:func:`insights_version` of this build (computed once: it hashes every module of kg)."""
         return insights_version(self.graph_version)
 
-    def readable_snapshot(self) -> tuple[dict[str, str], dict[str, bytes]] | None:
+    def readable_snapshot(self) -> tuple[dict[str, str | None], dict[str, bytes]] | None:
         """The quads the last build's analytics could read (N-Quads by graph), with the key of each graph.
 
         The build loads them in the background while it resolves the forms
@@ -648,7 +652,7 @@ class BuildCache:
                 return found[1], found[2]
         return None
 
-    def remember_readable(self, graphs: dict[str, str], data: dict[str, bytes]) -> None:
+    def remember_readable(self, graphs: dict[str, str | None], data: dict[str, bytes]) -> None:
         """Keep this build's readable quads (:meth:`readable_snapshot`), written in the background."""
         if self.enabled:
             snapshot = (self._step_key("readable"), graphs, data)
@@ -664,9 +668,10 @@ class BuildCache:
         ecosystem.html and report.md/.html are as that build wrote them
         (size and time), they are kept as they are.
         """
-        if not (self.enabled and self.valid) or self.previous.get("insights") != key:
+        previous = self._valid_previous()
+        if previous is None or previous.get("insights") != key:
             return None
-        recorded = self.previous.get("outputs", {})
+        recorded = previous.get("outputs", {})
         if not all(name in recorded and _stat(self.out_dir / name) == tuple(recorded[name]) for name in INSIGHT_FILES):
             return None
         found = _load(self.root / "insights.pkl")
@@ -716,6 +721,10 @@ class BuildCache:
         if self.enabled:
             _dump(self.root / f"{name}.pkl", (self._step_key(key), value))
 
+    def _valid_previous(self) -> dict | None:
+        """The last build's index, if enabled and it was made with this code, libraries and settings (``valid``)."""
+        return self.previous if self.enabled and self.valid else None
+
     def _step_key(self, key: str) -> str:
         return _digest([self.graph_version, self.settings, key])
 
@@ -723,9 +732,10 @@ class BuildCache:
 
     def store_graphs(self) -> dict[str, str] | None:
         """Named graph IRI -> graph key of what ``OUT/store`` holds, if the last build left it whole."""
-        if not (self.enabled and self.valid and (self.out_dir / "store").is_dir()):
+        previous = self._valid_previous()
+        if previous is None or not (self.out_dir / "store").is_dir():
             return None
-        return dict(self.previous.get("store", {}))
+        return dict(previous.get("store", {}))
 
     def forget(self) -> None:
         """Drop the index (before the store or outputs change: a crash then leaves a cold cache)."""
@@ -736,9 +746,10 @@ class BuildCache:
 
     def outputs_untouched(self) -> bool:
         """True when every output of the last build is there, as it wrote it (size and time)."""
-        if not (self.enabled and self.valid and (self.out_dir / "store").is_dir()):
+        previous = self._valid_previous()
+        if previous is None or not (self.out_dir / "store").is_dir():
             return False
-        recorded = self.previous.get("outputs", {})
+        recorded = previous.get("outputs", {})
         return set(recorded) == set(OUTPUT_FILES) and all(
             _stat(self.out_dir / name) == tuple(recorded[name]) for name in OUTPUT_FILES
         )
@@ -845,8 +856,10 @@ class BuildCache:
             self._packs[kind] = found if isinstance(found, dict) else {}
         for read in (self._packs[kind].get, partial(self._entry_bytes, kind)):  # its own file only if needed
             data = read(key)
+            if data is None:
+                continue
             try:
-                found = pickle.loads(data) if data is not None else None
+                found = pickle.loads(data)
             except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
                 continue
             if found is not None:
@@ -872,7 +885,7 @@ class BuildCache:
         for kind, keys in used.items():
             if kind not in self._entries:
                 continue  # graph bulk: read only when needed, never packed
-            packed = self._packs.get(kind)
+            packed: Mapping[str, object] | None = self._packs.get(kind)
             if packed is None and self._used_before is not None and not self._entries[kind]:
                 packed = dict.fromkeys(self._used_before[kind])  # nothing read or made: the last index's
             if packed is not None and len(keys ^ packed.keys()) <= _PACK_SLACK:

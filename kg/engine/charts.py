@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection
 
 from kg import report
 from kg.engine.workers import CAN_FORK
@@ -88,7 +89,7 @@ class Charts(dict):
         super().__setitem__(key, png)
 
 
-def _serve_charts(connection, parents: object) -> None:
+def _serve_charts(connection: Connection, parents: Connection) -> None:
     """In the process :class:`ChartProcess` forks: get ready to draw, then draw each chart asked for."""
     parents.close()
     report.prepare_drawing()

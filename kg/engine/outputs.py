@@ -191,6 +191,7 @@ class Outputs:
             batches.flush()
             self.cache.remember_reference(reference)
             return thread.submit(writer.close)
+        assert in_store is not None  # the store is updated in place only when the last one is kept (_plan)
         before = self.cache.cached_reference()
         current = {entry.graph for entry in self.entries.values()}
         graphs = (set(in_store) - current) | made | {str(ANALYTICS_GRAPH)}
@@ -229,8 +230,8 @@ class Outputs:
             self.cache.remember_layout(layout)
             return n_triples
         except FragmentError:
-            parts = [*list(self._parts(self.docs)), self._reference_part()]
-            quads = sorted((q for part in parts for q in part.quads), key=str)
+            graph_parts = [*list(self._parts(self.docs)), self._reference_part()]
+            quads = sorted((q for part in graph_parts for q in part.quads), key=str)
             return write_graph_files(quads + analytics, self.out_dir)
 
     def _write_views(self) -> tuple[float, int]:
@@ -321,7 +322,7 @@ class Outputs:
             iri = str(_document_iri(doc.path))
             key = self.keys[iri] = self.cache.graph_key(self.origins[id(doc)][1], self._graph_inputs(doc))
             entry = self.cache.cached_graph(key) if in_store is not None else None
-            if entry is None or in_store.get(entry.graph) != key:
+            if in_store is None or entry is None or in_store.get(entry.graph) != key:
                 todo.append(doc)
             else:
                 self.entries[iri] = entry
@@ -396,9 +397,9 @@ class Outputs:
         """Wait for this stage's background thread (no thread may run while a process forks)."""
         self._readable.wait()
 
-    def _readable_data(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    def _readable_data(self) -> dict[str, tuple[str | None, Callable[[], bytes]]]:
         """Each graph's key and a function giving its readable quads (N-Quads)."""
-        data = {
+        data: dict[str, tuple[str | None, Callable[[], bytes]]] = {
             entry.graph: (self.keys[iri], partial(self._bulk, iri, "readable")) for iri, entry in self.entries.items()
         }
         reference = "".join(nquads(readable_keys(self.reference_keys))).encode("utf-8")
@@ -461,7 +462,10 @@ def _organisations(reference: list[Key]) -> dict[str, str]:
     """Organisation IRI -> label, of the reference graph's quads (as keys)."""
     orgs = {key[0] for key in reference if key[1] == _TYPE and key[2] == _ORGANIZATION}
     labelled = [key for key in reference if key[1] == _PREF_LABEL and key[0] in orgs]
-    labels = {str(quad.subject)[1:-1]: quad.object.value for quad in parsed_quads(labelled)}
+    labels: dict[str, str] = {}
+    for quad in parsed_quads(labelled):
+        assert isinstance(quad.object, ox.Literal)  # the graph's labels are literals (kg.graph)
+        labels[str(quad.subject)[1:-1]] = quad.object.value
     return {iri: labels.get(iri, "") for iri in sorted(key[1:-1] for key in orgs)}
 
 

@@ -131,7 +131,7 @@ class Readable:
 
     def __init__(self, cache: BuildCache) -> None:
         self.cache = cache
-        self.found: tuple[dict[str, str], dict[str, bytes], ox.Store] | None = None
+        self.found: tuple[dict[str, str | None], dict[str, bytes], ox.Store] | None = None
         self.kept = self.loaded = 0  # graphs kept from the last build's quads, and loaded now
         self._thread: threading.Thread | None = threading.Thread(target=self._load, daemon=True)
         self._thread.start()
@@ -142,7 +142,7 @@ class Readable:
             self._thread.join()
             self._thread = None
 
-    def update(self, graphs: dict[str, tuple[str, Callable[[], bytes]]]) -> ox.Store:
+    def update(self, graphs: dict[str, tuple[str | None, Callable[[], bytes]]]) -> ox.Store:
         """The store of ``graphs`` (IRI -> key and readable N-Quads), the snapshot for the next build kept."""
         self.wait()
         before, data, store = self.found if self.found is not None else ({}, {}, ox.Store())
@@ -155,7 +155,7 @@ class Readable:
             self.cache.remember_readable(keys, {graph: new[graph] if graph in new else data[graph] for graph in keys})
         return store
 
-    def _load_new(self, store: ox.Store, graphs: dict, before: dict[str, str]) -> dict[str, bytes]:
+    def _load_new(self, store: ox.Store, graphs: dict, before: dict[str, str | None]) -> dict[str, bytes]:
         """Load the graphs whose key changed into ``store``, a batch at a time; their quads, if the cache keeps them."""
         new: dict[str, bytes] = {}
         batch: list[bytes] = []

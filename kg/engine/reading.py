@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -33,11 +33,11 @@ _WORKER_MEMO = NerMemo({})  # the NER memo of this process, when it reads forms 
 
 def read_all(
     inputs: list[tuple[Path, str]],
-    hashes: list[str | None],
+    hashes: Sequence[str | None],
     jobs: int | None,
     progress: Progress | None,
     cache: BuildCache,
-) -> tuple[list[FileRecord], list[Extraction], dict[int, tuple[str, str]], dict]:
+) -> tuple[list[FileRecord], list[Extraction], dict[int, tuple[str, str | None]], dict]:
     """Every form's record and extraction: from the cache when its bytes are unchanged, else read and extracted.
 
     Forms to extract go to ``jobs`` worker processes (default: one per core)
@@ -46,7 +46,8 @@ def read_all(
     workers start first: the main process loads the cached forms (and the
     cached graphs, :meth:`BuildCache.preload`) while they work and
     load spaCy. Returns the records, the extractions, the display
-    path of each extraction (by ``id``) and figures of the work done.
+    path and cache entry key of each extraction (by ``id``; the key is None
+    if the file could not be hashed) and figures of the work done.
     """
     results: list = [None] * len(inputs)
     keys = [cache.form_key(shown, sha) for (_path, shown), sha in zip(inputs, hashes, strict=True)]

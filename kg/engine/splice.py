@@ -17,7 +17,7 @@ import re
 import tempfile
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, groupby
 from operator import add, itemgetter
@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIX_IRIS
-from kg.serialise import ordered_header, write_graph_files
+from kg.serialise import ordered_header, returned_bytes, write_graph_files
 
 __all__ = ["Fragment", "Layout", "Rows", "FragmentError", "fragment", "write_fragments"]
 
@@ -111,7 +111,7 @@ def fragment(quads: list[ox.Quad], keys: list[tuple[str, str, str, str]]) -> Fra
     if not quads:
         return Fragment([], [], 0)
     runs = _group(keys, lambda key: (key[0], key[3]))
-    header, trig = ordered_header(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS))
+    header, trig = ordered_header(returned_bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)))
     trig_runs = _cut_trig(trig.decode("utf-8"), [subject for subject, _graph in runs])
     if len(runs) == len({subject for subject, _graph in runs}) and _DERIVED_TURTLE.get("ok", True):
         blocks = [(subject, _UNTAB.sub("", text)) for subject, _graph, text in trig_runs]
@@ -126,7 +126,7 @@ def fragment(quads: list[ox.Quad], keys: list[tuple[str, str, str, str]]) -> Fra
 def write_fragments(
     parts: Mapping[str, Callable[[], Fragment]],
     out_dir: Path,
-    tail: list[ox.Quad] = (),
+    tail: Sequence[ox.Quad] = (),
     previous: Layout | None = None,
     record: bool = True,
     spill_rows: int = 1 << 19,
@@ -155,19 +155,20 @@ def write_fragments(
     kept = _kept_parts(previous, parts, out_dir)
     names = list(parts)
     index = {name: i for i, name in enumerate(names)}
-    sizes = dict(zip(previous.parts, previous.triples, strict=True)) if kept else {}
+    sizes = dict(zip(previous.parts, previous.triples, strict=True)) if previous is not None and kept else {}
     with _Made(parts, kept, index, spill_rows if not kept else None) as made:
         sizes.update(made.sizes)
         triples = [sizes[name] for name in names]
-        old = _Kept(previous, kept, index) if kept else None
+        old = _Kept(previous, kept, index) if previous is not None and kept else None
         if not (made.any or (old is not None and old.any)):
             return write_graph_files(list(tail), out_dir), Layout(names, triples, [], Rows(), Rows(), (b"", b""))
-        header = previous.header if old is not None and old.any else made.header
-        layout = Layout(names, triples, list(previous.graphs) if old else [], Rows(), Rows(), header)
+        header = old.header if old is not None and old.any else made.header
+        layout = Layout(names, triples, list(old.graphs) if old else [], Rows(), Rows(), header)
         with _Splice(out_dir / "graph.trig", old is not None, header[0]) as trig:
             layout.trig = _splice(trig, old.trig if old else None, made.runs(), layout.graphs, True, record)
             if tail:
-                trig.write(ordered_header(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS))[1])
+                serialised = returned_bytes(ox.serialize(tail, format=ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS))
+                trig.write(ordered_header(serialised)[1])
         with _Splice(out_dir / "graph.ttl", old is not None, header[1]) as ttl:
             layout.ttl = _splice(ttl, old.ttl if old else None, made.blocks(), layout.graphs, False, record)
     layout.stats = (_file_stat(out_dir / "graph.trig"), _file_stat(out_dir / "graph.ttl"))
@@ -187,6 +188,8 @@ class _Kept:
     """The last files' rows of the kept parts: their ranges of consecutive rows, parts renumbered."""
 
     def __init__(self, previous: Layout, kept: set[str], index: dict[str, int]) -> None:
+        self.header = previous.header
+        self.graphs = previous.graphs
         renumbered = [index[name] if name in kept else -1 for name in previous.parts]
         self.trig = _KeptRows(previous.trig, renumbered)
         self.ttl = _KeptRows(previous.ttl, renumbered)
@@ -268,6 +271,7 @@ def _splice(
                 _append(rows, [subject], [graph], [part], [gap], [len(text)])
         if start < 0:
             break
+        assert old is not None  # without it, the one cut starts at -1
         kept = old.rows
         if opening and kept.graph[start] != current:
             out.write(_opening(current, graphs[kept.graph[start]]))
@@ -344,7 +348,8 @@ class _Made:
     def _spill(self, runs: list[list[tuple]], blocks: list[list[tuple]]) -> None:
         if self._folder is None:
             self._folder = tempfile.TemporaryDirectory(prefix="kg-fragments-")
-        paths = tuple(os.path.join(self._folder.name, f"{len(self._spilled)}.{kind}") for kind in ("trig", "ttl"))
+        stem = os.path.join(self._folder.name, str(len(self._spilled)))
+        paths = (stem + ".trig", stem + ".ttl")
         for path, items in zip(paths, (_spliced(runs), _spliced(blocks)), strict=True):
             with open(path, "wb") as handle:
                 for at in range(0, len(items), _SPILL_BATCH):
@@ -394,9 +399,9 @@ class _Splice:
         self.header = header
         self.pos = 0  # bytes written so far, the pending range included
         self._span: tuple[int, int] | None = None  # the range of the last file waiting to be copied
+        self._view: memoryview | None = None  # the last file's bytes, when copying
 
     def __enter__(self) -> _Splice:
-        self._view = None
         if self.copying:
             with open(self.path, "rb") as handle:
                 self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -427,6 +432,7 @@ class _Splice:
     def _flush(self) -> None:
         if self._span is not None:
             start, end = self._span
+            assert self._view is not None  # ranges are copied only when copying
             self.handle.write(self._view[start:end])
             self._span = None
 
@@ -489,7 +495,9 @@ def _turtle_fragment(quads: list[ox.Quad], keys: list[tuple]) -> tuple[list[tupl
         if not triple_keys or triple_keys[-1] != key[:3]:
             triple_keys.append(key[:3])
             triples.append(quad.triple)
-    header, ttl = ordered_header(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS))
+    header, ttl = ordered_header(
+        returned_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS))
+    )
     return _cut_turtle(ttl.decode("utf-8"), _group(triple_keys, lambda key: key[0])), len(triples), header
 
 
@@ -508,26 +516,26 @@ def _cut_trig(text: str, subjects: list[str]) -> list[tuple[str, str, str]]:
     first = text.find("\n") + 1
     graph, body = text[: first - 3], text[first:-2]
     if text[first - 3 : first] == " {\n" and text.endswith("\n}\n") and not _NOT_IN_RUN.search(body, 0, len(body) - 1):
-        runs = _RUN_START.split(body)
-        if len(runs) == len(subjects) and body.startswith("\t") and not graph.startswith(("\t", "}")):
-            return [(subject, graph, run) for subject, run in zip(subjects, runs, strict=True)]
+        texts = _RUN_START.split(body)
+        if len(texts) == len(subjects) and body.startswith("\t") and not graph.startswith(("\t", "}")):
+            return [(subject, graph, run) for subject, run in zip(subjects, texts, strict=True)]
         raise FragmentError("the TriG text does not cut into the runs of its quads")
     runs: list[tuple[str, str, list[str]]] = []
-    graph = None
+    current: str | None = None  # the graph open at the line
     for line in _lines(text):
         if line.startswith("\t\t") and runs:
             runs[-1][2].append(line)
-        elif line.startswith("\t") and graph is not None:
+        elif line.startswith("\t") and current is not None:
             if len(runs) == len(subjects):
                 raise FragmentError("more runs than subjects")
-            runs.append((subjects[len(runs)], graph, [line]))
-        elif line == "}\n" and graph is not None:
-            graph = None
-        elif line.endswith(" {\n") and not line.startswith(("\t", "}")) and graph is None:
-            graph = line[:-3]
+            runs.append((subjects[len(runs)], current, [line]))
+        elif line == "}\n" and current is not None:
+            current = None
+        elif line.endswith(" {\n") and not line.startswith(("\t", "}")) and current is None:
+            current = line[:-3]
         else:
             raise FragmentError(f"unexpected TriG line {line[:80]!r}")
-    if len(runs) != len(subjects) or graph is not None:
+    if len(runs) != len(subjects) or current is not None:
         raise FragmentError("the TriG text does not cut into the runs of its quads")
     return [(subject, graph_name, "".join(lines)) for subject, graph_name, lines in runs]
 

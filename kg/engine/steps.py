@@ -46,15 +46,17 @@ def cached_privacy_inputs(
     """
     if cache is None or origins is None or not (cache.enabled and privacy.enabled):
         return None, None
-    keys = [origins[id(doc)][1] for doc in docs]
-    if None in keys:
+    entries = [origins[id(doc)][1] for doc in docs]
+    keys = [key for key in entries if key is not None]
+    if len(keys) != len(entries):
         return None, None
-    known, counts = cache.privacy_state() or ({}, None)
+    known, last = cache.privacy_state() or ({}, None)
     facts = []
     for key, doc in zip(keys, docs, strict=True):
         found = known.get(key)
         facts.append(found if found is not None else privacy.form_facts(doc))
-    counts = _word_counts(counts, dict(zip(keys, docs, strict=True)), cache)
+    last_counts = last if isinstance(last, WordCounts) else None
+    counts = _word_counts(last_counts, dict(zip(keys, docs, strict=True)), cache)
     cache.remember_privacy(dict(zip(keys, facts, strict=True)), counts)
     return facts, counts
 
