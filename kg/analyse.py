@@ -468,6 +468,7 @@ def _row_key(row: dict) -> tuple:
 def _select(store: ox.Store, query: str) -> list[dict]:
     """Rows of a SELECT as dicts of plain values (IRI text, literal value, int for counts, None)."""
     answer = store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS)
+    assert isinstance(answer, ox.QuerySolutions), "the analytics' queries are all SELECTs"
     names = [v.value for v in answer.variables]
     rows = []
     for solution in answer:
@@ -479,7 +480,7 @@ def _select(store: ox.Store, query: str) -> list[dict]:
     return rows
 
 
-def _plain(term) -> str | int | bool:
+def _plain(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | int | bool:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value if term.datatype else ""
         if datatype == str(XSD.integer):
@@ -581,9 +582,12 @@ def _weighted_brandes(graph: nx.Graph, weight: dict[str, int]) -> dict[str, floa
     return raw
 
 
-def _shortest_path_dag(adjacency: dict[str, list[str]], source: str) -> tuple[list, dict, dict]:
+def _shortest_path_dag(
+    adjacency: dict[str, list[str]], source: str
+) -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
     """BFS from ``source``: nodes in visiting order, shortest-path predecessors and path counts."""
-    order, preds = [], {source: []}
+    order: list[str] = []
+    preds: dict[str, list[str]] = {source: []}
     sigma, dist = {source: 1}, {source: 0}
     queue = deque([source])
     while queue:

@@ -160,18 +160,18 @@ def _make_country(iso3: str, via: str) -> Country:
     )
 
 
-def _display_name(record: object) -> str:
+def _display_name(record: pycountry.db.Country) -> str:
     """Return pycountry's ``common_name`` if set, else ``name``."""
     return getattr(record, "common_name", None) or record.name
 
 
 @functools.cache
-def _iso_index() -> dict[str, object]:
+def _iso_index() -> dict[str, pycountry.db.Country]:
     """Map every normalised pycountry code and name to its country record.
 
     Built once, on first use, so importing the module stays cheap.
     """
-    index: dict[str, object] = {}
+    index: dict[str, pycountry.db.Country] = {}
     for record in pycountry.countries:
         for field in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
             value = getattr(record, field, None)

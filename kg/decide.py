@@ -255,9 +255,9 @@ def _surroundings(before: str, after: str) -> dict[str, float]:
     next_word = _NEXT_WORD.match(after)
     last_word = _LAST_WORD.search(before)
     features = {
-        "after_lower": float(bool(next_word) and next_word.group(1)[:1].islower()),
-        "after_capital": float(bool(next_word) and next_word.group(1)[:1].isupper()),
-        "before_capital": float(bool(last_word) and last_word.group(1)[:1].isupper()),
+        "after_lower": float(next_word is not None and next_word.group(1)[:1].islower()),
+        "after_capital": float(next_word is not None and next_word.group(1)[:1].isupper()),
+        "before_capital": float(last_word is not None and last_word.group(1)[:1].isupper()),
     }
     if len(left) >= 2:
         features[f"before2={left[-2]}_{left[-1]}"] = 1.0

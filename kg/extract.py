@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TypeAlias
 
 from kg import lexicon, vocab
 from kg.countries import resolve_country
@@ -32,7 +33,7 @@ from kg.function_words import opens_like_prose, reads_as_list
 from kg.lexicon import alternation
 from kg.lists import split_described
 from kg.names import is_acronym, is_cut_short, is_no_partner, looks_like_name, looks_like_organisation
-from kg.ner import EntityReader, find_organisations
+from kg.ner import EntityReader, OrgSpan, find_organisations
 from kg.partners import (
     PartnerName,
     in_two_scripts,
@@ -192,6 +193,11 @@ METAFIELD_KEYS = (
     "consent",
 )
 
+_Prose: TypeAlias = tuple[Item, AnswerLine, tuple[str, str] | None, str]
+"""A prose sentence of a partner answer for the organisation finder: its item, its line, the sector stated, the text."""
+_Narrative: TypeAlias = tuple[Item, AnswerLine]
+"""A narrative answer line, where the organisation finder looks for mentions."""
+
 _GROUP_SECTOR_Q = re.compile(r"what sector does (our|your|the) partner belong")
 _UNUSUAL_GROUP_Q = re.compile(r"is this a new and unusual partner")
 _INSIGHT_Q = re.compile(r"key insights")
@@ -294,7 +300,7 @@ def default_decision() -> str:
     return value if value in ("model", "rules", "none") else "model"
 
 
-def _start(form: Form) -> tuple[Extraction, list]:
+def _start(form: Form) -> tuple[Extraction, list[_Prose]]:
     """Everything before the organisation finder: tags, actions, list-like partners (and the prose left)."""
     doc = Extraction(
         path=form.path,
@@ -486,10 +492,10 @@ def _is_acronym(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Z0-9&\-]{2,12}", text.strip()))
 
 
-def _extract_partnerships(form: Form, doc: Extraction) -> list[tuple[Item, AnswerLine, tuple[str, str], str]]:
+def _extract_partnerships(form: Form, doc: Extraction) -> list[_Prose]:
     """Partners from list-like answers; return the prose lines of partner answers for NER."""
     groups = _group_answers(form)
-    prose: list[tuple[Item, AnswerLine, tuple[str, str]]] = []
+    prose: list[_Prose] = []
     for item in form.items:
         kind = partner_question_kind(item.question)
         if kind in ("name", "list", "top", "meaning"):
@@ -693,7 +699,7 @@ def _quoted_partners(text: str, line: int, known: list) -> list[PartnerName]:
     ]
 
 
-def _prose_texts(form: Form, prose: list) -> tuple[list, list, list[str]]:
+def _prose_texts(form: Form, prose: list[_Prose]) -> tuple[list[_Narrative], list[_Prose], list[str]]:
     """The narrative answer lines, the prose sentences and every text for the organisation finder."""
     narrative = [
         (item, line)
@@ -708,7 +714,9 @@ def _prose_texts(form: Form, prose: list) -> tuple[list, list, list[str]]:
     return narrative, prose, [sentence for _, _, _, sentence in prose] + [line.text for _, line in narrative]
 
 
-def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narrative: list, found: list) -> None:
+def _extract_prose_organisations(
+    form: Form, doc: Extraction, prose: list[_Prose], narrative: list[_Narrative], found: list[list[OrgSpan]]
+) -> None:
     """Partners in prose partner answers and mentions in narrative answers, from the finder's spans."""
     for (item, line, sector, _sentence), spans in zip(prose, found[: len(prose)], strict=True):
         for span in spans:
@@ -735,7 +743,7 @@ def _extract_prose_organisations(form: Form, doc: Extraction, prose: list, narra
                 doc.mentions.append(Mention(span.text, line.line, item.question, span.acronym, span.source))
 
 
-def _lone_word(span) -> bool:
+def _lone_word(span: OrgSpan) -> bool:
     """A lone word that only NER calls an organisation: too often not one ("PET", "Covid"), so rules drop it."""
     return span.source == "ner" and len(span.text.split()) == 1
 
@@ -990,8 +998,9 @@ def _experiment_sector(form: Form, item: Item) -> tuple[str, str] | None:
     """An experiment that partners with exactly one sector gives that sector."""
     if partner_question_kind(item.question) != "list":
         return None
-    sectors = {sector_from_label(tag.value) for tag in form.tag_values("partnering_sector")}
-    sectors.discard(None)
+    sectors = {
+        sector for tag in form.tag_values("partnering_sector") if (sector := sector_from_label(tag.value)) is not None
+    }
     if len(sectors) == 1:
         return sectors.pop(), "form:partnering_sector"
     return None

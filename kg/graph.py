@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
+from typing import Protocol, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
@@ -28,7 +29,7 @@ from kg import namespaces as ns
 from kg.extract import Extraction
 from kg.namespaces import PREFIXES, mint, sdg_iri
 from kg.privacy import Protection, Pseudonymiser
-from kg.resolve import Resolution
+from kg.resolve import Organisation, Resolution
 from kg.vocab import fold, sector_labels
 
 __all__ = [
@@ -47,10 +48,31 @@ __all__ = [
 
 REFERENCE_GRAPH = mint("graph", "reference")
 
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
-LiteralFactory = Callable[..., object]
+_L = TypeVar("_L")
+
+LiteralFactory: TypeAlias = Callable[..., _L]
+"""Makes a literal as ``rdflib.Literal(value, lang=..., datatype=...)`` would: an rdflib one or a light one."""
+TermTriple: TypeAlias = tuple[URIRef, URIRef, URIRef | _L]
+"""A triple of rdflib IRIs whose object is an IRI or a literal of the factory's kind."""
+Triple: TypeAlias = TermTriple[Literal]
+_LightLiteral: TypeAlias = tuple[str, str, str]
+"""A literal as ``(lexical form, datatype IRI or '', language or '')``, the lexical form rdflib's."""
+_PlainTriple: TypeAlias = tuple[str, str, str | _LightLiteral]
+"""A triple with its IRIs as ``str`` and its literal light."""
+QuadKey: TypeAlias = tuple[str, str, str, str]
+"""A quad's terms as ``str`` gives them, ``(s, p, o, g)``."""
 
 _SCRUB_BATCH = 256
+
+
+class _MakeUnit(Protocol):
+    """Gives the triples of a unit of the reference graph, with the literals ``lit`` makes."""
+
+    def __call__(self, lit: LiteralFactory[_L], /) -> Iterator[TermTriple[_L]]: ...
+
+
+_Unit: TypeAlias = tuple[tuple, _MakeUnit]
+"""A unit of the reference graph: a key of all it reads, and what makes its triples."""
 
 
 class _Terms:
@@ -97,7 +119,7 @@ class GraphPart:
 
     graph: str
     quads: list[ox.Quad]
-    keys: list[tuple[str, str, str, str]]
+    keys: list[QuadKey]
 
 
 def document_iri(path: str) -> URIRef:
@@ -176,7 +198,7 @@ def document_parts(
     :func:`kg.store.to_ox_quads` makes of the scrubbed :func:`named_graphs`.
     """
     maker = _QuadMaker()
-    batch: list[tuple[str, list]] = []
+    batch: list[tuple[str, list[_PlainTriple]]] = []
     for doc in extractions:
         batch.append((str(document_iri(doc.path)), _plain(_document_triples(doc, resolution, privacy, maker.literal))))
         if len(batch) == _SCRUB_BATCH:
@@ -190,8 +212,8 @@ def reference_part(
     resolution: Resolution,
     privacy: Pseudonymiser,
     names: tuple[str, ...] = (),
-    made: Mapping[tuple, list] | None = None,
-) -> tuple[list[tuple[str, str, str, str]], dict[tuple, list]]:
+    made: Mapping[tuple, list[QuadKey]] | None = None,
+) -> tuple[list[QuadKey], dict[tuple, list[QuadKey]]]:
     """The reference graph's quads as keys (see :class:`GraphPart`), scrubbed as :func:`document_parts` scrubs a form's.
 
     Also returns each unit's keys, by the unit's key: a unit (a country, a
@@ -204,7 +226,7 @@ def reference_part(
     units = _reference_units(extractions, resolution)
     made = made or {}
     todo = [(key, _plain(make(maker.literal))) for key, make in units if key not in made]
-    found: dict[tuple, list] = {}
+    found: dict[tuple, list[QuadKey]] = {}
     if todo:
         graph = str(REFERENCE_GRAPH)
         [(iris, literals)] = maker._scrubbed(
@@ -217,8 +239,8 @@ def reference_part(
 
 
 def _document_triples(
-    doc: Extraction, resolution: Resolution, privacy: Pseudonymiser, lit: LiteralFactory
-) -> Iterator[Triple]:
+    doc: Extraction, resolution: Resolution, privacy: Pseudonymiser, lit: LiteralFactory[_L]
+) -> Iterator[TermTriple[_L]]:
     iri = document_iri(doc.path)
     yield from _document_node(iri, doc, privacy, lit)
     yield from _tag_links(iri, doc, lit)
@@ -249,12 +271,14 @@ def reference_inputs(extractions: list[Extraction]) -> list[tuple]:
     ]
 
 
-def _reference_triples(extractions: list[Extraction], resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
+def _reference_triples(
+    extractions: list[Extraction], resolution: Resolution, lit: LiteralFactory[_L]
+) -> Iterator[TermTriple[_L]]:
     for _key, make in _reference_units(extractions, resolution):
         yield from make(lit)
 
 
-def _reference_units(extractions: list[Extraction], resolution: Resolution) -> list[tuple[tuple, Callable]]:
+def _reference_units(extractions: list[Extraction], resolution: Resolution) -> list[_Unit]:
     """The reference graph as units: ``(a key of all it reads, a function of a literal factory giving its triples)``.
 
     Countries, concepts, the sectors and organisations, in that order.
@@ -264,10 +288,10 @@ def _reference_units(extractions: list[Extraction], resolution: Resolution) -> l
     for found, *_concepts in inputs:
         for iso3, label in found:
             countries.setdefault(iso3, label)
-    units: list[tuple[tuple, Callable]] = [
+    units: list[_Unit] = [
         (("country", iso3, countries[iso3]), partial(_country, iso3, countries[iso3])) for iso3 in sorted(countries)
     ]
-    labels: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    labels: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for _countries, *concepts in inputs:
         for kind, values in zip(("method", "datasource", "theme", "handover"), concepts, strict=True):
             for label in values:
@@ -284,7 +308,9 @@ def _reference_units(extractions: list[Extraction], resolution: Resolution) -> l
     return units
 
 
-def _document_node(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory) -> Iterator[Triple]:
+def _document_node(
+    iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory[_L]
+) -> Iterator[TermTriple[_L]]:
     yield iri, RDF.type, PKG[doc.doc_type]
     yield iri, RDF.type, PROV.Entity
     yield iri, DCTERMS.title, lit(doc.title)
@@ -298,7 +324,7 @@ def _document_node(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: Li
         yield iri, PKG.focalPoint, lit(privacy.person(doc.focal_point))
 
 
-def _tag_links(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Triple]:
+def _tag_links(iri: URIRef, doc: Extraction, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
     for country in doc.countries:
         if country.iso3:
             yield iri, DCTERMS.spatial, mint("country", country.iso3)
@@ -330,7 +356,7 @@ def _tag_links(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Tr
         yield node, RDF.value, lit(value)
 
 
-def _actions(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Triple]:
+def _actions(iri: URIRef, doc: Extraction, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
     for action in doc.actions:
         node = mint("action", doc.path, action.number)
         yield iri, PKG.hasAction, node
@@ -343,7 +369,9 @@ def _actions(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Trip
             yield node, SKOS.altLabel, lit(alias)
 
 
-def _partnerships(iri: URIRef, doc: Extraction, resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
+def _partnerships(
+    iri: URIRef, doc: Extraction, resolution: Resolution, lit: LiteralFactory[_L]
+) -> Iterator[TermTriple[_L]]:
     actions = {a.number for a in doc.actions}
     for index, fact in enumerate(doc.partnerships):
         node = mint("partnership", doc.path, index)
@@ -370,7 +398,9 @@ def _partnerships(iri: URIRef, doc: Extraction, resolution: Resolution, lit: Lit
             yield node, PKG.unusual, lit(fact.unusual)
 
 
-def _mentions(iri: URIRef, doc: Extraction, resolution: Resolution, lit: LiteralFactory) -> Iterator[Triple]:
+def _mentions(
+    iri: URIRef, doc: Extraction, resolution: Resolution, lit: LiteralFactory[_L]
+) -> Iterator[TermTriple[_L]]:
     for index, mention in enumerate(doc.mentions):
         key = resolution.mention_key_of(doc.path, index)
         if key is None:
@@ -386,7 +416,7 @@ def _mentions(iri: URIRef, doc: Extraction, resolution: Resolution, lit: Literal
         yield node, PKG.foundBy, lit(mention.source)
 
 
-def _insights(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Triple]:
+def _insights(iri: URIRef, doc: Extraction, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
     for insight in doc.insights:
         node = mint("insight", doc.path, insight.rank)
         yield iri, PKG.keyInsight, node
@@ -397,7 +427,7 @@ def _insights(iri: URIRef, doc: Extraction, lit: LiteralFactory) -> Iterator[Tri
         yield node, PKG.line, lit(insight.line)
 
 
-def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory) -> Iterator[Triple]:
+def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
     known = privacy.personal_values(doc.items)  # the people kg.people finds are replaced by scrub_graphs
     for index, item in enumerate(doc.items):
         node = mint("item", doc.path, index)
@@ -422,14 +452,16 @@ def _items(iri: URIRef, doc: Extraction, privacy: Pseudonymiser, lit: LiteralFac
             yield node, PKG.link, lit(privacy.text(url), datatype=XSD.anyURI)
 
 
-def _country(iso3: str, label: str, lit: LiteralFactory) -> Iterator[Triple]:
+def _country(iso3: str, label: str, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
     node = mint("country", iso3)
     yield node, RDF.type, PKG.Country
     yield node, SKOS.notation, lit(iso3)
     yield node, RDFS.label, lit(label, lang="en")
 
 
-def _concept(kind: str, key: str, best: str, others: tuple[str, ...], lit: LiteralFactory) -> Iterator[Triple]:
+def _concept(
+    kind: str, key: str, best: str, others: tuple[str, ...], lit: LiteralFactory[_L]
+) -> Iterator[TermTriple[_L]]:
     node = mint(kind, key)
     yield node, RDF.type, SKOS.Concept
     yield node, SKOS.inScheme, _CONCEPT_SCHEMES[kind]
@@ -438,7 +470,7 @@ def _concept(kind: str, key: str, best: str, others: tuple[str, ...], lit: Liter
         yield node, SKOS.altLabel, lit(other)
 
 
-def _sectors(sectors: tuple[tuple[str, str], ...], lit: LiteralFactory) -> Iterator[Triple]:
+def _sectors(sectors: tuple[tuple[str, str], ...], lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
     for sector, label in sectors:
         node = mint("sector", sector)
         yield node, RDF.type, SKOS.Concept
@@ -447,7 +479,7 @@ def _sectors(sectors: tuple[tuple[str, str], ...], lit: LiteralFactory) -> Itera
         yield node, SKOS.prefLabel, lit(label, lang="en")
 
 
-def _organisation(key: str, org, lit: LiteralFactory) -> Iterator[Triple]:
+def _organisation(key: str, org: Organisation, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
     node = mint("org", key)
     yield node, RDF.type, ORG.Organization
     yield node, SKOS.prefLabel, lit(org.label)
@@ -484,10 +516,10 @@ class _QuadMaker:
     """
 
     def __init__(self) -> None:
-        self.typed: dict[tuple, tuple[str, str, str]] = {}
+        self.typed: dict[tuple[type, str, str | None, URIRef | None], _LightLiteral] = {}
         self.iris: dict[str, tuple[ox.NamedNode, str]] = {}
 
-    def literal(self, value, lang: str | None = None, datatype=None) -> tuple[str, str, str]:
+    def literal(self, value: object, lang: str | None = None, datatype: URIRef | None = None) -> _LightLiteral:
         """The light literal ``rdflib.Literal(value, lang, datatype)`` stands for."""
         if lang is None and datatype is None and type(value) is str:
             return value, "", ""
@@ -500,7 +532,7 @@ class _QuadMaker:
 
     def parts(
         self,
-        batch: list[tuple[str, list]],
+        batch: list[tuple[str, list[_PlainTriple]]],
         privacy: Pseudonymiser,
         known: Mapping[URIRef, tuple[str, ...]],
         names: tuple[str, ...],
@@ -511,20 +543,26 @@ class _QuadMaker:
         for graph, (iris, literals) in zip(batch, self._scrubbed(batch, privacy, known, names), strict=True):
             yield self._part(iris.get(graph[0], graph[0]), graph[1], iris, literals)
 
-    def _scrubbed(self, batch, privacy, known, names) -> list[tuple[dict, dict]]:
+    def _scrubbed(
+        self,
+        batch: list[tuple[str, list[_PlainTriple]]],
+        privacy: Pseudonymiser,
+        known: Mapping[URIRef, tuple[str, ...]],
+        names: tuple[str, ...],
+    ) -> list[tuple[dict[str, str], dict[_LightLiteral, _LightLiteral]]]:
         """Per graph: IRI -> scrubbed IRI and light literal -> scrubbed light literal (only those that change)."""
-        terms = []
+        terms: list[tuple[list[str], list[_LightLiteral]]] = []
         for graph, triples in batch:
-            iris = {graph: None}
-            literals = {}
+            seen_iris: dict[str, None] = {graph: None}
+            seen_literals: dict[_LightLiteral, None] = {}
             for s, _p, o in triples:
-                iris[s] = None
-                if type(o) is tuple:
+                seen_iris[s] = None
+                if isinstance(o, tuple):
                     if o[1] in _TEXT_TYPES or o[2]:
-                        literals[o] = None
+                        seen_literals[o] = None
                 else:
-                    iris[o] = None
-            terms.append((list(iris), list(literals)))
+                    seen_iris[o] = None
+            terms.append((list(seen_iris), list(seen_literals)))
         mini = {  # one triple per term: an IRI as subject, a literal as object
             URIRef(graph): [(URIRef(iri), RDF.value, _PLACEHOLDER) for iri in iris]
             + [(_PLACEHOLDER, RDF.value, Literal(lex, lang=la or None, datatype=dt or None)) for lex, dt, la in lits]
@@ -533,28 +571,35 @@ class _QuadMaker:
         scrubbed = privacy.scrub_graphs(mini, known, names)
         if len(scrubbed) != len(mini):  # two graph IRIs scrubbed to one: scrub them apart
             return [r for graph in batch for r in self._scrubbed([graph], privacy, known, names)]
-        result = []
-        for (iris, lits), (new_graph, triples) in zip(terms, scrubbed.items(), strict=True):
-            named = zip(iris, triples[: len(iris)], strict=True)
+        result: list[tuple[dict[str, str], dict[_LightLiteral, _LightLiteral]]] = []
+        for (iris, lits), (new_graph, new_triples) in zip(terms, scrubbed.items(), strict=True):
+            named = zip(iris, new_triples[: len(iris)], strict=True)
             iri_map = {old: str(new[0]) for old, new in named if str(new[0]) != old}
             if str(new_graph) != iris[0]:
                 iri_map[iris[0]] = str(new_graph)
-            lit_map = {}
-            for old, (_s, _p, new) in zip(lits, triples[len(iris) :], strict=True):
+            lit_map: dict[_LightLiteral, _LightLiteral] = {}
+            for old, (_s, _p, new) in zip(lits, new_triples[len(iris) :], strict=True):
                 light = (str(new), str(new.datatype or ""), new.language or "")
                 if light != old:
                     lit_map[old] = light
             result.append((iri_map, lit_map))
         return result
 
-    def _part(self, graph: str, triples: list, iris: dict, literals: dict) -> GraphPart:
+    def _part(
+        self,
+        graph: str,
+        triples: list[_PlainTriple],
+        iris: dict[str, str],
+        literals: dict[_LightLiteral, _LightLiteral],
+    ) -> GraphPart:
         graph_node, graph_key = self._iri(graph)
-        own: dict[tuple, tuple[ox.Literal, str]] = {}
-        found: dict[str, tuple] = {}
+        own: dict[_LightLiteral, tuple[ox.Literal, str]] = {}
+        found: dict[QuadKey, tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = {}
         for s, p, o in triples:
             s_node, s_key = self._iri(iris.get(s, s))
             p_node, p_key = self._iri(p)
-            if type(o) is tuple:
+            o_node: ox.NamedNode | ox.Literal
+            if isinstance(o, tuple):
                 o = literals.get(o, o)
                 converted = own.get(o)
                 if converted is None:
@@ -576,12 +621,12 @@ class _QuadMaker:
         return found
 
 
-def _plain(triples: Iterable[tuple]) -> list[tuple]:
+def _plain(triples: Iterable[TermTriple[_LightLiteral]]) -> list[_PlainTriple]:
     """Triples with plain ``str`` IRIs (a URIRef never equals a str, and hashes slowly)."""
     return [(str(s), str(p), o if type(o) is tuple else str(o)) for s, p, o in triples]
 
 
-def _ox_literal(light: tuple[str, str, str]) -> tuple[ox.Literal, str]:
+def _ox_literal(light: _LightLiteral) -> tuple[ox.Literal, str]:
     lexical, datatype, language = light
     if language:
         term = ox.Literal(lexical, language=language)

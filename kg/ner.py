@@ -160,7 +160,7 @@ def _original_offsets(doc, starts: list[tuple[int, int]]) -> tuple[tuple[int, in
     return tuple(spans)
 
 
-def ner_stats(reset: bool = False) -> dict[str, int]:
+def ner_stats(reset: bool = False) -> dict[str, float]:
     """What this process sent through spaCy so far: calls, texts asked for, texts and words run, CPU seconds.
 
     ``model_missing`` is 1 when the model failed to load (rules only).
@@ -227,7 +227,7 @@ _GAZETTEER_AFTER = re.compile(r"\w|-\w")  # an alias does not end before a word 
 _SENTENCE_SPAN = re.compile(r"\S.*?(?:[.!?](?=\s)|$)", re.S)
 _ACRONYM_WORD = re.compile(r"[A-Z][A-Z0-9&-]+\b")
 
-NER_STATS = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
+NER_STATS: dict[str, float] = {"calls": 0, "texts": 0, "texts_run": 0, "words_run": 0, "seconds": 0.0}
 """Counters of :func:`find_organisations` in this process (see :func:`ner_stats`)."""
 
 _CONNECTOR = rf"(?:{alternation(lexicon.words('connectors', use='run'))})"

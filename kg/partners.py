@@ -469,9 +469,9 @@ def _split_commas(text: str) -> list[str]:
         return [text]  # "Ministry of Science, Technology, and Innovation - Cities of A, B and C"
     parts = [_LIST_AND.sub("", p) for p in parts]
     parts = [_LIST_END.sub("", p) for p in parts]
-    parts = [_named_in(p) for p in parts if p]
-    roles = {name: role for name, role in parts}
-    parts = [name for name, _ in parts]
+    named = [_named_in(p) for p in parts if p]
+    roles = {name: role for name, role in named}
+    parts = [name for name, _ in named]
     names = [p for p in parts if looks_like_name(p) or is_acronym(p)]
     if not names:
         return [text]
@@ -632,12 +632,12 @@ def unquote_kind(text: str) -> tuple[str, str]:
         )
     before = text[: match.start()].split()
     after = text[match.end() :].split()
-    kind = before if before and not after else after if after and not before else []
-    words = [fold(w).strip(".,;:") for w in kind if fold(w) not in _ARTICLE_WORDS]
+    kind_words = before if before and not after else after if after and not before else []
+    words = [fold(w).strip(".,;:") for w in kind_words if fold(w) not in _ARTICLE_WORDS]
     if not 1 <= len(words) <= 3 or words[-1].rstrip("s") not in _KIND_WORDS:
         return text, ""
     inner = _unquoted(match.group(0)[1:-1])
-    return (inner, " ".join(kind)) if inner and starts_like_name(inner) else (text, "")
+    return (inner, " ".join(kind_words)) if inner and starts_like_name(inner) else (text, "")
 
 
 def _unquoted(text: str) -> str:
@@ -669,7 +669,7 @@ def _called(before: str) -> bool:
 def _kind_after(after: str) -> bool:
     """True when the quote (or a list of quotes) is followed by a kind of organisation ('"X" and "Y" organisations')."""
     match = _AFTER_QUOTES.match(after)
-    return bool(match) and fold(match.group(1)).rstrip("s") in _KIND_WORDS
+    return match is not None and fold(match.group(1)).rstrip("s") in _KIND_WORDS
 
 
 def _closer_of(text: str, start: int) -> int | None:

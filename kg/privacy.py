@@ -56,6 +56,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import TypeAlias
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -137,6 +138,9 @@ ID_BASE = str(ID)
 _NAMED_IRIS = (ID_BASE + "org/", ID_BASE + "merge/")  # minted from names, not from (protected) file paths
 _TEXT_TYPES = (XSD.string, XSD.anyURI)
 
+_IrregularText: TypeAlias = tuple[frozenset[str], dict[str, tuple[int, int]]]
+"""A text whose blanked addresses make words it did not spell: ``(the text's words, their counts)``."""
+
 
 @dataclass(frozen=True)
 class Protection:
@@ -179,7 +183,7 @@ class FormWords:
     """
 
     words: dict[str, tuple[int, int]]
-    irregular: tuple[tuple[frozenset[str], dict[str, tuple[int, int]]], ...] = ()
+    irregular: tuple[_IrregularText, ...] = ()
 
 
 @dataclass
@@ -615,6 +619,8 @@ class _NameHunter:
         if not found:
             return value
         pattern, canonical = _known_pattern(found)
+        if pattern is None:  # none of the names found has a word to match
+            return value
         return _replace(pattern, canonical, value, person)
 
 
@@ -645,7 +651,7 @@ def form_words(doc) -> FormWords:
     whose casefolding changes what a word is, are counted in one pass.
     """
     words: dict[str, list[int]] = {}
-    irregular = []
+    irregular: list[_IrregularText] = []
     plain = []
     for text in _public_texts([doc]):
         if "@" in text or "http" in text or not _plain_chars(text):
@@ -666,7 +672,7 @@ def _public_texts(docs: list) -> Iterable[str]:
                     yield line.text
 
 
-def _count_text(text: str, words: dict[str, list[int]], irregular: list) -> None:
+def _count_text(text: str, words: dict[str, list[int]], irregular: list[_IrregularText]) -> None:
     """Count one text's words as :func:`_proper_names` would: only those the text spells count for themselves."""
     seen = set(_WORD.findall(text.casefold()))
     if not seen:

@@ -25,7 +25,7 @@ import io
 import re
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -575,8 +575,10 @@ def _handover(store: ox.Store) -> list[tuple[str, int]]:
     return sorted(rows, key=lambda r: (-r[1], r[0]))
 
 
-def _query(store: ox.Store, query: str):
-    return list(store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS))
+def _query(store: ox.Store, query: str) -> list[ox.QuerySolution]:
+    answer = store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS)
+    assert isinstance(answer, ox.QuerySolutions), "the report's queries are all SELECTs"
+    return list(answer)
 
 
 # --------------------------------------------------------------------------
@@ -618,7 +620,7 @@ def _wrap(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def _bars(labels: list[str], values: list[float]) -> Chart:
+def _bars(labels: list[str], values: Sequence[float]) -> Chart:
     return Chart("barh", (tuple(labels), tuple(values)))
 
 

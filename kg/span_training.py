@@ -42,6 +42,8 @@ def span_examples(gold: dict, form: Form, nlp) -> list:
 
     ``nlp`` is a blank English pipeline (only its tokenizer is used).
     """
+    from spacy.tokens import Span
+
     names = _spellings(gold)
     on_line: dict[int, list[dict]] = {}
     for partner in gold.get("partners", []):
@@ -51,7 +53,7 @@ def span_examples(gold: dict, form: Form, nlp) -> list:
         if any(not _occurrences(line.text, _spellings({"partners": [p]})) for p in on_line.get(line.line, [])):
             continue
         doc = nlp.make_doc(line.text)
-        spans = []
+        spans: list[Span] = []
         for start, end in _occurrences(line.text, names):
             span = doc.char_span(start, end, label=LABEL, alignment_mode="expand")
             if span is not None and all(span.end <= s.start or span.start >= s.end for s in spans):

@@ -33,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -303,7 +304,7 @@ def _view(analysis: Analysis, graph: nx.Graph, positions: dict, title: str) -> V
 
 def _node(analysis: Analysis, iri: str, kind: str, number: int, xy, size: float) -> dict:
     style = KIND_STYLE[kind]
-    node = {
+    node: dict[str, Any] = {  # vis.js node options, written out as JSON
         "id": number,
         "iri": iri,
         "kind": kind,
@@ -461,8 +462,9 @@ def _layout(graph: nx.Graph, seed: int) -> dict:
 def _portfolio_layout(graph: nx.Graph, analysis: Analysis, seed: int) -> dict:
     countries = sorted(n for n, d in graph.nodes(data=True) if d["kind"] == "country")
     partners = sorted(n for n, d in graph.nodes(data=True) if d["kind"] == "partner")
-    single = defaultdict(list)
-    several, alone = [], []
+    single: defaultdict[str, list[str]] = defaultdict(list)
+    several: list[str] = []
+    alone: list[str] = []
     for partner in partners:
         linked = sorted(graph.neighbors(partner))
         (single[linked[0]] if len(linked) == 1 else several if linked else alone).append(partner)
