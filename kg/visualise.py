@@ -33,14 +33,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import numpy as np
 
 from kg.analyse import DEFAULT_SEED, Analysis
 from kg.errors import InputError
 from kg.vocab import fold, sector_labels
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "View",
@@ -474,6 +476,8 @@ def _portfolio_layout(graph: nx.Graph, analysis: Analysis, seed: int) -> dict:
     rank = lambda p: (-analysis.centrality.get(p, 0.0), -analysis.partners[p]["documents"], p)  # noqa: E731
     for country in countries:
         positions.update(_sunflower(centres[country], sorted(single[country], key=rank), start=1))
+    import numpy as np  # here: importing kg.visualise stays cheap for a rebuild that draws nothing
+
     rng = np.random.default_rng(seed)
     for partner in several:
         mean = np.mean([centres[c] for c in sorted(graph.neighbors(partner))], axis=0)
@@ -501,6 +505,8 @@ def _country_centres(graph: nx.Graph, countries: list[str], radius: dict, seed: 
         start = nx.spring_layout(shared, seed=seed, iterations=100, weight="weight")
     else:
         start = nx.circular_layout(shared)
+    import numpy as np
+
     radii = np.array([radius[c] for c in countries])
     spread = 1.1 * math.sqrt(float(np.sum((radii + _PETAL) ** 2)))
     xy = np.array([start[c] for c in countries], dtype=float) * spread
@@ -510,6 +516,8 @@ def _country_centres(graph: nx.Graph, countries: list[str], radius: dict, seed: 
 
 def _separate(xy: np.ndarray, radii: np.ndarray, rounds: int = 60) -> np.ndarray:
     """Push overlapping discs apart (deterministic; coincident centres split along a fixed angle)."""
+    import numpy as np
+
     n = len(xy)
     if n < 2:
         return xy
