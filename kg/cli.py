@@ -260,7 +260,15 @@ def evaluate(
     import json
 
     from kg.evaluate import evaluate as run_eval
+    from kg.evaluate_links import evaluate_links, is_link_gold
 
+    if is_link_gold(gold_dir):
+        links = evaluate_links(gold_dir, corpus, split)
+        if as_json:
+            sys.stdout.write(json.dumps(_links_dict(links), indent=2, ensure_ascii=False) + "\n")
+        else:
+            _print_links(links, details)
+        return
     result = run_eval(gold_dir, corpus, use_ner=ner, split=split, decision=decision)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -288,6 +296,50 @@ def evaluate(
             ):
                 for name in names:
                     _out.print(f"{form.file}: {label}: {name}", highlight=False, markup=False)
+
+
+def _links_dict(links) -> dict:
+    """A link evaluation as JSON: the scores, their intervals, and each closing form's gold and linked plans."""
+    total = links.total
+    return {
+        "links": {
+            "precision": total.precision,
+            "recall": total.recall,
+            "f1": total.f1,
+            "tp": total.tp,
+            "fp": total.fp,
+            "fn": total.fn,
+        },
+        "intervals": {name: [i.low, i.high] for name, i in links.intervals.items()},
+        "forms": [{"file": f.file, "gold": f.gold, "linked": f.predicted} for f in links.forms],
+    }
+
+
+def _print_links(links, details: bool) -> None:
+    """Link precision, recall and F1 with their 95 % intervals; with ``details``, every closing form's links."""
+    total, ci = links.total, links.intervals
+    table = Table(
+        "links", "precision", "recall", "F1", "tp", "fp", "fn", title=f"{len(links.forms)} gold closing forms"
+    )
+    table.add_row(
+        "closing form -> plan",
+        f"{total.precision:.3f} [{ci['precision'].low:.2f}, {ci['precision'].high:.2f}]",
+        f"{total.recall:.3f} [{ci['recall'].low:.2f}, {ci['recall'].high:.2f}]",
+        f"{total.f1:.3f} [{ci['f1'].low:.2f}, {ci['f1'].high:.2f}]",
+        str(total.tp),
+        str(total.fp),
+        str(total.fn),
+    )
+    _out.print(table)
+    if details:
+        for form in links.forms:
+            if form.gold != form.predicted:
+                evidence = "; ".join(f"{lk.plan} {lk.confidence:.2f} {dict(lk.evidence)}" for lk in form.links)
+                _out.print(
+                    f"{form.file}: gold {form.gold or 'none'}, linked {evidence or 'none'}",
+                    highlight=False,
+                    markup=False,
+                )
 
 
 def _breakdown_table(result) -> Table:
@@ -326,9 +378,27 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Folder for the model files (default: the package's).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the cross-validation folds and the solvers.")] = 20261204,
 ) -> None:
-    """Train the partner span, keep/drop and sector models (needs the train extra: scikit-learn)."""
+    """Train the partner span, keep/drop and sector models, or the closing-form linker (needs scikit-learn).
+
+    Given the link gold (tests/gold/links), it trains the linker's weights instead.
+    """
     from kg.decide import MODEL_DIR
+    from kg.evaluate_links import is_link_gold
     from kg.train import train as run_train
+
+    if is_link_gold(gold_dir):
+        from kg.links import LINK_MODEL
+        from kg.train_links import train_links
+
+        links = train_links(gold_dir, corpus, out / LINK_MODEL.name if out else LINK_MODEL, seed)
+        _err.print(
+            f"links: {links.candidates} candidate plans of {links.forms} train closing forms ({links.links} links); "
+            f"C={links.c}, threshold={links.threshold}, cross-validated P={links.cv_precision:.3f} "
+            f"R={links.cv_recall:.3f} F1={links.cv_f1:.3f}",
+            highlight=False,
+            markup=False,
+        )
+        return
 
     report = run_train(gold_dir, corpus, out or MODEL_DIR, seed)
     _err.print(

@@ -54,3 +54,18 @@ def test_training_without_a_train_split_exits_2(tmp_path):
                            "--out", str(tmp_path / "models")], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 2
     assert "has no train/ folder" in " ".join(done.stderr.split())
+
+
+def test_training_the_linker_reproduces_the_shipped_link_model(corpus_dir, tmp_path):
+    pytest.importorskip("sklearn")
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "train", "tests/gold/links", "--corpus", str(corpus_dir), "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    trained = json.loads((tmp_path / "links.json").read_text(encoding="utf-8"))
+    shipped = json.loads((ROOT / "kg" / "models" / "links.json").read_text(encoding="utf-8"))
+    assert trained["threshold"] == shipped["threshold"] and trained["trained_on"] == shipped["trained_on"]
+    assert trained["weights"].keys() == shipped["weights"].keys()
+    for name, weight in shipped["weights"].items():
+        assert trained["weights"][name] == pytest.approx(weight, abs=1e-3), name

@@ -6,10 +6,15 @@ one learning plan in ``../shared/corpus`` (by their ``[[country:...]]`` tag),
 sorted, shuffled with ``random.Random(SEED)``, and given to the splits in
 order until each holds its quota of closing forms. Every closing form of a
 drawn country is annotated; the learning plans of the country are the
-candidates. The draw was fixed and committed before anyone linked a form.
+candidates. Each round's draw was fixed and committed before anyone linked
+its forms; a round draws only countries no earlier round drew (read from
+``roundN.tsv`` beside this script).
+
+Round 1's test split was read once (its first measure is in docs/links.md)
+and moved to ``train/`` when round 2 began.
 
 Run from the repository root:
-    python tests/gold/links/draw.py ../shared/corpus > tests/gold/links/draw.tsv
+    python tests/gold/links/draw.py 2 ../shared/corpus > tests/gold/links/round2.tsv
 """
 
 from __future__ import annotations
@@ -22,13 +27,20 @@ from pathlib import Path
 from kg.extract import template_family
 from kg.forms import read_form
 
-SEED = 20261205
-QUOTAS = (("test", 40), ("dev", 20), ("train", 40))  # closing forms per split, at least
+HERE = Path(__file__).resolve().parent
+ROUNDS = {
+    1: {"seed": 20261205, "quotas": (("test", 40), ("dev", 20), ("train", 40))},
+    2: {"seed": 20261206, "quotas": (("test", 40), ("train", 40))},
+}
+"""Each round's seed and quotas (closing forms per split, at least)."""
 CLOSING = ("closing_form_2021", "closing_form_2023")
 
 
-def main(corpus: Path) -> None:
-    """Print every form of the drawn countries: split, country, role (closing or plan), family, year, file, title."""
+def main(round_number: int, corpus: Path) -> None:
+    """Print every form of the round's countries: split, country, role (closing or plan), family, year, file, title."""
+    seed, quotas = ROUNDS[round_number]["seed"], ROUNDS[round_number]["quotas"]
+    earlier = {row.split("\t")[1] for n in range(1, round_number)
+               for row in (HERE / f"round{n}.tsv").read_text(encoding="utf-8").splitlines()[1:]}
     forms: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     for path in sorted(corpus.glob("*.md")):
         form = read_form(path, path.name)
@@ -36,11 +48,13 @@ def main(corpus: Path) -> None:
         if country is None or family not in (*CLOSING, "learning_plan"):
             continue
         forms[country.value.strip()].append((family, year.value.strip() if year else "", path.name, form.title))
-    countries = sorted(c for c, rows in forms.items() if _closing(rows) and len(rows) > len(_closing(rows)))
-    random.Random(SEED).shuffle(countries)
+    countries = sorted(
+        c for c, rows in forms.items() if _closing(rows) and len(rows) > len(_closing(rows)) and c not in earlier
+    )
+    random.Random(seed).shuffle(countries)
     print("split\tcountry\trole\tfamily\tyear\tfile\ttitle")
     drawn = iter(countries)
-    for split, quota in QUOTAS:
+    for split, quota in quotas:
         count = 0
         while count < quota:
             country = next(drawn)
@@ -55,4 +69,4 @@ def _closing(rows: list[tuple[str, str, str, str]]) -> list:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(int(sys.argv[1]), Path(sys.argv[2]))

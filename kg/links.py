@@ -1,0 +1,210 @@
+"""Which learning plan each closing form closes: evidence, a confidence and the link.
+
+A lab writes a learning plan for a challenge, then a closing form reporting on
+it. Nothing in the forms says which plan a closing form closes, so this
+stage weighs the evidence a reader would use, for every plan of the same
+country written before or in the closing form's year:
+
+* ``title``: the content words the two titles share (template words such as
+  "closing", "form", "learning plan" left out, ``ontology/lexicon/template_words.tsv``);
+* ``text``: how alike the two forms' words are (tf-idf cosine over the forms linked);
+* ``actions``: the share of the closing form's actions named like an action of the plan;
+* ``partners`` and ``methods``: the share of the closing form's partners and methods the plan names too;
+* ``focal_point``: both forms give the same focal point (compared as given, or
+  as pseudonymised: the same address gives the same pseudonym);
+* ``same_year``: the plan is of the closing form's year (else of an earlier one);
+* ``title_lead`` and ``text_lead``: how far the plan's title and text evidence
+  lead the best other candidate's (a plan much more alike than the others is
+  the one, even when a translation or a new title keeps the words apart).
+
+Weights learnt from hand-made links (``kg train tests/gold/links``,
+:mod:`kg.train_links`; kept in ``kg/models/links.json``) turn the evidence
+into a confidence (a logistic function); a closing form is linked to its
+most likely plan when the confidence reaches the model's threshold, else to
+none.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from kg import lexicon
+from kg.extract import Extraction
+from kg.function_words import is_function_word
+from kg.vocab import fold
+
+__all__ = ["Link", "link_plans", "evidence", "evidence_of", "candidates", "confidence", "FEATURES", "LINK_MODEL"]
+
+FEATURES = ("title", "text", "actions", "partners", "methods", "focal_point", "same_year", "title_lead", "text_lead")
+LINK_MODEL = Path(__file__).resolve().parent / "models" / "links.json"
+ACTION_MATCH = 80.0  # rapidfuzz token_set_ratio from which two action names are the same action
+
+
+@dataclass(frozen=True)
+class Link:
+    """A closing form (``closing``, its path) that closes a learning plan (``plan``), how sure, and why."""
+
+    closing: str
+    plan: str
+    confidence: float
+    evidence: tuple[tuple[str, float], ...]
+
+
+def link_plans(extractions: Iterable[Extraction]) -> list[Link]:
+    """Link each closing form of ``extractions`` to the learning plan it most likely closes, if any.
+
+    Plans are looked for among ``extractions`` of the same country, written
+    in or before the closing form's year (:func:`candidates`). Links are
+    sorted by closing form.
+    """
+    docs = sorted(extractions, key=lambda d: d.path)
+    found = evidence_of(docs)
+    plans = [d for d in docs if d.family == "learning_plan"]
+    threshold = _model()["threshold"]
+    links = []
+    for doc in (d for d in docs if d.family.startswith("closing_form")):
+        scored = [(confidence(found[(doc.path, plan.path)]), plan.path) for plan in candidates(doc, plans)]
+        if scored:
+            best, path = max(scored, key=lambda pair: pair[0])  # the first of equals: plans come in path order
+            if best >= threshold:
+                links.append(Link(doc.path, path, round(best, 4), tuple(sorted(found[(doc.path, path)].items()))))
+    return links
+
+
+def evidence_of(extractions: list[Extraction]) -> dict[tuple[str, str], dict[str, float]]:
+    """The evidence (:func:`evidence`) of every closing form for each of its candidate plans, by their paths.
+
+    Words are weighed (tf-idf) over the forms of the closing form's country.
+    """
+    plans = [d for d in extractions if d.family == "learning_plan"]
+    closing = [d for d in extractions if d.family.startswith("closing_form")]
+    words = {d.path: _words(d) for d in plans + closing}
+    by_country: dict[str, _TfIdf] = {}
+    found = {}
+    for doc in closing:
+        if doc.country not in by_country:
+            same = [d for d in plans + closing if d.country == doc.country]
+            by_country[doc.country] = _TfIdf([words[d.path] for d in same])
+        mine = {plan.path: evidence(doc, plan, by_country[doc.country], words) for plan in candidates(doc, plans)}
+        for path, pair in mine.items():
+            for name in ("title", "text"):
+                others = [other[name] for key, other in mine.items() if key != path]
+                pair[f"{name}_lead"] = pair[name] - max(others, default=0.0)
+            found[(doc.path, path)] = pair
+    return found
+
+
+def evidence(
+    closing: Extraction, plan: Extraction, tfidf: _TfIdf | None = None, words: dict[str, Counter[str]] | None = None
+) -> dict[str, float]:
+    """Each kind of evidence that ``closing`` reports on ``plan``, from 0 to 1 (the leads: :func:`evidence_of`).
+
+    ``tfidf`` weighs words over the forms being linked (default: these two)
+    and ``words`` holds each form's content words by path, when known.
+    """
+    mine = words[closing.path] if words else _words(closing)
+    theirs = words[plan.path] if words else _words(plan)
+    tfidf = tfidf or _TfIdf([mine, theirs])
+    return {
+        "title": _jaccard(_title_words(closing.title), _title_words(plan.title)),
+        "text": tfidf.cosine(mine, theirs),
+        "actions": _shared_actions(closing, plan),
+        "partners": _covered({fold(p.name) for p in closing.partnerships}, {fold(p.name) for p in plan.partnerships}),
+        "methods": _covered({fold(m) for m, _ in closing.methods}, {fold(m) for m, _ in plan.methods}),
+        "focal_point": float(bool(closing.focal_point) and fold(closing.focal_point) == fold(plan.focal_point)),
+        "same_year": float(closing.year is not None and closing.year == plan.year),
+    }
+
+
+def confidence(found: dict[str, float]) -> float:
+    """The probability of a link given its evidence: the logistic function of the model's weighted evidence."""
+    model = _model()
+    score = model["bias"] + sum(model["weights"][name] * value for name, value in found.items())
+    return 1.0 / (1.0 + math.exp(-score))
+
+
+def candidates(closing: Extraction, plans: list[Extraction]) -> list[Extraction]:
+    """The plans ``closing`` may close: those of its country, not written after it (none without a country)."""
+    if not closing.country:
+        return []
+    return [
+        plan
+        for plan in plans
+        if plan.country == closing.country and (closing.year is None or plan.year is None or plan.year <= closing.year)
+    ]
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict:
+    """The linker's weights, bias and threshold (``kg/models/links.json``)."""
+    return json.loads(LINK_MODEL.read_text(encoding="utf-8"))
+
+
+def _shared_actions(closing: Extraction, plan: Extraction) -> float:
+    """The share of the closing form's actions named like one of the plan's."""
+    names = [fold(a.name) for a in closing.actions if a.name]
+    theirs = [fold(a.name) for a in plan.actions if a.name]
+    if not names or not theirs:
+        return 0.0
+    same = sum(1 for name in names if max(fuzz.token_set_ratio(name, other) for other in theirs) >= ACTION_MATCH)
+    return same / len(names)
+
+
+def _covered(mine: set[str], theirs: set[str]) -> float:
+    """The share of ``mine`` that ``theirs`` holds too (0 when either is empty)."""
+    return len(mine & theirs) / len(mine) if mine and theirs else 0.0
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _title_words(title: str) -> set[str]:
+    return {word for word in _content_words(title) if word not in _template_words()}
+
+
+def _words(doc: Extraction) -> Counter[str]:
+    """The content words of a form: its title, answers and action names."""
+    texts = [doc.title, *(a.name for a in doc.actions)]
+    texts.extend(line.text for item in doc.items for line in item.content_lines())
+    return Counter(word for text in texts for word in _content_words(text) if word not in _template_words())
+
+
+def _content_words(text: str) -> list[str]:
+    return [word for word in _WORD.findall(fold(text)) if len(word) > 2 and not is_function_word(word)]
+
+
+@lru_cache(maxsize=1)
+def _template_words() -> frozenset[str]:
+    return frozenset(fold(word) for word in lexicon.words("template_words"))
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+class _TfIdf:
+    """Word weights over a set of forms: a word many forms write says little about which forms belong together."""
+
+    def __init__(self, forms: list[Counter[str]]) -> None:
+        seen = Counter(word for words in forms for word in words)
+        self.idf = {word: math.log((1 + len(forms)) / (1 + n)) + 1.0 for word, n in seen.items()}
+
+    def cosine(self, a: Counter[str], b: Counter[str]) -> float:
+        """The cosine of two forms' tf-idf vectors (0 when either is empty)."""
+        va, vb = self._vector(a), self._vector(b)
+        dot = sum(weight * vb[word] for word, weight in va.items() if word in vb)
+        norm = math.sqrt(sum(w * w for w in va.values())) * math.sqrt(sum(w * w for w in vb.values()))
+        return dot / norm if norm else 0.0
+
+    def _vector(self, words: Counter[str]) -> dict[str, float]:
+        top = max(self.idf.values(), default=1.0)
+        return {word: (1 + math.log(n)) * self.idf.get(word, top) for word, n in words.items()}
