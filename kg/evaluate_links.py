@@ -10,6 +10,7 @@ read only when asked for by name (:func:`kg.evaluate.load_gold`).
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +49,14 @@ class LinkEvaluation:
 
 
 def is_link_gold(gold_dir: Path) -> bool:
-    """True when ``gold_dir`` holds link annotations (``closes`` lists) rather than partner ones."""
-    return any(path.name == "draw.py" for path in gold_dir.glob("*.py")) and (gold_dir / "draw.tsv").is_file()
+    """True when ``gold_dir`` holds link annotations (a ``closes`` list) rather than partner ones."""
+    first = next(iter(sorted(gold_dir.glob("*/*.json")) + sorted(gold_dir.glob("*.json"))), None)
+    if first is None:
+        return False
+    try:
+        return "closes" in json.loads(first.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
 
 
 def evaluate_links(gold_dir: Path, corpus_dir: Path, split: str | None = None) -> LinkEvaluation:

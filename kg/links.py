@@ -13,6 +13,9 @@ country written before or in the closing form's year:
 * ``focal_point``: both forms give the same focal point (compared as given, or
   as pseudonymised: the same address gives the same pseudonym);
 * ``same_year``: the plan is of the closing form's year (else of an earlier one);
+* ``usual_gap``: the years are those the template usually reports on (a
+  2021-23 closing form on the year before's plan, a 2023-25 one on its own
+  year's);
 * ``title_lead`` and ``text_lead``: how far the plan's title and text evidence
   lead the best other candidate's (a plan much more alike than the others is
   the one, even when a translation or a new title keeps the words apart).
@@ -44,7 +47,18 @@ from kg.vocab import fold
 
 __all__ = ["Link", "link_plans", "evidence", "evidence_of", "candidates", "confidence", "FEATURES", "LINK_MODEL"]
 
-FEATURES = ("title", "text", "actions", "partners", "methods", "focal_point", "same_year", "title_lead", "text_lead")
+FEATURES = (
+    "title",
+    "text",
+    "actions",
+    "partners",
+    "methods",
+    "focal_point",
+    "same_year",
+    "usual_gap",
+    "title_lead",
+    "text_lead",
+)
 LINK_MODEL = Path(__file__).resolve().parent / "models" / "links.json"
 ACTION_MATCH = 80.0  # rapidfuzz token_set_ratio from which two action names are the same action
 
@@ -96,9 +110,9 @@ def evidence_of(extractions: list[Extraction]) -> dict[tuple[str, str], dict[str
             by_country[doc.country] = _TfIdf([words[d.path] for d in same])
         mine = {plan.path: evidence(doc, plan, by_country[doc.country], words) for plan in candidates(doc, plans)}
         for path, pair in mine.items():
+            others = [other for key, other in mine.items() if key != path]
             for name in ("title", "text"):
-                others = [other[name] for key, other in mine.items() if key != path]
-                pair[f"{name}_lead"] = pair[name] - max(others, default=0.0)
+                pair[f"{name}_lead"] = pair[name] - max((other[name] for other in others), default=0.0)
             found[(doc.path, path)] = pair
     return found
 
@@ -122,13 +136,14 @@ def evidence(
         "methods": _covered({fold(m) for m, _ in closing.methods}, {fold(m) for m, _ in plan.methods}),
         "focal_point": float(bool(closing.focal_point) and fold(closing.focal_point) == fold(plan.focal_point)),
         "same_year": float(closing.year is not None and closing.year == plan.year),
+        "usual_gap": float(_usual_gap(closing, plan)),
     }
 
 
 def confidence(found: dict[str, float]) -> float:
     """The probability of a link given its evidence: the logistic function of the model's weighted evidence."""
     model = _model()
-    score = model["bias"] + sum(model["weights"][name] * value for name, value in found.items())
+    score = model["bias"] + sum(weight * found.get(name, 0.0) for name, weight in model["weights"].items())
     return 1.0 / (1.0 + math.exp(-score))
 
 
@@ -147,6 +162,13 @@ def candidates(closing: Extraction, plans: list[Extraction]) -> list[Extraction]
 def _model() -> dict:
     """The linker's weights, bias and threshold (``kg/models/links.json``)."""
     return json.loads(LINK_MODEL.read_text(encoding="utf-8"))
+
+
+def _usual_gap(closing: Extraction, plan: Extraction) -> bool:
+    """A 2021-23 closing form with the year before's plan, or a 2023-25 one with its own year's."""
+    if closing.year is None or plan.year is None:
+        return False
+    return closing.year - plan.year == (1 if closing.family == "closing_form_2021" else 0)
 
 
 def _shared_actions(closing: Extraction, plan: Extraction) -> float:
