@@ -28,7 +28,7 @@ from kg.engine.memory import give_back_memory, paused_gc
 from kg.engine.outputs import Outputs, Resolved
 from kg.engine.readable import Readable
 from kg.engine.reading import Progress, read_all
-from kg.engine.steps import cached_privacy_inputs, cached_resolution
+from kg.engine.steps import cached_links, cached_privacy_inputs, cached_resolution
 from kg.errors import InputError
 from kg.inputs import FileRecord, collect_inputs
 from kg.manifest import BuildResult, count_triples, flag_duplicates, privacy_figures, write_manifest
@@ -115,11 +115,12 @@ def _rebuild(
     mark = time.perf_counter()
     give_back_memory()  # the workers' results, unpickled and dropped: before the graph workers fork
     resolution, resolution_key = cached_resolution(extractions, build_cache)
+    links = cached_links(extractions, build_cache, origins)
     timings["resolve"] = time.perf_counter() - mark
 
     build_cache.forget()
     with tempfile.TemporaryDirectory(prefix="kg-graphs-") as folder, Spill(folder) as spill:
-        resolved = Resolved(extractions, origins, privacy, protection, resolution, resolution_key)
+        resolved = Resolved(extractions, origins, privacy, protection, resolution, resolution_key, links)
         outputs = Outputs(out_dir, build_cache, resolved, readable, spill, drawer)
         n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     readable.wait()  # done by now, used or not: no thread outlives the build

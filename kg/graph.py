@@ -27,6 +27,7 @@ from rdflib import Dataset, Literal, URIRef
 
 from kg import namespaces as ns
 from kg.extract import Extraction
+from kg.links import Link
 from kg.namespaces import PREFIXES, mint, sdg_iri
 from kg.privacy import Protection, Pseudonymiser
 from kg.resolve import Organisation, Resolution
@@ -133,11 +134,18 @@ def concept_key(label: str) -> str:
 
 
 def named_graphs(
-    extractions: list[Extraction], resolution: Resolution, pseudonymiser: Pseudonymiser
+    extractions: list[Extraction],
+    resolution: Resolution,
+    pseudonymiser: Pseudonymiser,
+    links: Mapping[str, Link] | None = None,
 ) -> dict[URIRef, list[Triple]]:
-    """Graph IRI -> triples: one graph per form plus the reference graph."""
+    """Graph IRI -> triples: one graph per form plus the reference graph.
+
+    ``links`` (closing form path -> :class:`kg.links.Link`) go into the closing forms' graphs.
+    """
+    links = links or {}
     graphs = {
-        document_iri(doc.path): list(document_triples(doc, resolution, pseudonymiser))
+        document_iri(doc.path): list(document_triples(doc, resolution, pseudonymiser, links.get(doc.path)))
         for doc in sorted(extractions, key=lambda d: d.path)
     }
     graphs[REFERENCE_GRAPH] = list(reference_triples(extractions, resolution))
@@ -149,6 +157,7 @@ def build_dataset(
     resolution: Resolution,
     pseudonymiser: Pseudonymiser,
     protection: Protection | None = None,
+    links: Mapping[str, Link] | None = None,
 ) -> Dataset:
     """The same graphs as :func:`named_graphs`, scrubbed as ``kg build`` scrubs them, as an rdflib Dataset.
 
@@ -164,7 +173,8 @@ def build_dataset(
     if protection is None:
         protection = Protection({doc.path: pseudonymiser.known_values(doc) for doc in extractions}, ())
     known = {document_iri(path): values for path, values in protection.known.items()}
-    graphs = pseudonymiser.scrub_graphs(named_graphs(extractions, resolution, pseudonymiser), known, protection.names)
+    graphs = named_graphs(extractions, resolution, pseudonymiser, links)
+    graphs = pseudonymiser.scrub_graphs(graphs, known, protection.names)
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
@@ -175,9 +185,11 @@ def build_dataset(
     return dataset
 
 
-def document_triples(doc: Extraction, resolution: Resolution, privacy: Pseudonymiser) -> Iterator[Triple]:
-    """Every triple of one form's named graph."""
-    return _document_triples(doc, resolution, privacy, Literal)
+def document_triples(
+    doc: Extraction, resolution: Resolution, privacy: Pseudonymiser, link: Link | None = None
+) -> Iterator[Triple]:
+    """Every triple of one form's named graph (with the plan it closes, if ``link`` says)."""
+    return _document_triples(doc, resolution, privacy, Literal, link)
 
 
 def reference_triples(extractions: list[Extraction], resolution: Resolution) -> Iterator[Triple]:
@@ -191,6 +203,7 @@ def document_parts(
     privacy: Pseudonymiser,
     known: Mapping[URIRef, tuple[str, ...]],
     names: tuple[str, ...] = (),
+    links: Mapping[str, Link] | None = None,
 ) -> Iterator[GraphPart]:
     """Each form's named graph, scrubbed as ``privacy.scrub_graphs(named_graphs(...), known, names)`` scrubs it.
 
@@ -198,9 +211,11 @@ def document_parts(
     :func:`kg.store.to_ox_quads` makes of the scrubbed :func:`named_graphs`.
     """
     maker = _QuadMaker()
+    links = links or {}
     batch: list[tuple[str, list[_PlainTriple]]] = []
     for doc in extractions:
-        batch.append((str(document_iri(doc.path)), _plain(_document_triples(doc, resolution, privacy, maker.literal))))
+        triples = _document_triples(doc, resolution, privacy, maker.literal, links.get(doc.path))
+        batch.append((str(document_iri(doc.path)), _plain(triples)))
         if len(batch) == _SCRUB_BATCH:
             yield from maker.parts(batch, privacy, known, names)
             batch = []
@@ -239,10 +254,12 @@ def reference_part(
 
 
 def _document_triples(
-    doc: Extraction, resolution: Resolution, privacy: Pseudonymiser, lit: LiteralFactory[_L]
+    doc: Extraction, resolution: Resolution, privacy: Pseudonymiser, lit: LiteralFactory[_L], link: Link | None = None
 ) -> Iterator[TermTriple[_L]]:
     iri = document_iri(doc.path)
     yield from _document_node(iri, doc, privacy, lit)
+    if link is not None:
+        yield from _closes(iri, link, lit)
     yield from _tag_links(iri, doc, lit)
     yield from _actions(iri, doc, lit)
     yield from _partnerships(iri, doc, resolution, lit)
@@ -322,6 +339,19 @@ def _document_node(
         yield iri, PKG.year, lit(f"{doc.year:04d}", datatype=XSD.gYear)
     if doc.focal_point:
         yield iri, PKG.focalPoint, lit(privacy.person(doc.focal_point))
+
+
+def _closes(iri: URIRef, link: Link, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:
+    """The plan a closing form closes, and the qualified influence that says how sure and why (PROV-O)."""
+    plan = document_iri(link.plan)
+    node = mint("link", link.closing)
+    yield iri, PKG.closes, plan
+    yield iri, PROV.qualifiedInfluence, node
+    yield node, RDF.type, PKG.ClosingLink
+    yield node, PROV.influencer, plan
+    yield node, PKG.confidence, lit(f"{link.confidence:.4f}", datatype=XSD.decimal)
+    evidence = "; ".join(f"{name} {value:.2f}" for name, value in link.evidence if value)
+    yield node, PKG.evidence, lit(evidence or "none")
 
 
 def _tag_links(iri: URIRef, doc: Extraction, lit: LiteralFactory[_L]) -> Iterator[TermTriple[_L]]:

@@ -45,7 +45,18 @@ from kg.extract import Extraction
 from kg.function_words import is_function_word
 from kg.vocab import fold
 
-__all__ = ["Link", "link_plans", "evidence", "evidence_of", "candidates", "confidence", "FEATURES", "LINK_MODEL"]
+__all__ = [
+    "Link",
+    "link_plans",
+    "evidence",
+    "evidence_of",
+    "candidates",
+    "confidence",
+    "content_words",
+    "is_linked",
+    "FEATURES",
+    "LINK_MODEL",
+]
 
 FEATURES = (
     "title",
@@ -73,15 +84,16 @@ class Link:
     evidence: tuple[tuple[str, float], ...]
 
 
-def link_plans(extractions: Iterable[Extraction]) -> list[Link]:
+def link_plans(extractions: Iterable[Extraction], words: dict[str, Counter[str]] | None = None) -> list[Link]:
     """Link each closing form of ``extractions`` to the learning plan it most likely closes, if any.
 
     Plans are looked for among ``extractions`` of the same country, written
-    in or before the closing form's year (:func:`candidates`). Links are
-    sorted by closing form.
+    in or before the closing form's year (:func:`candidates`). ``words``
+    holds forms' :func:`content_words` by path, when the caller has them.
+    Links are sorted by closing form.
     """
     docs = sorted(extractions, key=lambda d: d.path)
-    found = evidence_of(docs)
+    found = evidence_of(docs, words)
     plans = [d for d in docs if d.family == "learning_plan"]
     threshold = _model()["threshold"]
     links = []
@@ -94,14 +106,18 @@ def link_plans(extractions: Iterable[Extraction]) -> list[Link]:
     return links
 
 
-def evidence_of(extractions: list[Extraction]) -> dict[tuple[str, str], dict[str, float]]:
+def evidence_of(
+    extractions: list[Extraction], known: dict[str, Counter[str]] | None = None
+) -> dict[tuple[str, str], dict[str, float]]:
     """The evidence (:func:`evidence`) of every closing form for each of its candidate plans, by their paths.
 
-    Words are weighed (tf-idf) over the forms of the closing form's country.
+    Words are weighed (tf-idf) over the forms of the closing form's country;
+    ``known`` holds forms' :func:`content_words` by path, when the caller has them.
     """
     plans = [d for d in extractions if d.family == "learning_plan"]
     closing = [d for d in extractions if d.family.startswith("closing_form")]
-    words = {d.path: _words(d) for d in plans + closing}
+    known = known or {}
+    words = {d.path: known[d.path] if d.path in known else content_words(d) for d in plans + closing}
     by_country: dict[str, _TfIdf] = {}
     found = {}
     for doc in closing:
@@ -117,6 +133,11 @@ def evidence_of(extractions: list[Extraction]) -> dict[tuple[str, str], dict[str
     return found
 
 
+def is_linked(doc: Extraction) -> bool:
+    """Whether the linker reads ``doc``: a learning plan or a closing form."""
+    return doc.family == "learning_plan" or doc.family.startswith("closing_form")
+
+
 def evidence(
     closing: Extraction, plan: Extraction, tfidf: _TfIdf | None = None, words: dict[str, Counter[str]] | None = None
 ) -> dict[str, float]:
@@ -125,8 +146,8 @@ def evidence(
     ``tfidf`` weighs words over the forms being linked (default: these two)
     and ``words`` holds each form's content words by path, when known.
     """
-    mine = words[closing.path] if words else _words(closing)
-    theirs = words[plan.path] if words else _words(plan)
+    mine = words[closing.path] if words else content_words(closing)
+    theirs = words[plan.path] if words else content_words(plan)
     tfidf = tfidf or _TfIdf([mine, theirs])
     return {
         "title": _jaccard(_title_words(closing.title), _title_words(plan.title)),
@@ -194,8 +215,8 @@ def _title_words(title: str) -> set[str]:
     return {word for word in _content_words(title) if word not in _template_words()}
 
 
-def _words(doc: Extraction) -> Counter[str]:
-    """The content words of a form: its title, answers and action names."""
+def content_words(doc: Extraction) -> Counter[str]:
+    """The content words of a form (its title, answers and action names) and how often it writes each."""
     texts = [doc.title, *(a.name for a in doc.actions)]
     texts.extend(line.text for item in doc.items for line in item.content_lines())
     return Counter(word for text in texts for word in _content_words(text) if word not in _template_words())

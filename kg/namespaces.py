@@ -83,6 +83,7 @@ KINDS = frozenset(
         "sector",
         "handover",
         "insight",
+        "link",
         "person",
         "graph",
         "metafield",

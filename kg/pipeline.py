@@ -1,6 +1,6 @@
 """The pipeline in one page: from a folder of forms to a knowledge graph, its insights and its report.
 
-    read → extract → protect → resolve → graph → store → analyse → write → views → manifest
+    read → extract → protect → resolve → link → graph → store → analyse → write → views → manifest
 
 Each stage is a function over plain data that calls the stage's module:
 
@@ -8,6 +8,7 @@ Each stage is a function over plain data that calls the stage's module:
 * :func:`extract`: each form's facts: tags, actions, partners with role and sector, mentions (:mod:`kg.extract`);
 * :func:`protect`: the people the forms name, found and pseudonymised (:mod:`kg.privacy`);
 * :func:`resolve`: partners and mentions resolved to organisations across forms (:mod:`kg.resolve`);
+* :func:`link`: each closing form linked to the learning plan it closes, if any (:mod:`kg.links`);
 * :func:`graph`: the RDF dataset, one named graph per form plus the reference graph (:mod:`kg.graph`);
 * :func:`store`: the pyoxigraph store the queries answer from (:mod:`kg.store`);
 * :func:`analyse`: the partner ecosystem's analytics, read from the store (:mod:`kg.analyse`);
@@ -34,6 +35,7 @@ from kg.errors import InputError
 from kg.extract import Extraction
 from kg.graph import document_iri, named_graphs
 from kg.inputs import FileRecord, ReadForm, collect_inputs, extract_read, read_input
+from kg.links import Link, link_plans
 from kg.manifest import BuildResult, count_triples, flag_duplicates, privacy_figures, write_manifest
 from kg.privacy import FormFacts, Protection, Pseudonymiser, WordCounts
 from kg.report import write_report
@@ -50,6 +52,7 @@ __all__ = [
     "extract",
     "protect",
     "resolve",
+    "link",
     "graph",
     "store",
     "analyse",
@@ -88,8 +91,9 @@ def run(paths: list[Path], options: Options) -> BuildResult:
     protection = protect(privacy, extracted)
     clock.lap("read_extract")
     resolution = resolve(extracted.extractions)
+    links = link(extracted.extractions)
     clock.lap("resolve")
-    quads = graph(extracted.extractions, resolution, privacy, protection)
+    quads = graph(extracted.extractions, resolution, privacy, protection, links)
     clock.lap("graph")
     store(quads, out)
     clock.lap("store")
@@ -165,12 +169,21 @@ def resolve(extractions: list[Extraction]) -> Resolution:
     return resolve_inputs(resolution_inputs(extractions), NameMemo())
 
 
+def link(extractions: list[Extraction]) -> dict[str, Link]:
+    """Each closing form's link to the plan it closes, by the closing form's (published) path."""
+    return {found.closing: found for found in link_plans(extractions)}
+
+
 def graph(
-    extractions: list[Extraction], resolution: Resolution, privacy: Pseudonymiser, protection: Protection
+    extractions: list[Extraction],
+    resolution: Resolution,
+    privacy: Pseudonymiser,
+    protection: Protection,
+    links: dict[str, Link] | None = None,
 ) -> list[ox.Quad]:
     """The dataset's quads, sorted: a named graph per form and the reference graph, personal values scrubbed."""
     known = {document_iri(path): values for path, values in protection.known.items()}
-    graphs = named_graphs(extractions, resolution, privacy)
+    graphs = named_graphs(extractions, resolution, privacy, links)
     return to_ox_quads(privacy.scrub_graphs(graphs, known, protection.names))
 
 

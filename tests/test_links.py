@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.extract import Action, CountryRef, Extraction, Partnership
+from kg.extract import Action, CountryRef, Extraction, Partnership, extract
 from kg.links import confidence, evidence, link_plans
 
 
@@ -63,3 +63,53 @@ def test_a_closing_form_without_a_country_is_linked_to_nothing() -> None:
     lost = _form("lost.md", "closing_form_2021", "Waste pickers portfolio - closing form", 2023, country="",
                  actions=["Recycling app"])
     assert link_plans([lost, PLAN]) == []
+
+
+def test_a_link_is_in_the_closing_form_s_graph_with_its_confidence_and_evidence_and_conforms() -> None:
+    from rdflib import Graph, Literal
+    from rdflib.namespace import PROV, RDF, XSD
+
+    from kg.forms import parse_form
+    from kg.graph import build_dataset, document_iri
+    from kg.namespaces import PKG
+    from kg.privacy import Pseudonymiser
+    from kg.resolve import resolve
+    from kg.validate import validate_graph
+
+    head = "[[type:learningplan]]\n[[country:Bolivia]]\n"
+    plan = parse_form(
+        f"# Waste pickers portfolio\n\n{head}[[year:2022]]\n\n## Challenge\n\n> What is your frontier challenge?\n\n"
+        "Waste pickers in El Alto earn little from the plastic bottles they collect and sort.\n",
+        "waste-plan.md",
+    )
+    other = parse_form(
+        f"# Digital government services\n\n{head}[[year:2022]]\n\n## Challenge\n\n> What is your frontier challenge?\n\n"
+        "Citizens queue for days to renew an identity card at the civil registry.\n",
+        "digital-plan.md",
+    )
+    closing = parse_form(
+        f"# Waste pickers portfolio - closing form\n\n{head}[[year:2023]]\n\n## Learnings\n\n"
+        "> What are the top key insights you generated about your learning challenge?\n\n"
+        "Waste pickers in El Alto sold their sorted plastic bottles together and earned more.\n",
+        "waste-closing.md",
+    )
+    docs = [extract(form, ner=False) for form in (plan, other, closing)]
+    assert [doc.family for doc in docs] == ["learning_plan", "learning_plan", "closing_form_2023"]
+    links = {link.closing: link for link in link_plans(docs)}
+    assert list(links) == ["waste-closing.md"] and links["waste-closing.md"].plan == "waste-plan.md"
+
+    dataset = build_dataset(docs, resolve(docs), Pseudonymiser(), links=links)
+    closing_iri, plan_iri = document_iri("waste-closing.md"), document_iri("waste-plan.md")
+    graph = dataset.graph(closing_iri)
+    assert (closing_iri, PKG.closes, plan_iri) in graph
+    node = graph.value(closing_iri, PROV.qualifiedInfluence)
+    assert (node, RDF.type, PKG.ClosingLink) in graph and (node, PROV.influencer, plan_iri) in graph
+    confidence = graph.value(node, PKG.confidence)
+    assert confidence.datatype == XSD.decimal and float(confidence) == links["waste-closing.md"].confidence
+    assert "title 1.00" in str(graph.value(node, PKG.evidence))  # the same title words, once "closing form" is left out
+    assert graph.value(node, PKG.evidence) == Literal(str(graph.value(node, PKG.evidence)))
+    union = Graph()
+    for s, p, o, _g in dataset.quads():
+        union.add((s, p, o))
+    report = validate_graph(union)
+    assert report.conforms, report.violations

@@ -51,6 +51,27 @@ def test_the_pipeline_and_the_engine_build_real_forms_alike(corpus_dir: Path, tm
     _assert_same_outputs(tmp_path / "plain-2", tmp_path / "engine")  # ...and wrote what the pipeline writes
 
 
+@pytest.mark.slow
+def test_the_pipeline_and_the_engine_link_closing_forms_alike(corpus_dir: Path, tmp_path: Path) -> None:
+    """Every learning plan and closing form of two labs: the links (pkg:closes) made both ways, cold and relinked."""
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for path in sorted(corpus_dir.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if "[[type:learningplan]]" in text and ("[[country:Colombia]]" in text or "[[country:Jordan]]" in text):
+            shutil.copy(path, forms / path.name)
+    build([forms], tmp_path / "engine", jobs=2)
+    pipeline.run([forms], pipeline.Options(tmp_path / "plain"))
+    _assert_same_outputs(tmp_path / "plain", tmp_path / "engine")
+    assert "pkg:closes" in (tmp_path / "engine" / "graph.ttl").read_text(encoding="utf-8")
+
+    (forms / sorted(forms.glob("*closing*"))[0].name).unlink()  # a closing form gone: its country is relinked
+    rebuilt = build([forms], tmp_path / "engine", jobs=2)
+    assert rebuilt.figures["cache"]["links"] == "made"
+    pipeline.run([forms], pipeline.Options(tmp_path / "plain-2"))
+    _assert_same_outputs(tmp_path / "plain-2", tmp_path / "engine")
+
+
 def _assert_same_outputs(plain: Path, engine: Path) -> None:
     for name in OUTPUTS:
         assert (plain / name).read_bytes() == (engine / name).read_bytes(), name

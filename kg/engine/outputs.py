@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from kg.engine.workers import CAN_FORK, aside, call_inherited, forked_pool
 from kg.extract import Extraction
 from kg.graph import REFERENCE_GRAPH, GraphPart, document_iri, document_parts, reference_inputs, reference_part
 from kg.inputs import FileRecord
+from kg.links import Link
 from kg.namespaces import ORG, PKG, RDF, SKOS
 from kg.privacy import Protection, Pseudonymiser
 from kg.resolve import Resolution
@@ -62,6 +63,7 @@ class Resolved:
     protection: Protection
     resolution: Resolution
     resolution_key: str  # the digest of what resolution read (kg.engine.steps.cached_resolution)
+    links: dict[str, Link] = field(default_factory=dict)  # closing form path -> the plan it closes
 
 
 class Outputs:
@@ -94,6 +96,7 @@ class Outputs:
         self.docs = sorted(resolved.extractions, key=lambda d: d.path)
         self.resolution = resolved.resolution
         self.resolution_key = resolved.resolution_key
+        self.links = resolved.links
         self.privacy = resolved.privacy
         self.protection = protection = resolved.protection
         self.known = {_document_iri(path): values for path, values in protection.known.items()}
@@ -418,7 +421,7 @@ class Outputs:
         return found
 
     def _parts(self, docs: list[Extraction]):
-        return document_parts(docs, self.resolution, self.privacy, self.known, self.protection.names)
+        return document_parts(docs, self.resolution, self.privacy, self.known, self.protection.names, self.links)
 
     def _graph_inputs(self, doc: Extraction) -> list:
         return [
@@ -427,6 +430,7 @@ class Outputs:
             self.names_digest,
             [self.resolution.key_of(doc.path, i) for i in range(len(doc.partnerships))],
             [self.resolution.mention_key_of(doc.path, i) for i in range(len(doc.mentions))],
+            astuple(self.links[doc.path]) if doc.path in self.links else None,
         ]
 
 

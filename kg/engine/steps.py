@@ -1,7 +1,8 @@
-"""Steps of the build kept in the cache between builds: resolution, and what the pseudonymiser reads.
+"""Steps of the build kept in the cache between builds: resolution, links, and what the pseudonymiser reads.
 
 Each is redone only when what it reads changed; the results are those of
-:func:`kg.pipeline.resolve` and :func:`kg.pipeline.protect` made anew.
+:func:`kg.pipeline.resolve`, :func:`kg.pipeline.link` and
+:func:`kg.pipeline.protect` made anew.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from kg.engine.cache import BuildCache
 from kg.engine.keys import digest
 from kg.extract import Extraction
+from kg.links import Link, is_linked, link_plans
 from kg.privacy import FormFacts, FormWords, Pseudonymiser, WordCounts, form_words
 from kg.resolve import NameMemo, Resolution, resolution_inputs, resolve_inputs
 
-__all__ = ["cached_resolution", "cached_privacy_inputs", "take_back"]
+__all__ = ["cached_resolution", "cached_privacy_inputs", "cached_links", "take_back"]
 
 
 def cached_resolution(extractions: list[Extraction], cache: BuildCache) -> tuple[Resolution, str]:
@@ -31,6 +33,33 @@ def cached_resolution(extractions: list[Extraction], cache: BuildCache) -> tuple
         cache.remember_step("resolution", key, resolution)
         cache.remember_step("resolution-names", "", memo.kept())
     return resolution, key
+
+
+def cached_links(
+    extractions: list[Extraction], cache: BuildCache, origins: dict[int, tuple[str, str | None]]
+) -> dict[str, Link]:
+    """The closing forms' links (:func:`kg.pipeline.link`), country by country: the last build's where unchanged.
+
+    A closing form's link reads only its country's plans and closing forms
+    (their cache entries and published paths), so each country's links are
+    kept while those are unchanged: a one-form edit relinks one country.
+    """
+    forms = [doc for doc in extractions if is_linked(doc)]
+    entries = [origins.get(id(doc), ("", None))[1] for doc in forms]
+    if not cache.enabled or None in entries:
+        return {link.closing: link for link in link_plans(forms)}
+    by_country: dict[str, list[tuple[Extraction, str | None]]] = {}
+    for doc, entry in zip(forms, entries, strict=True):
+        by_country.setdefault(doc.country, []).append((doc, entry))
+    kept = cache.cached_step("links", "")
+    kept = kept if isinstance(kept, dict) else {}
+    now: dict[str, list[Link]] = {}
+    for country, pairs in sorted(by_country.items()):
+        key = digest("\n".join([country, *sorted(f"{doc.path} {entry}" for doc, entry in pairs)]))
+        now[key] = kept[key] if key in kept else link_plans([doc for doc, _entry in pairs])
+    if now.keys() != kept.keys():
+        cache.remember_step("links", "", now)
+    return {link.closing: link for links in now.values() for link in links}
 
 
 def cached_privacy_inputs(
