@@ -59,6 +59,7 @@ REQUIRED = {
     "brokers",
     "documents",
     "datasources-by-method",
+    "plan-outcomes",
 }
 
 
@@ -749,3 +750,71 @@ def _extra_trig(orgs: dict[str, str]) -> str:
   <{orgs["Kenyatta University"]}> pkg:betweenness 0.0 ; pkg:degree 1 .
 }}
 """
+
+
+_PLAN = """# Waste pickers portfolio
+
+[[type:learningplan]]
+[[country:Bolivia]]
+[[year:2022]]
+
+## Challenge
+
+> What is your frontier challenge?
+
+Waste pickers in El Alto earn little from the plastic bottles they collect and sort.
+
+## Partners
+
+> Who are your top 5 partners?
+
+- Ministry of Environment
+- Red Cross
+"""
+_OTHER_PLAN = """# Digital government services
+
+[[type:learningplan]]
+[[country:Bolivia]]
+[[year:2022]]
+
+## Challenge
+
+> What is your frontier challenge?
+
+Citizens queue for days to renew an identity card at the civil registry.
+"""
+_CLOSING = """# Waste pickers portfolio - closing form
+
+[[type:learningplan]]
+[[country:Bolivia]]
+[[year:2023]]
+
+## Learnings
+
+> What are the top key insights you generated about your learning challenge?
+
+Waste pickers in El Alto sold their sorted plastic bottles together and earned more.
+
+## Partners
+
+> If applicable, what partners did you actually work with?
+
+- Ministry of Environment
+- Fundación Pachamama
+"""
+
+
+@pytest.mark.slow
+def test_plan_outcomes_gives_the_partners_kept_dropped_and_new_of_each_linked_pair(tmp_path: Path) -> None:
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for name, text in (("waste_plan.md", _PLAN), ("digital_plan.md", _OTHER_PLAN), ("waste_closing.md", _CLOSING)):
+        (forms / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    build([forms], out, jobs=1)
+    [row] = rows(out, "plan-outcomes", country="BOL")
+    assert (row["plan_file"], row["closing_file"]) == ("waste_plan.md", "waste_closing.md")
+    assert (row["kept"], row["dropped"], row["new"]) == ("1", "1", "1")
+    assert row["kept_partners"] == "Ministry of Environment" and row["new_partners"] == "Fundación Pachamama"
+    assert row["dropped_partners"].startswith("Red Cross")  # the gazetteer's name for it
+    assert rows(out, "plan-outcomes", country="ECU") == []
