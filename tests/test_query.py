@@ -60,6 +60,7 @@ REQUIRED = {
     "documents",
     "datasources-by-method",
     "plan-outcomes",
+    "partner-history",
 }
 
 
@@ -818,3 +819,15 @@ def test_plan_outcomes_gives_the_partners_kept_dropped_and_new_of_each_linked_pa
     assert row["kept_partners"] == "Ministry of Environment" and row["new_partners"] == "Fundación Pachamama"
     assert row["dropped_partners"].startswith("Red Cross")  # the gazetteer's name for it
     assert rows(out, "plan-outcomes", country="ECU") == []
+
+
+def test_partner_history_finds_an_organisation_by_its_name_in_any_case_or_its_iri(built: Path) -> None:
+    # examples/youth_employment_learning_plan.md (Kenya, 2024) names "Strathmore University, Kenyatta University" in a
+    # partner group (a university: academia); no other example names it
+    found = rows(built, "partner-history", partner="strathmore UNIVERSITY")
+    assert pick(found, "organisation", "year", "country", "file", "sector") == [
+        ("Strathmore University", "2024", "KEN", "youth_employment_learning_plan.md", "academia")
+    ]
+    iri = found[0]["organisation_iri"]
+    assert rows(built, "partner-history", partner=f"<{iri}>") == found
+    assert rows(built, "partner-history", partner="Strathmore") == []  # a name, not a part of one
