@@ -103,7 +103,7 @@ def _rebuild(
     start: float,
     drawer: ChartProcess | None,
 ) -> BuildResult:
-    """The stages of :func:`_build` once something changed: read, resolve, make, analyse and write."""
+    """The stages of :func:`_build` once something changed: read, protect, resolve, link, make, analyse and write."""
     records, extractions, origins, figures = read_all(inputs, hashes, jobs, progress, build_cache)
     readable = Readable(build_cache)  # loads the last build's readable quads while resolution runs
     timings.update((f"cpu_{stage}", seconds) for stage, seconds in figures.pop("cpu").items())
