@@ -12,12 +12,18 @@ from pathlib import Path
 
 KG_DIR = Path(__file__).resolve().parents[1] / "kg"
 STAGE_MODULES = (
+    "kg.pipeline",
+    "kg.inputs",
     "kg.forms",
     "kg.extract",
     "kg.partners",
     "kg.ner",
     "kg.resolve",
+    "kg.links",
     "kg.graph",
+    "kg.store",
+    "kg.serialise",
+    "kg.manifest",
     "kg.analyse",
     "kg.visualise",
     "kg.report",
