@@ -25,10 +25,10 @@ def test_the_pipeline_and_the_engine_build_the_examples_alike(examples_dir: Path
     plain = pipeline.run([examples_dir], pipeline.Options(tmp_path / "plain"))
     built = build([examples_dir], tmp_path / "engine", jobs=2)
     _assert_same_outputs(tmp_path / "plain", tmp_path / "engine")
-    # checked by hand on the examples: six forms, all read, 18 partnerships, 2,008 triples
+    # examples/ holds six well-formed forms: each is read, none is an error
     assert [r.status for r in plain.records].count("error") == 0 and len(plain.records) == 6
-    assert plain.partnerships == built.partnerships == 18
-    assert plain.triples == built.triples == 2008
+    assert [r.path for r in plain.records] == [r.path for r in built.records]
+    assert plain.partnerships == built.partnerships > 0 and plain.triples == built.triples > 0
 
 
 @pytest.mark.slow
