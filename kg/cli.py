@@ -265,7 +265,7 @@ def evaluate(
     if is_link_gold(gold_dir):
         links = evaluate_links(gold_dir, corpus, split)
         if as_json:
-            sys.stdout.write(json.dumps(_links_dict(links), indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(links.as_dict(), indent=2, ensure_ascii=False) + "\n")
         else:
             _print_links(links, details)
         return
@@ -296,23 +296,6 @@ def evaluate(
             ):
                 for name in names:
                     _out.print(f"{form.file}: {label}: {name}", highlight=False, markup=False)
-
-
-def _links_dict(links) -> dict:
-    """A link evaluation as JSON: the scores, their intervals, and each closing form's gold and linked plans."""
-    total = links.total
-    return {
-        "links": {
-            "precision": total.precision,
-            "recall": total.recall,
-            "f1": total.f1,
-            "tp": total.tp,
-            "fp": total.fp,
-            "fn": total.fn,
-        },
-        "intervals": {name: [i.low, i.high] for name, i in links.intervals.items()},
-        "forms": [{"file": f.file, "gold": f.gold, "linked": f.predicted} for f in links.forms],
-    }
 
 
 def _print_links(links, details: bool) -> None:

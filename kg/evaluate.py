@@ -32,7 +32,17 @@ from kg.forms import read_form
 from kg.language import detect_language
 from kg.resolve import normalise_name
 
-__all__ = ["Score", "FormResult", "Evaluation", "Interval", "evaluate", "load_gold", "SPLITS", "bootstrap"]
+__all__ = [
+    "Score",
+    "FormResult",
+    "Evaluation",
+    "Interval",
+    "evaluate",
+    "load_gold",
+    "SPLITS",
+    "bootstrap",
+    "percentile_interval",
+]
 
 NAME_THRESHOLD = 90.0
 SPLITS = ("train", "dev", "test")
@@ -175,7 +185,7 @@ def bootstrap(
         draws["recall"].append(total.partners.recall)
         draws["f1"].append(total.partners.f1)
         draws["sector_accuracy"].append(total.sector_accuracy)
-    return {key: _percentiles(values) for key, values in draws.items()}
+    return {key: percentile_interval(values) for key, values in draws.items()}
 
 
 def load_gold(gold_dir: Path, split: str | None = None) -> list[dict]:
@@ -242,7 +252,8 @@ def _total(results: list[FormResult]) -> Evaluation:
     return total
 
 
-def _percentiles(values: list[float]) -> Interval:
+def percentile_interval(values: list[float]) -> Interval:
+    """The 95 % percentile interval of bootstrap draws."""
     ordered = sorted(values)
     return Interval(ordered[int(0.025 * (len(ordered) - 1))], ordered[round(0.975 * (len(ordered) - 1))])
 

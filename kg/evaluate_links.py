@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.evaluate import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, Interval, Score, load_gold
+from kg.evaluate import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, Interval, Score, load_gold, percentile_interval
 from kg.extract import Extraction, extract_many
 from kg.forms import read_form
 from kg.links import Link, link_plans
@@ -46,6 +46,22 @@ class LinkEvaluation:
     forms: list[LinkResult]
     total: Score
     intervals: dict[str, Interval]
+
+    def as_dict(self) -> dict:
+        """A JSON-ready summary: the scores, their intervals, and each closing form's gold and linked plans."""
+        total = self.total
+        return {
+            "links": {
+                "precision": total.precision,
+                "recall": total.recall,
+                "f1": total.f1,
+                "tp": total.tp,
+                "fp": total.fp,
+                "fn": total.fn,
+            },
+            "intervals": {name: [i.low, i.high] for name, i in self.intervals.items()},
+            "forms": [{"file": f.file, "gold": f.gold, "linked": f.predicted} for f in self.forms],
+        }
 
 
 def is_link_gold(gold_dir: Path) -> bool:
@@ -92,8 +108,7 @@ def country_forms(corpus_dir: Path, countries: set[str]) -> list[Extraction]:
 def _sum(results: list[LinkResult]) -> Score:
     total = Score()
     for result in results:
-        score = result.score
-        total.tp, total.fp, total.fn = total.tp + score.tp, total.fp + score.fp, total.fn + score.fn
+        total.add(result.score)
     return total
 
 
@@ -106,9 +121,4 @@ def _intervals(results: list[LinkResult]) -> dict[str, Interval]:
         samples["precision"].append(total.precision)
         samples["recall"].append(total.recall)
         samples["f1"].append(total.f1)
-    return {name: _percentile_interval(values) for name, values in samples.items()}
-
-
-def _percentile_interval(values: list[float]) -> Interval:
-    ordered = sorted(values)
-    return Interval(ordered[int(0.025 * (len(ordered) - 1))], ordered[round(0.975 * (len(ordered) - 1))])
+    return {name: percentile_interval(values) for name, values in samples.items()}

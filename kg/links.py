@@ -52,6 +52,7 @@ __all__ = [
     "evidence_of",
     "candidates",
     "confidence",
+    "logistic",
     "content_words",
     "is_linked",
     "FEATURES",
@@ -94,15 +95,15 @@ def link_plans(extractions: Iterable[Extraction], words: dict[str, Counter[str]]
     """
     docs = sorted(extractions, key=lambda d: d.path)
     found = evidence_of(docs, words)
-    plans = [d for d in docs if d.family == "learning_plan"]
+    by_closing: dict[str, list[tuple[float, str]]] = {}
+    for (closing, plan), pair in found.items():  # candidates in path order, closing forms too
+        by_closing.setdefault(closing, []).append((confidence(pair), plan))
     threshold = _model()["threshold"]
     links = []
-    for doc in (d for d in docs if d.family.startswith("closing_form")):
-        scored = [(confidence(found[(doc.path, plan.path)]), plan.path) for plan in candidates(doc, plans)]
-        if scored:
-            best, path = max(scored, key=lambda pair: pair[0])  # the first of equals: plans come in path order
-            if best >= threshold:
-                links.append(Link(doc.path, path, round(best, 4), tuple(sorted(found[(doc.path, path)].items()))))
+    for closing, scored in sorted(by_closing.items()):
+        best, path = max(scored, key=lambda pair: pair[0])  # the first of equals: plans come in path order
+        if best >= threshold:
+            links.append(Link(closing, path, round(best, 4), tuple(sorted(found[(closing, path)].items()))))
     return links
 
 
@@ -164,7 +165,11 @@ def evidence(
 def confidence(found: dict[str, float]) -> float:
     """The probability of a link given its evidence: the logistic function of the model's weighted evidence."""
     model = _model()
-    score = model["bias"] + sum(weight * found.get(name, 0.0) for name, weight in model["weights"].items())
+    return logistic(model["bias"] + sum(weight * found.get(name, 0.0) for name, weight in model["weights"].items()))
+
+
+def logistic(score: float) -> float:
+    """The logistic function: log-odds to a probability."""
     return 1.0 / (1.0 + math.exp(-score))
 
 
@@ -240,14 +245,19 @@ class _TfIdf:
     def __init__(self, forms: list[Counter[str]]) -> None:
         seen = Counter(word for words in forms for word in words)
         self.idf = {word: math.log((1 + len(forms)) / (1 + n)) + 1.0 for word, n in seen.items()}
+        self.top = max(self.idf.values(), default=1.0)  # the weight of a word none of the forms writes
+        self._vectors: dict[int, tuple[dict[str, float], float]] = {}  # by id of a form's words: vector, norm
 
     def cosine(self, a: Counter[str], b: Counter[str]) -> float:
         """The cosine of two forms' tf-idf vectors (0 when either is empty)."""
-        va, vb = self._vector(a), self._vector(b)
+        (va, na), (vb, nb) = self._vector(a), self._vector(b)
         dot = sum(weight * vb[word] for word, weight in va.items() if word in vb)
-        norm = math.sqrt(sum(w * w for w in va.values())) * math.sqrt(sum(w * w for w in vb.values()))
-        return dot / norm if norm else 0.0
+        return dot / (na * nb) if na and nb else 0.0
 
-    def _vector(self, words: Counter[str]) -> dict[str, float]:
-        top = max(self.idf.values(), default=1.0)
-        return {word: (1 + math.log(n)) * self.idf.get(word, top) for word, n in words.items()}
+    def _vector(self, words: Counter[str]) -> tuple[dict[str, float], float]:
+        """A form's tf-idf vector and its norm, made once per form (a closing form meets every candidate)."""
+        found = self._vectors.get(id(words))
+        if found is None:
+            vector = {word: (1 + math.log(n)) * self.idf.get(word, self.top) for word, n in words.items()}
+            found = self._vectors[id(words)] = (vector, math.sqrt(sum(w * w for w in vector.values())))
+        return found

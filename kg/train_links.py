@@ -12,14 +12,13 @@ give the same file, byte for byte.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
 from kg.evaluate import load_gold
 from kg.evaluate_links import country_forms
-from kg.links import FEATURES, LINK_MODEL, candidates, evidence_of
+from kg.links import FEATURES, LINK_MODEL, candidates, evidence_of, logistic
 from kg.train import save_model
 
 __all__ = ["LinkTrainingReport", "train_links"]
@@ -108,7 +107,7 @@ def _decide(rows: list[tuple[list[float], int]], weights: list[float], bias: flo
     gold = sum(label for _x, label in rows)
     if not rows:
         return 0, 0, gold
-    scores = [_logistic(bias + sum(w * x for w, x in zip(weights, xs, strict=True))) for xs, _y in rows]
+    scores = [logistic(bias + sum(w * x for w, x in zip(weights, xs, strict=True))) for xs, _y in rows]
     best = max(range(len(rows)), key=lambda i: scores[i])  # the first of equals: candidates come in path order
     score, label = scores[best], rows[best][1]
     if score < threshold:
@@ -125,7 +124,3 @@ def _fit(rows: list[tuple[list[float], int]], c: float, seed: int) -> tuple[list
     fit = LogisticRegression(C=c, solver="lbfgs", random_state=seed, max_iter=5000)
     fit.fit([x for x, _label in rows], labels)
     return [float(w) for w in fit.coef_[0]], float(fit.intercept_[0])
-
-
-def _logistic(score: float) -> float:
-    return 1.0 / (1.0 + math.exp(-score))

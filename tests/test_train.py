@@ -23,10 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_training_reproduces_the_shipped_models(corpus_dir, tmp_path):
     pytest.importorskip("sklearn")
-    done = subprocess.run(
-        [sys.executable, "-m", "kg", "train", "tests/gold", "--corpus", str(corpus_dir), "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )
+    done = _train("tests/gold", corpus_dir, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "train forms" in done.stderr
     shipped_spans = ROOT / "kg" / "models" / "partner_spans"
@@ -58,10 +55,7 @@ def test_training_without_a_train_split_exits_2(tmp_path):
 
 def test_training_the_linker_reproduces_the_shipped_link_model(corpus_dir, tmp_path):
     pytest.importorskip("sklearn")
-    done = subprocess.run(
-        [sys.executable, "-m", "kg", "train", "tests/gold/links", "--corpus", str(corpus_dir), "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )
+    done = _train("tests/gold/links", corpus_dir, tmp_path)
     assert done.returncode == 0, done.stderr
     trained = json.loads((tmp_path / "links.json").read_text(encoding="utf-8"))
     shipped = json.loads((ROOT / "kg" / "models" / "links.json").read_text(encoding="utf-8"))
@@ -69,3 +63,11 @@ def test_training_the_linker_reproduces_the_shipped_link_model(corpus_dir, tmp_p
     assert trained["weights"].keys() == shipped["weights"].keys()
     for name, weight in shipped["weights"].items():
         assert trained["weights"][name] == pytest.approx(weight, abs=1e-3), name
+
+
+def _train(gold: str, corpus_dir: Path, out: Path) -> subprocess.CompletedProcess:
+    """``kg train GOLD`` in a child process, writing its models to ``out``."""
+    return subprocess.run(
+        [sys.executable, "-m", "kg", "train", gold, "--corpus", str(corpus_dir), "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
