@@ -3,11 +3,14 @@
 Portfolio analysts want the headline findings without writing SPARQL: how
 big the portfolio is by country, year and type; who the top partners and
 the brokers between countries are; the sector mix; the methods and SDGs of
-each country; unusual partners; partners shared across countries; and how
-closed work was handed over. This module gathers those from an
-:class:`~kg.analyse.Analysis` plus two aggregate SPARQL queries (SDGs by
-country, handover outcomes), then writes them as Markdown and as one HTML
-file whose charts (matplotlib, Agg backend) are embedded as base64 PNG.
+each country; unusual partners; partners shared across countries; how
+closed work was handed over; and, for each closing form linked to the plan
+it closes (``pkg:closes``), which planned partners were kept or dropped and
+which are new. This module gathers those from an
+:class:`~kg.analyse.Analysis` plus the SPARQL queries of
+``kg/queries/report/`` (SDGs by country, handover outcomes, linked pairs and
+what their forms name), then writes them as Markdown and as one HTML file
+whose charts (matplotlib, Agg backend) are embedded as base64 PNG.
 
 Both files are deterministic for a given graph: rows are sorted with
 explicit tie-breaks, PNGs carry no software or date metadata, and no build
@@ -48,12 +51,15 @@ __all__ = [
     "render_markdown",
     "render_html",
     "write_report",
+    "LinkedPair",
+    "linked_pairs",
     "is_placeholder",
     "md_escape",
     "QUERIES",
 ]
 
 _TOP = 20
+_OUTCOMES = ("kept", "dropped", "new")  # what became of a pair's partners (LinkedPair's properties)
 _PLACEHOLDERS = frozenset(
     {
         "na",
@@ -79,7 +85,9 @@ _PLACEHOLDERS = frozenset(
 )
 _Q_SDGS = packaged_query("report", "sdgs")
 _Q_HANDOVER = packaged_query("report", "handover")
-QUERIES = (_Q_SDGS, _Q_HANDOVER)
+_Q_CLOSES = packaged_query("report", "closes")
+_Q_CLOSES_NAMED = packaged_query("report", "closes_named")
+QUERIES = (_Q_SDGS, _Q_HANDOVER, _Q_CLOSES, _Q_CLOSES_NAMED)
 """The queries the report runs besides :data:`kg.analyse.QUERIES`: the files of ``kg/queries/report/``."""
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
 
@@ -115,6 +123,39 @@ class Chart:
     def draw(self) -> bytes:
         """The chart as PNG bytes."""
         return _barh(*self.data) if self.kind == "barh" else _stacked(*self.data)
+
+
+@dataclass(frozen=True)
+class LinkedPair:
+    """A closing form and the learning plan it closes (``pkg:closes``), with what each of them names.
+
+    Partners are resolved organisations (``pkg:partner`` IRIs) and actions
+    are counted as the canned query ``plan-outcomes`` counts them, so its
+    rows and the report agree: kept partners are named by both forms,
+    dropped ones by the plan only, new ones by the closing form only.
+    """
+
+    closing: str
+    plan: str
+    planned: frozenset[str] = frozenset()
+    reported: frozenset[str] = frozenset()
+    planned_actions: int = 0
+    reported_actions: int = 0
+
+    @property
+    def kept(self) -> frozenset[str]:
+        """Partners of the plan the closing form names too."""
+        return self.planned & self.reported
+
+    @property
+    def dropped(self) -> frozenset[str]:
+        """Partners of the plan the closing form does not name."""
+        return self.planned - self.reported
+
+    @property
+    def new(self) -> frozenset[str]:
+        """Partners of the closing form the plan does not name."""
+        return self.reported - self.planned
 
 
 @dataclass
@@ -176,6 +217,7 @@ def collect_report(
     iso = {iri: info["iso3"] for iri, info in analysis.projections.countries.items()}
     sdgs = _sdgs_by_country(store, iso)
     handover = _handover(store)
+    pairs = linked_pairs(store)
     blocks: list[Block] = [Block("p", _headline(analysis))]
     for section in (
         _size_section(analysis, charts),
@@ -186,6 +228,7 @@ def collect_report(
         _shared_section(analysis),
         _structure_section(analysis),
         _handover_section(handover, charts),
+        _outcome_section(analysis, pairs, charts),
         _notes_section(analysis),
     ):
         blocks.extend(section)
@@ -248,6 +291,31 @@ def render_html(report: Report) -> str:
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def linked_pairs(store: ox.Store) -> list[LinkedPair]:
+    """Every closing form linked to the plan it closes, with the partners and actions of both (sorted by their IRIs).
+
+    The report's plan against outcome: the same pairs and counts as the
+    canned query ``plan-outcomes`` (``tests/test_report.py`` holds them together).
+    """
+    named: dict[tuple[str, str], dict[tuple[str, str], set[str]]] = {}
+    for solution in _query(store, _Q_CLOSES):
+        named[(solution["closing"].value, solution["plan"].value)] = defaultdict(set)
+    for solution in _query(store, _Q_CLOSES_NAMED):
+        found = named.setdefault((solution["closing"].value, solution["plan"].value), defaultdict(set))
+        found[(solution["side"].value, solution["kind"].value)].add(solution["node"].value)
+    return [
+        LinkedPair(
+            closing,
+            plan,
+            planned=frozenset(found[("plan", "partner")]),
+            reported=frozenset(found[("closing", "partner")]),
+            planned_actions=len(found[("plan", "action")]),
+            reported_actions=len(found[("closing", "action")]),
+        )
+        for (closing, plan), found in sorted(named.items())
+    ]
 
 
 def is_placeholder(label: str) -> bool:
@@ -537,6 +605,118 @@ def _handover_section(handover: list[tuple[str, int]], charts: bool) -> list[Blo
     return blocks
 
 
+def _outcome_section(analysis: Analysis, pairs: list[LinkedPair], charts: bool) -> list[Block]:
+    """Plan against outcome: how many closing forms are linked, and the partners kept, dropped and new (issue 17)."""
+    closing_forms = _documents_of_type(analysis, "ClosingForm")
+    plans = _documents_of_type(analysis, "LearningPlan")
+    blocks = [Block("h2", "Plan against outcome")]
+    if not pairs:
+        blocks.append(
+            Block(
+                "p",
+                f"No closing form in this build is linked to the learning plan it closes "
+                f"({_count(len(closing_forms), 'closing form', 'closing forms')}, "
+                f"{_count(len(plans), 'learning plan', 'learning plans')}).",
+            )
+        )
+        return blocks
+    linked, closed = {p.closing for p in pairs}, {p.plan for p in pairs}
+    kept, dropped, new = (sum(len(getattr(p, what)) for p in pairs) for what in _OUTCOMES)
+    blocks += [
+        Block(
+            "p",
+            f"{len(linked)} of {_count(len(closing_forms), 'closing form', 'closing forms')} "
+            f"({_share(len(linked), len(closing_forms))}) are linked to the learning plan they close, closing "
+            f"{len(closed)} of {_count(len(plans), 'learning plan', 'learning plans')} "
+            f"({_share(len(closed), len(plans))}). Over the {_count(len(pairs), 'linked pair', 'linked pairs')}: "
+            f"planned partners kept {kept}, dropped {dropped} ({_share(kept, kept + dropped)} kept); new partners "
+            f"{new}; actions planned {sum(p.planned_actions for p in pairs)}, reported "
+            f"{sum(p.reported_actions for p in pairs)}.",
+        ),
+        Block(
+            "p",
+            "A closing form is linked to the plan it reports on by kg.links (pkg:closes). Partners are resolved "
+            "organisations, counted per pair as the canned query plan-outcomes counts them: kept, named by the plan "
+            "and its closing form; dropped, by the plan only; new, by the closing form only. A partner of several "
+            "pairs counts in each.",
+        ),
+    ]
+    return blocks + _outcome_by_sector(analysis, pairs, charts) + _outcome_by_country(analysis, pairs)
+
+
+def _outcome_by_sector(analysis: Analysis, pairs: list[LinkedPair], charts: bool) -> list[Block]:
+    """Partners kept, dropped and new by the organisation's sector (as in the top partners), most first."""
+    labels = sector_labels()
+    organisations = analysis.projections.organisations
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for pair in pairs:
+        for what in _OUTCOMES:
+            for org in getattr(pair, what):
+                sector = organisations.get(org, {}).get("sector", "unknown")
+                counts[labels.get(sector, sector)][what] += 1
+    order = sorted(counts, key=lambda label: (-sum(counts[label].values()), label))
+    rows = [[label, *(str(counts[label][what]) for what in _OUTCOMES), _kept_share(counts[label])] for label in order]
+    blocks = [
+        Block("h3", "By the partner's sector"),
+        Block("table", headers=["sector", *_OUTCOMES, "planned partners kept"], rows=rows),
+    ]
+    if charts and order:
+        chart = Chart("stacked", _stack_data(order, list(_OUTCOMES), counts))
+        blocks.append(Block("chart", "Planned partners kept and dropped, and new partners, by sector", chart=chart))
+    return blocks
+
+
+def _outcome_by_country(analysis: Analysis, pairs: list[LinkedPair]) -> list[Block]:
+    """Per country of the closing form: forms linked, plans closed, partners kept, dropped and new, actions."""
+    proj = analysis.projections
+    by_country: dict[str, list[LinkedPair]] = defaultdict(list)
+    for pair in pairs:
+        for country in _countries_of(analysis, pair.closing):
+            by_country[country].append(pair)
+    forms = {
+        kind: Counter(c for doc in _documents_of_type(analysis, kind) for c in _countries_of(analysis, doc))
+        for kind in ("ClosingForm", "LearningPlan")
+    }
+    rows = []
+    for country, found in by_country.items():
+        info = proj.countries.get(country, {"label": "no country", "iso3": ""})
+        counts = Counter({what: sum(len(getattr(p, what)) for p in found) for what in _OUTCOMES})
+        rows.append(
+            (
+                -len(found),
+                -(counts["kept"] + counts["dropped"]),
+                info["label"],
+                [
+                    info["label"],
+                    info["iso3"],
+                    f"{len({p.closing for p in found})} of {forms['ClosingForm'][country]}",
+                    f"{len({p.plan for p in found})} of {forms['LearningPlan'][country]}",
+                    *(str(counts[what]) for what in _OUTCOMES),
+                    _kept_share(counts),
+                    str(sum(p.planned_actions for p in found)),
+                    str(sum(p.reported_actions for p in found)),
+                ],
+            )
+        )
+    rows.sort(key=lambda row: row[:3])
+    headers = ["country", "ISO3", "closing forms linked", "plans closed", *_OUTCOMES, "planned partners kept"]
+    return [
+        Block("h3", f"By country (top {_TOP} of {len(rows)}, by linked pairs)"),
+        Block("table", headers=[*headers, "actions planned", "actions reported"], rows=[r[3] for r in rows[:_TOP]]),
+    ]
+
+
+def _documents_of_type(analysis: Analysis, kind: str) -> list[str]:
+    """The forms of one type (``ClosingForm``, ``LearningPlan``...), by IRI."""
+    return sorted(doc for doc, info in analysis.projections.documents.items() if info["type"] == kind)
+
+
+def _countries_of(analysis: Analysis, doc: str) -> list[str]:
+    """The countries of a form (``dcterms:spatial``), or ``[""]`` for a form with none."""
+    graph = analysis.projections.document_country
+    return sorted(graph.neighbors(doc)) if doc in graph and graph.degree(doc) else [""]
+
+
 def _notes_section(analysis: Analysis) -> list[Block]:
     left_out = sorted(
         (p for p in analysis.partners.values() if is_placeholder(p["label"])),
@@ -583,6 +763,16 @@ def _query(store: ox.Store, query: str) -> list[ox.QuerySolution]:
 
 # --------------------------------------------------------------------------
 # rendering helpers
+
+
+def _share(n: int, total: int) -> str:
+    """``n`` as a percentage of ``total`` (one decimal), or ``-`` when there is no total."""
+    return f"{100 * n / total:.1f}%" if total else "-"
+
+
+def _kept_share(counts: Counter) -> str:
+    """The share of planned partners kept: kept over kept and dropped."""
+    return _share(counts["kept"], counts["kept"] + counts["dropped"])
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -4,10 +4,17 @@ Hand-checked figures: 7 partnerships (P three times, government; Q academia;
 R civil society and unusual; S unknown; T private sector), P the only
 partner shared across countries (AAA, BBB) and the top broker; two forms
 state a handover outcome; d1 and d3 name SDG 5, d1 also SDG 13.
+
+The plan against outcome is checked twice: on the tiny portfolio with d1
+(Aland's closing form) closing d2 (its plan), and on the hand-written forms
+of ``tests/data/linked/`` built by ``kg build`` (figures worked out in
+:func:`test_plan_against_outcome_of_the_hand_written_forms`).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import subprocess
 import sys
@@ -17,22 +24,29 @@ import pyoxigraph as ox
 import pytest
 
 from kg.analyse import analyse
+from kg.build import build
+from kg.namespaces import mint
+from kg.query import format_result, load_query, run_query
 from kg.report import (
     Block,
     Chart,
+    LinkedPair,
     collect_report,
     draw_charts,
     is_placeholder,
+    linked_pairs,
     md_escape,
     render_html,
     render_markdown,
     write_report,
 )
+from kg.store import open_store
 from kg.visualise import remote_references
 from test_analyse import PKG, SKOS, tiny_portfolio
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+LINKED = ROOT / "tests" / "data" / "linked"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -47,6 +61,22 @@ def _portfolio(p_label: str = "P"):
     # A placeholder "partner" in d4: named in forms, left out of the rankings.
     portfolio.partnership(ids["d4"], portfolio.org("na", "NA"))
     return portfolio.store(), ids
+
+
+def _linked_portfolio():
+    """The tiny portfolio with d1 (Aland's closing form: P, Q) closing d2 (Aland's plan: P, one action)."""
+    portfolio, ids = tiny_portfolio()
+    portfolio.add(ids["d1"], PKG + "closes", ids["d2"], ids["d1"])
+    portfolio.action(ids["d2"], 1, "Plan action")
+    return portfolio.store(), ids
+
+
+@pytest.fixture(scope="module")
+def linked_build(tmp_path_factory) -> Path:
+    """``kg build tests/data/linked``: two plans and a closing form of Peru, a plan and one of Ghana, one of Kenya."""
+    out = tmp_path_factory.mktemp("linked")
+    build([LINKED], out, jobs=1)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +127,97 @@ def test_markdown_sections_and_hand_checked_rows(report):
     assert "| Aland | Method one (2); Method two (1) | SDG 5 (1); SDG 13 (1) |" in md
     assert "1 partnership the forms call new and unusual" in md and "1 partner is named by forms of more" in md
     assert "placeholder names rather than organisations: NA (1 form)." in md
+
+
+def test_a_build_with_no_link_says_so(report):
+    rep, _ids = report
+    md = render_markdown(rep)
+    # d1 and d4 are closing forms, d2 the one learning plan; nothing says pkg:closes
+    assert "## Plan against outcome\n\nNo closing form in this build is linked to the learning plan it closes " in md
+    assert "(2 closing forms, 1 learning plan).\n\n## Notes" in md
+
+
+def test_plan_against_outcome_of_the_tiny_portfolio():
+    store, ids = _linked_portfolio()
+    [pair] = linked_pairs(store)
+    assert (pair.closing, pair.plan) == (ids["d1"], ids["d2"])
+    assert (pair.kept, pair.dropped, pair.new) == ({ids["P"]}, set(), {ids["Q"]})
+    assert (pair.planned_actions, pair.reported_actions) == (1, 0)
+    md = render_markdown(collect_report(store, analyse(store), charts=False))
+    assert (
+        "1 of 2 closing forms (50.0%) are linked to the learning plan they close, closing 1 of 1 learning plan "
+        "(100.0%). Over the 1 linked pair: planned partners kept 1, dropped 0 (100.0% kept); new partners 1; "
+        "actions planned 1, reported 0." in md
+    )
+    assert _table_after(md, "### By the partner's sector") == [
+        ["Academia", "0", "0", "1", "-"],
+        ["Government", "1", "0", "0", "100.0%"],
+    ]
+    assert _table_after(md, "### By country (top 20 of 1, by linked pairs)") == [
+        ["Aland", "AAA", "1 of 1", "1 of 1", "1", "0", "1", "100.0%", "1", "0"]
+    ]
+
+
+def test_a_linked_pair_sorts_its_partners():
+    pair = LinkedPair("c", "p", planned=frozenset("abc"), reported=frozenset("bcd"))
+    assert (pair.kept, pair.dropped, pair.new) == ({"b", "c"}, {"a"}, {"d"})
+
+
+@pytest.mark.slow
+def test_plan_against_outcome_of_the_hand_written_forms(linked_build):
+    """tests/data/linked, read by hand.
+
+    Peru: the water kiosks plan (UNICEF, Ministerio de Vivienda, Universidad
+    Nacional de Ingeniería, Red Cross; actions KIOSK PRICING, RAINWATER
+    HARVESTING) is closed by its closing form (UNICEF, the Universidad,
+    Fundación Agua Viva; those two actions and WATER QUALITY SENSORS): kept
+    UNICEF (United Nations) and the Universidad (academia), dropped the
+    Ministerio (government) and the Red Cross (civil society), new the
+    Fundación (civil society). The street vendors plan is closed by none.
+    Ghana: the cocoa plan (Ministry of Food and Agriculture, Kwame Nkrumah
+    University; FARM MAPPING) is closed by its closing form (the Ministry,
+    Farmerline Ltd; FARM MAPPING, MOBILE PAYMENTS): kept the Ministry
+    (government), dropped the University (academia), new Farmerline
+    (private sector). Kenya's closing form has no plan to close.
+    """
+    md = (linked_build / "report.md").read_text(encoding="utf-8")
+    assert (
+        "2 of 3 closing forms (66.7%) are linked to the learning plan they close, closing 2 of 3 learning plans "
+        "(66.7%). Over the 2 linked pairs: planned partners kept 3, dropped 3 (50.0% kept); new partners 2; "
+        "actions planned 3, reported 5." in md
+    )
+    assert _table_after(md, "### By the partner's sector") == [
+        ["Academia", "1", "1", "0", "50.0%"],
+        ["Civil society", "0", "1", "1", "0.0%"],
+        ["Government", "1", "1", "0", "50.0%"],
+        ["Private sector", "0", "0", "1", "-"],
+        ["United Nations", "1", "0", "0", "100.0%"],
+    ]
+    assert _table_after(md, "### By country (top 20 of 2, by linked pairs)") == [
+        ["Peru", "PER", "1 of 1", "1 of 2", "2", "2", "1", "50.0%", "2", "3"],
+        ["Ghana", "GHA", "1 of 1", "1 of 1", "1", "1", "1", "50.0%", "1", "2"],
+    ]
+    html = (linked_build / "report.html").read_text(encoding="utf-8")
+    assert 'alt="Planned partners kept and dropped, and new partners, by sector"' in html
+
+
+@pytest.mark.slow
+def test_the_report_and_the_plan_outcomes_query_agree(linked_build):
+    """Each pair's counts in the report's data are those of ``kg query plan-outcomes``, and so are the countries'."""
+    result = run_query(linked_build, load_query("plan-outcomes"), {})
+    found = list(csv.DictReader(io.StringIO(format_result(result, "csv"))))
+    assert len(found) == 2
+    pairs = {(p.closing, p.plan): p for p in linked_pairs(open_store(linked_build))}
+    assert set(pairs) == {(str(mint("doc", r["closing_file"])), str(mint("doc", r["plan_file"]))) for r in found}
+    for row in found:
+        pair = pairs[(str(mint("doc", row["closing_file"])), str(mint("doc", row["plan_file"])))]
+        counts = (len(pair.kept), len(pair.dropped), len(pair.new), pair.planned_actions, pair.reported_actions)
+        assert counts == tuple(int(row[k]) for k in ("kept", "dropped", "new", "planned_actions", "reported_actions"))
+    md = (linked_build / "report.md").read_text(encoding="utf-8")
+    table = {r[1]: r for r in _table_after(md, "### By country (top 20 of 2, by linked pairs)")}
+    for row in found:
+        wanted = [row[k] for k in ("kept", "dropped", "new")] + [row["planned_actions"], row["reported_actions"]]
+        assert table[row["country"]][4:7] + table[row["country"]][8:] == wanted
 
 
 def test_html_is_self_contained_with_charts(report):
@@ -152,8 +273,6 @@ def test_report_is_deterministic(tmp_path):
 
 @pytest.mark.slow
 def test_report_command_regenerates_the_files(tmp_path):
-    from kg.build import build
-
     out = tmp_path / "out"
     build([EXAMPLES], out, jobs=1)
     built_md = (out / "report.md").read_bytes()

@@ -60,9 +60,10 @@ READ_TYPES = frozenset(
         PKG.ClosingForm,
         PKG.Experiment,
         PKG.Solution,
+        PKG.Action,
     )
 )
-"""The classes :data:`kg.analyse.QUERIES` match with ``rdf:type`` (``a``)."""
+"""The classes :data:`kg.analyse.QUERIES` and :data:`kg.report.QUERIES` match with ``rdf:type`` (``a``)."""
 
 READ_LABELS = frozenset(str(iri) for iri in (SKOS.prefLabel, SKOS.notation, RDFS.label, PKG.sector, PKG.document))
 """The predicates that only describe a node another pattern binds (labels, codes, sectors, documents).
@@ -74,7 +75,20 @@ partner; a mention) is read by no query.
 """
 
 
-REPORT_READS = frozenset(str(iri) for iri in (PKG.sdg, PKG.handoverOutcome, DCTERMS.spatial, SKOS.prefLabel))
+REPORT_READS = frozenset(
+    str(iri)
+    for iri in (
+        PKG.sdg,
+        PKG.handoverOutcome,
+        PKG.closes,
+        PKG.partner,
+        PKG.document,
+        RDF.type,
+        RDFS.label,
+        DCTERMS.spatial,
+        SKOS.prefLabel,
+    )
+)
 """The predicates of every triple pattern of :data:`kg.report.QUERIES`."""
 
 _READABLE_BATCH = 4096  # graphs loaded together into the readable store
