@@ -26,6 +26,7 @@ import hashlib
 import html
 import io
 import re
+import textwrap
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, MutableMapping, Sequence
@@ -838,12 +839,13 @@ def _barh(labels: tuple[str, ...], values: tuple[float, ...]) -> bytes:
 
 
 def _stacked(years: tuple[str, ...], types: tuple[str, ...], counts: tuple[tuple[int, ...], ...]) -> bytes:
+    ticks = [textwrap.fill(label, 14) for label in years]  # long labels (sectors) on two lines, years unchanged
     fig, ax = _figure(8.0, 3.5)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.96)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14 if any("\n" in t for t in ticks) else 0.1, top=0.96)
     bottom = [0] * len(years)
     for column, kind in enumerate(types):
         heights = [row[column] for row in counts]
-        ax.bar(years, heights, bottom=bottom, label=kind)
+        ax.bar(ticks, heights, bottom=bottom, label=kind)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.legend(fontsize=8, frameon=False)
     ax.tick_params(labelsize=8)
