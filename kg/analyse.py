@@ -14,6 +14,12 @@ questions in two steps:
    graph (countries, actions and partners), Louvain communities, partners
    shared across countries, sector mix, unusual partners, method co-use,
    Jaccard similarity of countries, connected components.
+3. *The ecosystem year by year*: a partnership is active in every year from
+   its ``pkg:fromYear`` to its ``pkg:toYear``; per year, for the whole
+   portfolio and per country, the partners active, gained and lost, the
+   top broker (betweenness on that year's ecosystem graph,
+   :func:`year_graph`), the concentration and the sector mix
+   (:func:`years_table`, :func:`country_years_table`).
 
 Every random step is seeded with ``seed``. Exact betweenness prunes the
 partners seen in one place only (degree-1 nodes, most of an ecosystem) and
@@ -22,7 +28,8 @@ falls back to sampling ``k`` pivots (networkx, seeded) only when the pruned
 graph is still too large (:data:`EXACT_BETWEENNESS_MAX_WORK`). The
 results go back into the graph as the analytics named graph
 (:data:`ANALYTICS_GRAPH`: ``pkg:degree``, ``pkg:betweenness``,
-``pkg:community``, ``pkg:countryCount`` on organisations) and into a
+``pkg:community``, ``pkg:countryCount`` on organisations, and a
+``pkg:EcosystemYear`` per year and per country and year) and into a
 deterministic ``analysis.json``.
 """
 
@@ -40,7 +47,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.namespaces import PKG, PREFIX_IRIS, XSD, mint
+from kg.namespaces import PKG, PREFIX_IRIS, RDF, XSD, mint
 from kg.query import packaged_query
 from kg.store import open_store
 
@@ -64,6 +71,14 @@ __all__ = [
     "analytics_quads",
     "write_analysis",
     "format_decimal",
+    "active_years",
+    "partnerships_by_year",
+    "year_graph",
+    "year_brokers",
+    "partner_years",
+    "years_table",
+    "country_years_table",
+    "TOP_CONCENTRATION",
     "QUERIES",
 ]
 
@@ -71,6 +86,8 @@ ANALYTICS_GRAPH = mint("graph", "analytics")
 DEFAULT_SEED = 42
 EXACT_BETWEENNESS_MAX_WORK = 5_000_000
 BETWEENNESS_SAMPLES = 200
+TOP_CONCENTRATION = 10
+"""How many of the organisations with the most partnerships a year's concentration counts."""
 _TOP_PAIRS = 100
 _TOP_LIST = 25
 
@@ -89,6 +106,7 @@ _Q_DOCUMENT_METHOD = packaged_query("analyse", "document_method")
 _Q_DOCUMENT_COUNTRY = packaged_query("analyse", "document_country")
 _Q_PARTNERSHIPS = packaged_query("analyse", "partnerships")
 _Q_UNUSUAL = packaged_query("analyse", "unusual")
+_Q_PROVENANCE = packaged_query("analyse", "provenance")
 
 QUERIES = (
     _Q_ORGANISATIONS,
@@ -106,6 +124,7 @@ QUERIES = (
     _Q_DOCUMENT_COUNTRY,
     _Q_PARTNERSHIPS,
     _Q_UNUSUAL,
+    _Q_PROVENANCE,
 )
 """Every query :func:`project` runs, the files of ``kg/queries/analyse/``: all that :func:`analyse` reads of a store."""
 
@@ -117,6 +136,7 @@ class Projections:
     Node ids are IRIs. Every node carries ``kind`` (``country``, ``partner``,
     ``action``, ``document`` or ``method``) and ``label``; edges carry
     ``weight``, the number of partnerships (or documents) behind the link.
+    ``provenance`` says where each partnership was read (:func:`_provenance`).
     """
 
     organisations: dict[str, dict]
@@ -131,6 +151,17 @@ class Projections:
     country_method: nx.Graph
     document_method: nx.Graph
     document_country: nx.Graph
+    provenance: dict[str, dict] = field(default_factory=dict)
+    _places: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def countries_of(self, document: str) -> list[str]:
+        """The countries of a form (IRIs, sorted; none for a form that names none), from :attr:`document_country`."""
+        if self._places is None:
+            graph = self.document_country
+            self._places = {
+                doc: sorted(graph.neighbors(doc)) for doc, kind in graph.nodes(data="kind") if kind == "document"
+            }
+        return self._places.get(document, [])
 
 
 @dataclass
@@ -151,6 +182,10 @@ class Analysis:
     method_co_use: list[dict] = field(default_factory=list)
     country_similarity: dict[str, list[dict]] = field(default_factory=dict)
     components: dict[str, dict] = field(default_factory=dict)
+    year_betweenness_method: str = "exact"
+    partner_years: dict[str, list[int]] = field(default_factory=dict)
+    years: list[dict] = field(default_factory=list)
+    country_years: list[dict] = field(default_factory=list)
 
     def top_partners(self, n: int = _TOP_LIST) -> list[dict]:
         """Partners by the number of forms naming them, then degree, then label."""
@@ -168,7 +203,11 @@ class Analysis:
     def to_json(self) -> dict:
         """Everything but the graphs, as JSON-ready data (deterministic)."""
         return {
-            "parameters": {"seed": self.seed, "betweenness": self.betweenness_method},
+            "parameters": {
+                "seed": self.seed,
+                "betweenness": self.betweenness_method,
+                "year_betweenness": self.year_betweenness_method,
+            },
             "summary": self._summary(),
             "partners": {iri: self.partners[iri] for iri in sorted(self.partners)},
             "countries": {iri: self.countries[iri] for iri in sorted(self.countries)},
@@ -181,6 +220,15 @@ class Analysis:
             "method_co_use": self.method_co_use,
             "country_similarity": self.country_similarity,
             "components": self.components,
+            **self._years_json(),
+        }
+
+    def _years_json(self) -> dict:
+        """The ecosystem year by year: the years of each partner, each year's figures and each country's."""
+        return {
+            "partner_years": {iri: self.partner_years[iri] for iri in sorted(self.partner_years)},
+            "years": self.years,
+            "country_years": self.country_years,
         }
 
     def _summary(self) -> dict:
@@ -219,6 +267,7 @@ def project(store: ox.Store) -> Projections:
         country_method=_bipartite(_select(store, _Q_COUNTRY_METHOD), "country", "method", nodes),
         document_method=_bipartite(_with_weight(_select(store, _Q_DOCUMENT_METHOD)), "doc", "method", nodes),
         document_country=_bipartite(_with_weight(_select(store, _Q_DOCUMENT_COUNTRY)), "doc", "country", nodes),
+        provenance=_provenance(store),
     )
 
 
@@ -234,11 +283,9 @@ def analyse(store: ox.Store, seed: int = DEFAULT_SEED, betweenness_k: int | None
     """
     proj = project(store)
     eco = ecosystem_graph(proj)
-    if betweenness_k is None and betweenness_work(eco) > EXACT_BETWEENNESS_MAX_WORK:
-        betweenness_k = BETWEENNESS_SAMPLES
-    scores = betweenness(eco, k=betweenness_k, seed=seed)
+    scores, method = _brokerage(eco, betweenness_k, seed)
     groups = communities(eco, seed=seed)
-    analysis = Analysis(seed, "exact" if betweenness_k is None else f"sampled k={betweenness_k}", proj, eco, scores)
+    analysis = Analysis(seed, method, proj, eco, scores)
     analysis.partners = _partner_table(proj, eco, scores, groups)
     analysis.countries = _country_table(proj)
     analysis.communities = _community_table(groups, proj, analysis.partners)
@@ -251,6 +298,11 @@ def analyse(store: ox.Store, seed: int = DEFAULT_SEED, betweenness_k: int | None
         "ecosystem": _component_summary(eco),
         "cooccurrence": _component_summary(proj.partner_cooccurrence),
     }
+    by_year = partnerships_by_year(proj)
+    year_scores, analysis.year_betweenness_method = year_brokers(proj, by_year, betweenness_k, seed)
+    analysis.partner_years = partner_years(by_year)
+    analysis.years = years_table(proj, by_year, year_scores)
+    analysis.country_years = country_years_table(proj, by_year, year_scores)
     return analysis
 
 
@@ -318,6 +370,17 @@ def betweenness_work(graph: nx.Graph) -> int:
     return core.number_of_nodes() * (core.number_of_nodes() + core.number_of_edges())
 
 
+def _brokerage(graph: nx.Graph, k: int | None, seed: int) -> tuple[dict[str, float], str]:
+    """:func:`betweenness` by the analysis' rule, and the method used.
+
+    With ``k`` None it is exact unless :func:`betweenness_work` exceeds
+    :data:`EXACT_BETWEENNESS_MAX_WORK`, when :data:`BETWEENNESS_SAMPLES` pivots are drawn.
+    """
+    if k is None and betweenness_work(graph) > EXACT_BETWEENNESS_MAX_WORK:
+        k = BETWEENNESS_SAMPLES
+    return betweenness(graph, k=k, seed=seed), "exact" if k is None else f"sampled k={k}"
+
+
 def communities(graph: nx.Graph, seed: int = DEFAULT_SEED) -> list[list[str]]:
     """Louvain communities (edge weights count), largest first, each sorted; ties by first member."""
     found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
@@ -356,8 +419,202 @@ def similarities(sets: dict[str, set], top: int | None = None) -> list[dict]:
     return rows if top is None else rows[:top]
 
 
+# --------------------------------------------------------------------------
+# the ecosystem year by year
+
+
+def active_years(partnership: dict) -> range:
+    """The years a partnership is active in: ``from_year`` to ``to_year``, both included.
+
+    None when it has no year; one year when it has only one of the two; none
+    when its years run backwards (the graph never gives such).
+    """
+    first = partnership.get("from_year")
+    last = partnership.get("to_year")
+    if first is None and last is None:
+        return range(0)
+    start = first if first is not None else last
+    end = last if last is not None else first
+    assert start is not None and end is not None
+    return range(start, end + 1)
+
+
+def partnerships_by_year(proj: Projections) -> dict[int, list[dict]]:
+    """The partnerships active in each year (:func:`active_years`), years in order, each as ``proj`` orders them."""
+    found: dict[int, list[dict]] = defaultdict(list)
+    for partnership in proj.partnerships:
+        for year in active_years(partnership):
+            found[year].append(partnership)
+    return {year: found[year] for year in sorted(found)}
+
+
+def year_graph(proj: Projections, partnerships: Iterable[dict]) -> nx.Graph:
+    """The ecosystem graph of ``partnerships`` alone (one year's): their countries, actions and partners.
+
+    Made as :func:`ecosystem_graph` makes the whole one: a partner is linked
+    to each country of its partnership's form and to its partnership's
+    action, an edge weighted by the partnerships behind it; a partner linked
+    to neither is an isolated node. Nodes and edges are added in sorted
+    order, so that seeded algorithms give the same answer on every run. Of
+    all the partnerships, it is the ecosystem graph.
+    """
+    actions = proj.action_partner
+    nodes: dict[str, dict] = {}
+    edges: Counter = Counter()
+    for partnership in partnerships:
+        org = partnership["org"]
+        nodes[org] = {"kind": "partner", **proj.organisations.get(org, _default_info("org", org))}
+        linked = list(proj.countries_of(partnership["document"]))
+        for country in linked:
+            nodes[country] = {"kind": "country", **proj.countries[country]}
+        action = partnership.get("action")
+        if action is not None and action in actions:
+            nodes[action] = dict(actions.nodes[action])
+            linked.append(action)
+        edges.update((min(org, node), max(org, node)) for node in linked)
+    graph = nx.Graph()
+    graph.add_nodes_from((n, nodes[n]) for n in sorted(nodes))
+    graph.add_weighted_edges_from(sorted((u, v, n) for (u, v), n in edges.items()))
+    return graph
+
+
+def year_brokers(
+    proj: Projections, by_year: dict[int, list[dict]], k: int | None = None, seed: int = DEFAULT_SEED
+) -> tuple[dict[int, dict[str, float]], str]:
+    """Each year's partners' betweenness on that year's :func:`year_graph` (6 places), and the method used.
+
+    Each year's graph is measured by the whole graph's rule (exact unless
+    :func:`betweenness_work` exceeds :data:`EXACT_BETWEENNESS_MAX_WORK`;
+    ``k`` pivots when given) and seed. The method is ``"exact"`` when every
+    year's is, else the sampling and the years it was used in
+    (``"sampled k=200 in 2022, 2023"``).
+    """
+    scores: dict[int, dict[str, float]] = {}
+    sampled: dict[str, list[str]] = defaultdict(list)
+    for year, partnerships in by_year.items():
+        graph = year_graph(proj, partnerships)
+        found, method = _brokerage(graph, k, seed)
+        kinds = graph.nodes(data="kind")
+        scores[year] = {node: round(value, 6) for node, value in found.items() if kinds[node] == "partner"}
+        if method != "exact":
+            sampled[method].append(str(year))
+    method = "; ".join(f"{how} in {', '.join(years)}" for how, years in sorted(sampled.items()))
+    return scores, method or "exact"
+
+
+def partner_years(by_year: dict[int, list[dict]]) -> dict[str, list[int]]:
+    """Organisation IRI -> the years it has a partnership active in (anywhere), in order."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for year, partnerships in by_year.items():
+        for partnership in partnerships:
+            found[partnership["org"]].add(year)
+    return {org: sorted(found[org]) for org in sorted(found)}
+
+
+def years_table(proj: Projections, by_year: dict[int, list[dict]], scores: dict[int, dict[str, float]]) -> list[dict]:
+    """One row per year with an active partnership, in order: the whole portfolio's ecosystem that year.
+
+    Keys: ``year``; ``partners`` (distinct organisations with a partnership
+    active that year), ``partnerships`` (those active), ``countries`` (of
+    their forms); ``new`` and ``new_partners``: the year's partners active in
+    no earlier year; ``lost`` and ``lost_partners``: the partners of the
+    previous row's year not active in this one; ``top_broker`` and
+    ``top_broker_label``: the year's partner with the highest betweenness in
+    ``scores[year]`` (:func:`year_brokers`), above 0, ties by label then IRI,
+    else ""; ``concentration``: the share of the year's partnerships the
+    :data:`TOP_CONCENTRATION` organisations with the most hold (6 places);
+    ``sector_mix``: partnerships by sector.
+    """
+    rows = []
+    earlier: set[str] = set()
+    previous: set[str] = set()
+    for year, partnerships in by_year.items():
+        rows.append(_year_figures(proj, year, partnerships, scores.get(year, {}), earlier, previous))
+        previous = {p["org"] for p in partnerships}
+        earlier |= previous
+    return rows
+
+
+def country_years_table(
+    proj: Projections, by_year: dict[int, list[dict]], scores: dict[int, dict[str, float]]
+) -> list[dict]:
+    """One row per country and year with a partnership active there, by ISO3 code then year.
+
+    A partnership is in the countries of its form (a form of two countries
+    counts for both). Keys: ``country`` (IRI), ``iso3``, ``country_label``
+    and those of :func:`years_table`, within the country (``countries`` is
+    1, though a form may name others): new and lost
+    partners against the country's own earlier years, and the top broker the
+    country's partner of that year with the highest betweenness in that
+    year's whole ecosystem graph.
+    """
+    by_country: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for year, partnerships in by_year.items():
+        for partnership in partnerships:
+            for country in proj.countries_of(partnership["document"]):
+                by_country[country][year].append(partnership)
+    rows = []
+    for country in sorted(by_country, key=lambda c: (proj.countries[c]["iso3"], c)):
+        info = proj.countries[country]
+        earlier: set[str] = set()
+        previous: set[str] = set()
+        for year in sorted(by_country[country]):
+            partnerships = by_country[country][year]
+            figures = _year_figures(proj, year, partnerships, scores.get(year, {}), earlier, previous)
+            figures["countries"] = 1  # within the country (its forms may name others too)
+            rows.append({"country": country, "iso3": info["iso3"], "country_label": info["label"], **figures})
+            previous = {p["org"] for p in partnerships}
+            earlier |= previous
+    return rows
+
+
+def _year_figures(
+    proj: Projections,
+    year: int,
+    partnerships: list[dict],
+    scores: dict[str, float],
+    earlier: set[str],
+    previous: set[str],
+) -> dict:
+    """The figures of one year of an ecosystem (the portfolio's or a country's): see :func:`years_table`."""
+    held = Counter(p["org"] for p in partnerships)
+    partners = set(held)
+    new, lost = sorted(partners - earlier), sorted(previous - partners)
+    countries = {c for p in partnerships for c in proj.countries_of(p["document"])}
+    top = sorted(held.values(), reverse=True)[:TOP_CONCENTRATION]
+    brokers = [org for org in partners if scores.get(org, 0.0) > 0]
+    broker = min(brokers, key=lambda org: (-scores[org], _org_label(proj, org), org), default="")
+    return {
+        "year": year,
+        "partners": len(partners),
+        "partnerships": len(partnerships),
+        "countries": len(countries),
+        "new": len(new),
+        "lost": len(lost),
+        "new_partners": new,
+        "lost_partners": lost,
+        "top_broker": broker,
+        "top_broker_label": _org_label(proj, broker) if broker else "",
+        "concentration": round(sum(top) / len(partnerships), 6),
+        "sector_mix": dict(sorted(Counter(p["sector"] for p in partnerships).items())),
+    }
+
+
+def _org_label(proj: Projections, org: str) -> str:
+    return proj.organisations.get(org, {}).get("label") or _tail(org)
+
+
+# --------------------------------------------------------------------------
+# the analytics graph
+
+
 def analytics_quads(analysis: Analysis) -> list[ox.Quad]:
-    """The analytics named graph: degree, betweenness, community and country count of every organisation."""
+    """The analytics named graph: the organisations' figures, and the ecosystem year by year.
+
+    Every organisation gets its degree, betweenness, community and country
+    count; every row of ``analysis.years`` and ``analysis.country_years`` a
+    ``pkg:EcosystemYear`` node (:func:`_year_quads`).
+    """
     graph = ox.NamedNode(str(ANALYTICS_GRAPH))
     integer, decimal = ox.NamedNode(str(XSD.integer)), ox.NamedNode(str(XSD.decimal))
     quads = []
@@ -370,7 +627,47 @@ def analytics_quads(analysis: Analysis) -> list[ox.Quad]:
             (PKG.countryCount, str(partner["country_count"]), integer),
         ):
             quads.append(ox.Quad(node, ox.NamedNode(str(predicate)), ox.Literal(value, datatype=datatype), graph))
+    for row in analysis.years:
+        quads.extend(_year_quads(row, ("portfolio", row["year"]), graph))
+    for row in analysis.country_years:
+        quads.extend(_year_quads(row, ("country", row["iso3"], row["year"]), graph))
     return sorted(quads, key=str)
+
+
+def _year_quads(row: dict, key: tuple, graph: ox.NamedNode) -> Iterable[ox.Quad]:
+    """One ecosystem year (a row of :func:`years_table` or :func:`country_years_table`) as quads.
+
+    Its node (``id:ecosystem/portfolio/2023``, ``id:ecosystem/country/KEN/2023``)
+    is a ``pkg:EcosystemYear`` with its year (``xsd:gYear``), country,
+    counts, concentration, top broker and a ``pkg:SectorCount`` per sector.
+    """
+    node = ox.NamedNode(str(mint("ecosystem", *key)))
+    integer = ox.NamedNode(str(XSD.integer))
+
+    def quad(subject: ox.NamedNode, predicate, value: ox.NamedNode | ox.Literal) -> ox.Quad:
+        return ox.Quad(subject, ox.NamedNode(str(predicate)), value, graph)
+
+    yield quad(node, RDF.type, ox.NamedNode(str(PKG.EcosystemYear)))
+    yield quad(node, PKG.inYear, ox.Literal(f"{row['year']:04d}", datatype=ox.NamedNode(str(XSD.gYear))))
+    if "country" in row:
+        yield quad(node, PKG.ecosystemCountry, ox.NamedNode(row["country"]))
+    for predicate, name in (
+        (PKG.partnerCount, "partners"),
+        (PKG.newPartnerCount, "new"),
+        (PKG.lostPartnerCount, "lost"),
+        (PKG.partnershipCount, "partnerships"),
+    ):
+        yield quad(node, predicate, ox.Literal(str(row[name]), datatype=integer))
+    concentration = format_decimal(row["concentration"])
+    yield quad(node, PKG.concentration, ox.Literal(concentration, datatype=ox.NamedNode(str(XSD.decimal))))
+    if row["top_broker"]:
+        yield quad(node, PKG.topBroker, ox.NamedNode(row["top_broker"]))
+    for sector, count in row["sector_mix"].items():
+        part = ox.NamedNode(str(mint("ecosystem", *key, "sector", sector)))
+        yield quad(node, PKG.sectorCount, part)
+        yield quad(part, RDF.type, ox.NamedNode(str(PKG.SectorCount)))
+        yield quad(part, PKG.countedSector, ox.NamedNode(str(mint("sector", sector))))
+        yield quad(part, PKG.partnershipCount, ox.Literal(str(count), datatype=integer))
 
 
 def write_analysis(analysis: Analysis, path: Path) -> Path:
@@ -540,9 +837,37 @@ def _partnerships(store: ox.Store) -> list[dict]:
                 "sector": _tail(row["sector"] or "unknown"),
                 "unusual": extra.get("unusual"),
                 "name": extra.get("name") or "",
+                "action": row["action"],
+                "from_year": _year(row["from_year"]),
+                "to_year": _year(row["to_year"]),
             },
         )
     return [found[iri] for iri in sorted(found)]
+
+
+def _year(value: str | int | bool | None) -> int | None:
+    """The year of an xsd:gYear's lexical form ("2023"), or None (none given, or not a plain four-digit year)."""
+    text = str(value) if value is not None else ""
+    return int(text) if len(text) == 4 and text.isdigit() else None
+
+
+def _provenance(store: ox.Store) -> dict[str, dict]:
+    """Partnership IRI -> where it was read: ``line``, ``question``, ``surface`` and ``answer``.
+
+    The answer is that of the form's last item asking the partnership's
+    question at or before its line (a repeated group asks it once per
+    partner); "" when that item has no text answer. Partnerships without a
+    line or question (hand-made graphs) have no entry.
+    """
+    best: dict[str, tuple] = {}
+    for row in _select(store, _Q_PROVENANCE):
+        key = (row["at"], row["answer"] or "")
+        if row["p"] not in best or key > best[row["p"]][0]:
+            best[row["p"]] = (key, row)
+    return {
+        p: {"line": row["line"], "question": row["question"], "surface": row["surface"], "answer": key[1]}
+        for p, (key, row) in sorted(best.items())
+    }
 
 
 def _tail(iri: str) -> str:

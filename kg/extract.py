@@ -1,7 +1,7 @@
 """Turn a parsed :class:`~kg.forms.Form` into an :class:`Extraction` of facts.
 
 An extraction holds what the graph needs about one document: its type and
-template family, year, countries and locations, methods, data sources,
+template family, year (and the span of years its timeline gives), countries and locations, methods, data sources,
 themes, SDGs, experiment metafields, actions, partnerships, key insights and
 handover outcomes, each with the line it came from. Problems become messages
 on the extraction; nothing here raises on odd input.
@@ -65,6 +65,7 @@ __all__ = [
     "default_decision",
     "sector_features",
     "template_family",
+    "year_span",
 ]
 
 
@@ -150,6 +151,7 @@ class Extraction:
     doc_type: str
     title: str
     year: int | None = None
+    year_span: tuple[int, int] | None = None
     focal_point: str = ""
     countries: list[CountryRef] = field(default_factory=list)
     locations: list[Location] = field(default_factory=list)
@@ -171,6 +173,17 @@ class Extraction:
     def country(self) -> str:
         """The ISO3 code of the first resolved country, or ''."""
         return next((c.iso3 for c in self.countries if c.iso3), "")
+
+    @property
+    def years(self) -> tuple[int, int] | None:
+        """The first and last year the form's partnerships are active in, or None when the form gives no year.
+
+        The span of its timeline answer (:attr:`year_span`) where it gives one,
+        else its year (``[[year:...]]``) both times.
+        """
+        if self.year_span is not None:
+            return self.year_span
+        return None if self.year is None else (self.year, self.year)
 
     def warn(self, code: str, text: str, line: int = 0) -> None:
         """Record a warning about the form."""
@@ -235,6 +248,8 @@ _MENTION_SECTION = re.compile(r"^(partners|partnerships|data and methods|handove
 _PARTNERING_SECTOR_Q = re.compile(r"which sector are you partnering with")
 _SDG = re.compile(r"^\s*(?:sdg\s*|goal\s*)?(\d{1,2})\b", re.I)
 _YEAR = re.compile(r"^\s*((?:19|20)\d\d)\s*$")
+_FOUR_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_SPAN_YEARS = range(2015, 2031)  # the years a timeline may plausibly name (the archive's forms run 2020-2025)
 _NUMBERED = re.compile(r"^\s*(?:\(?(\d{1,2})[.)]|(?:insight|key insight)\s*(\d{1,2})\s*[:.)-])\s*", re.I)
 _BULLET = re.compile(r"^\s*[-*•·▪●]\s+")
 _PARTNER_KINDS = ("name", "list", "top", "meaning", "free-sector")  # the questions whose answers name partners
@@ -312,6 +327,7 @@ def _start(form: Form) -> tuple[Extraction, list[_Prose]]:
         sections=[s.title for s in form.sections],
     )
     _extract_tags(form, doc)
+    doc.year_span = year_span(form)
     _extract_actions(form, doc)
     return doc, _extract_partnerships(form, doc)
 
@@ -411,6 +427,37 @@ def _set_year(doc: Extraction, value: str, line: int) -> None:
         doc.warn("bad-year", f"year {value!r} is not a four-digit year; ignored", line)
     elif doc.year is None:
         doc.year = int(match.group(1))
+
+
+def year_span(form: Form) -> tuple[int, int] | None:
+    """The years a form's timeline answer spans, when it names two different ones; else None.
+
+    A timeline question is one whose folded wording matches a pattern of
+    ``ontology/lexicon/timeline_questions.tsv`` ("What is the timeline of the
+    experimental activity?"). Its answer spans from the first four-digit
+    year it names to the last ("November 2021 - January 2022": 2021-2022),
+    counting only years from 2015 to 2030; one year ("From May to November
+    2023"), or a last year before the first, gives no span. The first
+    timeline answer that gives a span wins.
+    """
+    for item in form.items:
+        if not item.question or not _is_timeline_question(item.question):
+            continue
+        named = [int(y) for y in _FOUR_DIGITS.findall(item.text) if int(y) in _SPAN_YEARS]
+        if len(named) > 1 and named[0] < named[-1]:
+            return named[0], named[-1]
+    return None
+
+
+@lru_cache(maxsize=1 << 12)
+def _is_timeline_question(question: str) -> bool:
+    folded = fold(question).strip()
+    return any(pattern.search(folded) for pattern in _timeline_patterns())
+
+
+@lru_cache(maxsize=1)
+def _timeline_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(row["pattern"]) for row in lexicon.table("timeline_questions"))
 
 
 def _add_country(doc: Extraction, name: str, line: int) -> str:

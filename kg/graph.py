@@ -403,6 +403,8 @@ def _partnerships(
     iri: URIRef, doc: Extraction, resolution: Resolution, lit: LiteralFactory[_L]
 ) -> Iterator[TermTriple[_L]]:
     actions = {a.number for a in doc.actions}
+    years = doc.years
+    span = () if years is None else tuple(lit(f"{year:04d}", datatype=XSD.gYear) for year in years)
     for index, fact in enumerate(doc.partnerships):
         node = mint("partnership", doc.path, index)
         yield iri, PKG.hasPartnership, node
@@ -416,6 +418,9 @@ def _partnerships(
         yield node, PKG.line, lit(fact.line)
         yield node, PKG.evidenceQuestion, lit(fact.question)
         yield node, PKG.order, lit(index + 1)
+        if span:
+            yield node, PKG.fromYear, span[0]
+            yield node, PKG.toYear, span[1]
         if fact.action is not None and fact.action in actions:
             yield node, PKG.action, mint("action", doc.path, fact.action)
         if fact.role:

@@ -87,6 +87,7 @@ KINDS = frozenset(
         "person",
         "graph",
         "metafield",
+        "ecosystem",
     }
 )
 

@@ -25,6 +25,7 @@ from kg import analyse as analyse_module
 from kg import report as report_module
 from kg.analyse import (
     ANALYTICS_GRAPH,
+    active_years,
     analyse,
     analytics_quads,
     betweenness,
@@ -34,9 +35,12 @@ from kg.analyse import (
     ecosystem_graph,
     format_decimal,
     jaccard,
+    partnerships_by_year,
     project,
     similarities,
     write_analysis,
+    year_brokers,
+    year_graph,
 )
 from kg.namespaces import mint
 from kg.report import collect_report
@@ -82,12 +86,13 @@ class TinyPortfolio:
         self.add(node, SKOS + "prefLabel", ox.Literal(label))
         return node
 
-    def doc(self, path: str, countries=(), methods=(), kind: str = "ClosingForm", year: str = "2023") -> str:
+    def doc(self, path: str, countries=(), methods=(), kind: str = "ClosingForm", year: str | None = "2023") -> str:
         node = str(mint("doc", path))
         self.add(node, RDF_TYPE, PKG + kind, node)
         self.add(node, DCT + "source", ox.Literal(path), node)
         self.add(node, DCT + "title", ox.Literal(f"Title of {path}"), node)
-        self.add(node, PKG + "year", ox.Literal(year, datatype=ox.NamedNode(XSD + "gYear")), node)
+        if year is not None:
+            self.add(node, PKG + "year", ox.Literal(year, datatype=ox.NamedNode(XSD + "gYear")), node)
         for country in countries:
             self.add(node, DCT + "spatial", country, node)
         for method in methods:
@@ -101,7 +106,10 @@ class TinyPortfolio:
         self.add(node, RDFS + "label", ox.Literal(label), doc)
         return node
 
-    def partnership(self, doc: str, org: str, sector: str = "unknown", unusual=None, action=None, name="") -> str:
+    def partnership(
+        self, doc: str, org: str, sector: str = "unknown", unusual=None, action=None, name="", years=None
+    ) -> str:
+        """A partnership of ``doc``; ``years`` = (from, to) as kg.graph writes them (pkg:fromYear, pkg:toYear)."""
         index = self._orders[doc] = self._orders.get(doc, 0) + 1
         node = str(mint("partnership", doc, index))
         self.add(node, RDF_TYPE, PKG + "Partnership", doc)
@@ -118,6 +126,9 @@ class TinyPortfolio:
             )
         if action is not None:
             self.add(node, PKG + "action", action, doc)
+        if years is not None:
+            for predicate, year in zip(("fromYear", "toYear"), years, strict=True):
+                self.add(node, PKG + predicate, ox.Literal(year, datatype=ox.NamedNode(XSD + "gYear")), doc)
         return node
 
     def store(self) -> ox.Store:
@@ -375,7 +386,7 @@ def test_analysis_json_is_deterministic(tiny, tmp_path):
     assert first == second
     data = json.loads(first)
     assert list(data) == sorted(data)
-    assert data["parameters"] == {"betweenness": "exact", "seed": 3}
+    assert data["parameters"] == {"betweenness": "exact", "seed": 3, "year_betweenness": "exact"}
 
 
 def test_analytics_quads_and_sparql(tiny):
@@ -391,6 +402,338 @@ def test_analytics_quads_and_sparql(tiny):
     assert (row["d"].value, row["b"].value, row["n"].value) == ("2", "0.142857", "2")
     assert row["b"].datatype.value == XSD + "decimal" and row["d"].datatype.value == XSD + "integer"
     assert int(row["c"].value) == analysis.partners[ids["P"]]["community"]
+
+
+# --------------------------------------------------------------------------
+# the ecosystem year by year, by hand
+#
+# The years portfolio (``years_portfolio``): two countries, three years, seven partnerships, one with a range.
+#
+#   #1 e1 (AAA, 2021): P government          #5 e3 (BBB, 2021-2023: the range): S private-sector
+#   #2 e1 (AAA, 2021): Q academia            #6 e4 (AAA and BBB, 2023): P government
+#   #3 e2 (BBB, 2022): P government, in x1   #7 e4 (AAA and BBB, 2023): T academia
+#   #4 e2 (BBB, 2022): R civil-society, x1   #8 e5 (AAA, no year): Q academia (active in no year)
+#
+# R's label is "Aurora", so that a tie between P and R goes to R by label though P's IRI sorts first.
+#
+# Active: 2021 = #1 #2 #5; 2022 = #3 #4 #5; 2023 = #5 #6 #7.
+#
+# Year graphs (countries, actions, partners of the year's partnerships) and their betweenness, normalised by
+# (n-1)(n-2)/2 pairs:
+#   2021: AAA-P, AAA-Q, BBB-S (5 nodes, 6 pairs): AAA is between P and Q (1/6); no partner is between two nodes.
+#   2022: BBB-P, BBB-R, x1-P, x1-R, BBB-S (5 nodes, 6 pairs): the 4-cycle BBB-P-x1-R with S on BBB. P carries half
+#         of BBB..x1 and half of S..x1: 1/6 = 0.166667; R the same; BBB 3.5/6; x1 0.5/6; S 0.
+#         Top broker: P and R tie; "Aurora" (R) sorts before "P": R.
+#   2023: AAA-P, AAA-T, BBB-P, BBB-T, BBB-S (5 nodes): the 4-cycle AAA-P-BBB-T with S on BBB. P and T 1/6 each,
+#         BBB 3.5/6, AAA 0.5/6, S 0. Top broker: P and T tie; "P" < "T": P.
+#
+# The portfolio: partners 2021 {P, Q, S}, 2022 {P, R, S}, 2023 {P, S, T}:
+#   2021: 3 partners, 3 partnerships, 2 countries, new {P, Q, S}, lost {}, no top broker;
+#   2022: 3 partners, 3 partnerships, 1 country (BBB), new {R}, lost {Q} (2021's Q is not active), top broker R;
+#   2023: 3 partners, 3 partnerships, 2 countries, new {T}, lost {R}, top broker P.
+#   Each year every partner holds one partnership: the top 10 hold all, concentration 1.0.
+# AAA: 2021 {P, Q} (#1 #2); no partnership in 2022; 2023 {P, T} (#6 #7):
+#   2021: 2 partners, new {P, Q}, lost {}, no broker (P and Q are 0 in 2021's graph);
+#   2023: 2 partners, new {T}, lost {Q} (against 2021, AAA's previous year with partnerships), top broker P.
+# BBB: 2021 {S} (#5); 2022 {P, R, S} (#3 #4 #5); 2023 {P, S, T} (#5 #6 #7):
+#   2021: 1 partner, new {S}, no broker (S is 0);
+#   2022: 3 partners, new {P, R} (P is new to BBB though not to the portfolio), lost {}, top broker R;
+#   2023: 3 partners, new {T}, lost {R}, top broker P.
+
+
+def years_portfolio() -> tuple[TinyPortfolio, dict[str, str]]:
+    """The years portfolio of the comment above; returns it and its IRIs by short name."""
+    t = TinyPortfolio()
+    ids = {
+        "AAA": t.country("AAA", "Aland"),
+        "BBB": t.country("BBB", "Borduria"),
+        "P": t.org("p", "P", "government"),
+        "Q": t.org("q", "Q", "academia"),
+        "R": t.org("r", "Aurora", "civil-society"),
+        "S": t.org("s", "S", "private-sector"),
+        "T": t.org("t", "T", "academia"),
+    }
+    ids["e1"] = t.doc("e1.md", [ids["AAA"]], year="2021")
+    ids["e2"] = t.doc("e2.md", [ids["BBB"]], year="2022")
+    ids["e3"] = t.doc("e3.md", [ids["BBB"]], kind="Experiment", year="2023")
+    ids["e4"] = t.doc("e4.md", [ids["AAA"], ids["BBB"]], year="2023")
+    ids["e5"] = t.doc("e5.md", [ids["AAA"]], year=None)
+    ids["x1"] = t.action(ids["e2"], 1, "Action x1")
+    t.partnership(ids["e1"], ids["P"], "government", years=("2021", "2021"))
+    t.partnership(ids["e1"], ids["Q"], "academia", years=("2021", "2021"))
+    t.partnership(ids["e2"], ids["P"], "government", action=ids["x1"], years=("2022", "2022"))
+    t.partnership(ids["e2"], ids["R"], "civil-society", action=ids["x1"], years=("2022", "2022"))
+    t.partnership(ids["e3"], ids["S"], "private-sector", years=("2021", "2023"))
+    t.partnership(ids["e4"], ids["P"], "government", years=("2023", "2023"))
+    t.partnership(ids["e4"], ids["T"], "academia", years=("2023", "2023"))
+    t.partnership(ids["e5"], ids["Q"], "academia")
+    return t, ids
+
+
+@pytest.fixture(scope="module")
+def years():
+    portfolio, ids = years_portfolio()
+    store = portfolio.store()
+    return store, ids, analyse(store)
+
+
+def _short(ids: dict[str, str], iris) -> list[str]:
+    name = {iri: short for short, iri in ids.items()}
+    return [name[iri] for iri in iris]
+
+
+def test_partnership_years_are_read_through_the_projection(years):
+    _store, ids, analysis = years
+    found = {
+        (_short(ids, [p["document"]])[0], _short(ids, [p["org"]])[0]): (p["from_year"], p["to_year"])
+        for p in analysis.projections.partnerships
+    }
+    assert found == {
+        ("e1", "P"): (2021, 2021),
+        ("e1", "Q"): (2021, 2021),
+        ("e2", "P"): (2022, 2022),
+        ("e2", "R"): (2022, 2022),
+        ("e3", "S"): (2021, 2023),
+        ("e4", "P"): (2023, 2023),
+        ("e4", "T"): (2023, 2023),
+        ("e5", "Q"): (None, None),
+    }
+    assert [list(active_years(p)) for p in analysis.projections.partnerships if p["org"] == ids["S"]] == [
+        [2021, 2022, 2023]
+    ]
+    assert list(active_years({"from_year": None, "to_year": None})) == []
+    assert list(active_years({"from_year": 2022, "to_year": None})) == [2022]
+
+
+def test_partner_years_by_hand(years):
+    _store, ids, analysis = years
+    # Q's e5 partnership has no year: Q is active in 2021 only.
+    assert {_short(ids, [org])[0]: found for org, found in analysis.partner_years.items()} == {
+        "P": [2021, 2022, 2023],
+        "Q": [2021],
+        "R": [2022],
+        "S": [2021, 2022, 2023],
+        "T": [2023],
+    }
+
+
+def test_year_graphs_and_their_brokers_by_hand(years):
+    _store, ids, analysis = years
+    proj = analysis.projections
+    by_year = partnerships_by_year(proj)
+    assert list(by_year) == [2021, 2022, 2023]
+    assert _edges(year_graph(proj, by_year[2022]), ids) == {
+        ("BBB", "P", 1),
+        ("BBB", "R", 1),
+        ("BBB", "S", 1),
+        ("P", "x1", 1),
+        ("R", "x1", 1),
+    }
+    assert _edges(year_graph(proj, by_year[2023]), ids) == {
+        ("AAA", "P", 1),
+        ("AAA", "T", 1),
+        ("BBB", "P", 1),
+        ("BBB", "T", 1),
+        ("BBB", "S", 1),
+    }
+    scores, method = year_brokers(proj, by_year)
+    assert method == "exact"
+    named = {year: {_short(ids, [o])[0]: v for o, v in found.items()} for year, found in scores.items()}
+    assert named == {
+        2021: {"P": 0.0, "Q": 0.0, "S": 0.0},
+        2022: {"P": round(1 / 6, 6), "R": round(1 / 6, 6), "S": 0.0},
+        2023: {"P": round(1 / 6, 6), "S": 0.0, "T": round(1 / 6, 6)},
+    }
+
+
+def test_year_graph_of_every_partnership_is_the_ecosystem_graph(tiny):
+    store, ids = tiny
+    proj = project(store)
+    whole, eco = year_graph(proj, proj.partnerships), ecosystem_graph(proj)
+    assert _edges(whole, ids) == _edges(eco, ids)
+    assert dict(whole.nodes(data=True)) == dict(eco.nodes(data=True))
+
+
+def _year_rows(rows: list[dict], ids: dict[str, str]) -> list[dict]:
+    """The rows with IRIs as short names."""
+    name = {iri: short for short, iri in ids.items()}
+    named = []
+    for row in rows:
+        row = dict(row)
+        for key in ("new_partners", "lost_partners"):
+            row[key] = [name[iri] for iri in row[key]]
+        row["top_broker"] = name.get(row["top_broker"], row["top_broker"])
+        if "country" in row:
+            row["country"] = name[row["country"]]
+        named.append(row)
+    return named
+
+
+def test_years_of_the_portfolio_by_hand(years):
+    _store, ids, analysis = years
+    assert _year_rows(analysis.years, ids) == [
+        {
+            "year": 2021, "partners": 3, "partnerships": 3, "countries": 2,
+            "new": 3, "lost": 0, "new_partners": ["P", "Q", "S"], "lost_partners": [],
+            "top_broker": "", "top_broker_label": "", "concentration": 1.0,
+            "sector_mix": {"academia": 1, "government": 1, "private-sector": 1},
+        },
+        {
+            "year": 2022, "partners": 3, "partnerships": 3, "countries": 1,
+            "new": 1, "lost": 1, "new_partners": ["R"], "lost_partners": ["Q"],
+            "top_broker": "R", "top_broker_label": "Aurora", "concentration": 1.0,
+            "sector_mix": {"civil-society": 1, "government": 1, "private-sector": 1},
+        },
+        {
+            "year": 2023, "partners": 3, "partnerships": 3, "countries": 2,
+            "new": 1, "lost": 1, "new_partners": ["T"], "lost_partners": ["R"],
+            "top_broker": "P", "top_broker_label": "P", "concentration": 1.0,
+            "sector_mix": {"academia": 1, "government": 1, "private-sector": 1},
+        },
+    ]  # fmt: skip
+
+
+def test_years_of_each_country_by_hand(years):
+    _store, ids, analysis = years
+    common = {"countries": 1, "concentration": 1.0}
+    aland = {"country": "AAA", "iso3": "AAA", "country_label": "Aland", **common}
+    borduria = {"country": "BBB", "iso3": "BBB", "country_label": "Borduria", **common}
+    assert _year_rows(analysis.country_years, ids) == [
+        {
+            **aland, "year": 2021, "partners": 2, "partnerships": 2, "new": 2, "lost": 0,
+            "new_partners": ["P", "Q"], "lost_partners": [], "top_broker": "", "top_broker_label": "",
+            "sector_mix": {"academia": 1, "government": 1},
+        },
+        {
+            **aland, "year": 2023, "partners": 2, "partnerships": 2, "new": 1, "lost": 1,
+            "new_partners": ["T"], "lost_partners": ["Q"], "top_broker": "P", "top_broker_label": "P",
+            "sector_mix": {"academia": 1, "government": 1},
+        },
+        {
+            **borduria, "year": 2021, "partners": 1, "partnerships": 1, "new": 1, "lost": 0,
+            "new_partners": ["S"], "lost_partners": [], "top_broker": "", "top_broker_label": "",
+            "sector_mix": {"private-sector": 1},
+        },
+        {
+            **borduria, "year": 2022, "partners": 3, "partnerships": 3, "new": 2, "lost": 0,
+            "new_partners": ["P", "R"], "lost_partners": [], "top_broker": "R", "top_broker_label": "Aurora",
+            "sector_mix": {"civil-society": 1, "government": 1, "private-sector": 1},
+        },
+        {
+            **borduria, "year": 2023, "partners": 3, "partnerships": 3, "new": 1, "lost": 1,
+            "new_partners": ["T"], "lost_partners": ["R"], "top_broker": "P", "top_broker_label": "P",
+            "sector_mix": {"academia": 1, "government": 1, "private-sector": 1},
+        },
+    ]  # fmt: skip
+
+
+def test_concentration_is_the_share_of_the_top_ten_partners():
+    # One country, one year: A named by three forms, B..L (11 organisations) once each: 14 partnerships.
+    # The top 10 are A (3) and nine of the others (1 each): 12 of 14 = 0.857143. Twelve partners, all new.
+    t = TinyPortfolio()
+    country = t.country("CCC", "Carpania")
+    forms = [t.doc(f"c{n}.md", [country], year="2024") for n in (1, 2, 3)]
+    orgs = {letter: t.org(letter.lower(), letter) for letter in "ABCDEFGHIJKL"}
+    for form in forms:
+        t.partnership(form, orgs["A"], years=("2024", "2024"))
+    for n, letter in enumerate("BCDEFGHIJKL"):
+        t.partnership(forms[n % 3], orgs[letter], years=("2024", "2024"))
+    analysis = analyse(t.store())
+    (year,) = analysis.years
+    assert (year["year"], year["partners"], year["partnerships"], year["new"]) == (2024, 12, 14, 12)
+    assert year["concentration"] == round(12 / 14, 6) == 0.857143
+    (row,) = analysis.country_years
+    assert (row["iso3"], row["concentration"], row["sector_mix"]) == ("CCC", 0.857143, {"unknown": 14})
+
+
+def test_the_years_go_into_the_analytics_graph_and_conform(years):
+    from rdflib import Graph, URIRef
+
+    from kg.validate import validate_graph
+
+    store, ids, analysis = years
+    quads = analytics_quads(analysis)
+    assert quads == sorted(quads, key=str)
+    # 5 partners x 4 figures; 3 + 5 ecosystem years: type, year, 4 counts, concentration (+ country: 5, + broker:
+    # 2022, 2023, AAA 2023, BBB 2022, BBB 2023); sector counts: 3 + 3 + 3 (portfolio) + 2 + 2 + 1 + 3 + 3, 4 each.
+    assert len(quads) == 5 * 4 + 8 * 7 + 5 + 5 + 4 * 20
+    store.extend(quads)
+    query = f"""SELECT ?year ?partners ?new ?lost ?broker ?c WHERE {{ GRAPH <{ANALYTICS_GRAPH}> {{
+        ?e a pkg:EcosystemYear ; pkg:ecosystemCountry <{ids["BBB"]}> ; pkg:inYear ?year ; pkg:partnerCount ?partners ;
+           pkg:newPartnerCount ?new ; pkg:lostPartnerCount ?lost ; pkg:concentration ?c .
+        OPTIONAL {{ ?e pkg:topBroker ?broker }} }} }} ORDER BY ?year"""
+    rows = [
+        (r["year"].value, r["partners"].value, r["new"].value, r["lost"].value, r["broker"] and r["broker"].value)
+        for r in store.query(query, prefixes={"pkg": PKG})
+    ]
+    assert rows == [("2021", "1", "1", "0", None), ("2022", "3", "2", "0", ids["R"]), ("2023", "3", "1", "1", ids["P"])]
+    options = {"prefixes": {"pkg": PKG}, "use_default_graph_as_union": True}
+    portfolio_2022 = mint("ecosystem", "portfolio", 2022)
+    (year,) = list(store.query(f"SELECT ?y WHERE {{ <{portfolio_2022}> pkg:inYear ?y }}", **options))
+    assert (year["y"].value, year["y"].datatype.value) == ("2022", XSD + "gYear")
+    sectors = f"""SELECT ?sector ?n WHERE {{ <{mint("ecosystem", "country", "BBB", 2023)}> pkg:sectorCount ?s .
+        ?s a pkg:SectorCount ; pkg:countedSector ?sector ; pkg:partnershipCount ?n }} ORDER BY ?sector"""
+    found = [(r["sector"].value.rsplit("/", 1)[-1], r["n"].value) for r in store.query(sectors, **options)]
+    assert found == [("academia", "1"), ("government", "1"), ("private-sector", "1")]
+    # The analytics graph conforms, with the nodes it points at (countries, organisations, sectors) as a build has them.
+    graph = Graph()
+    for quad in quads:
+        graph.add(tuple(URIRef(t.value) if isinstance(t, ox.NamedNode) else _literal(t) for t in quad.triple))
+    _reference_nodes(graph, ids)
+    report = validate_graph(graph)
+    ecosystem = {str(s) for s in graph.subjects() if "/ecosystem/" in str(s)}
+    assert len(ecosystem) == 8 + 20
+    assert [v for v in report.violations if v.focus in ecosystem] == []
+
+
+def _literal(term: ox.Literal):
+    from rdflib import Literal, URIRef
+
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _reference_nodes(graph, ids: dict[str, str]) -> None:
+    """The countries, organisations and sector concepts the analytics graph names, as the reference graph has them."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, RDFS, SKOS as RSKOS
+
+    from kg.namespaces import ORG, PKG as RPKG
+
+    for iso3 in ("AAA", "BBB"):
+        node = URIRef(ids[iso3])
+        graph.add((node, RDF.type, RPKG.Country))
+        graph.add((node, RSKOS.notation, Literal(iso3)))
+        graph.add((node, RDFS.label, Literal(iso3, lang="en")))
+    for sector in ("academia", "government", "private-sector", "civil-society"):
+        node = URIRef(str(mint("sector", sector)))
+        graph.add((node, RDF.type, RSKOS.Concept))
+        graph.add((node, RSKOS.inScheme, RPKG.SectorScheme))
+        graph.add((node, RSKOS.prefLabel, Literal(sector, lang="en")))
+    for short in ("P", "R"):
+        graph.add((URIRef(ids[short]), RDF.type, ORG.Organization))
+
+
+def test_the_shapes_reject_a_broken_ecosystem_year():
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF, XSD as RXSD
+
+    from kg.namespaces import PKG as RPKG
+    from kg.validate import validate_graph
+
+    graph = Graph()
+    node = URIRef(str(mint("ecosystem", "portfolio", 2023)))
+    graph.add((node, RDF.type, RPKG.EcosystemYear))
+    graph.add((node, RPKG.inYear, Literal("2023", datatype=RXSD.gYear)))
+    graph.add((node, RPKG.inYear, Literal("2024", datatype=RXSD.gYear)))
+    graph.add((node, RPKG.partnerCount, Literal(3)))
+    graph.add((node, RPKG.newPartnerCount, Literal(-1)))
+    graph.add((node, RPKG.lostPartnerCount, Literal(0)))
+    graph.add((node, RPKG.partnershipCount, Literal(3)))
+    graph.add((node, RPKG.concentration, Literal("1.5", datatype=RXSD.decimal)))
+    report = validate_graph(graph)
+    paths = {v.path for v in report.violations if v.focus == str(node)}
+    # two years, a negative count, a share above 1 and no sector mix
+    assert paths == {str(RPKG.inYear), str(RPKG.newPartnerCount), str(RPKG.concentration), str(RPKG.sectorCount)}
 
 
 # --------------------------------------------------------------------------
@@ -421,7 +764,13 @@ def test_build_writes_the_analytics_graph_and_json(built):
         )
     )
     assert len(rows) == len(data["partners"]) > 0
-    assert len(analytics) == 4 * len(rows)
+    organisations = {URIRef(r["org"].value) for r in rows}
+    assert len([t for t in analytics if t[0] in organisations]) == 4 * len(rows)
+    # The rest: the ecosystem year by year, one node per year and per country and year.
+    years = {(e["iso3"], e["year"]) for e in data["country_years"]} | {("", e["year"]) for e in data["years"]}
+    kinds = {str(o) for s, p, o in analytics if str(p).endswith("#type")}
+    assert kinds == {PKG + "EcosystemYear", PKG + "SectorCount"}
+    assert len(list(analytics.subjects(URIRef(PKG + "inYear")))) == len(years) > 0
     # The store keeps xsd:decimal values in canonical form ("0" for "0.000000"): compare values.
     assert {r["org"].value: Decimal(r["b"].value) for r in rows} == {
         iri: Decimal(format_decimal(p["betweenness"])) for iri, p in data["partners"].items()

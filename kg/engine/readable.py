@@ -20,7 +20,16 @@ from kg.engine.cache import BuildCache
 from kg.engine.keys import Key, digest
 from kg.namespaces import DCTERMS, ID, PKG, RDF, RDFS, SKOS
 
-__all__ = ["Readable", "reads", "readable_keys", "ANALYSE_READS", "REPORT_READS", "READ_TYPES", "READ_LABELS"]
+__all__ = [
+    "Readable",
+    "reads",
+    "readable_keys",
+    "ANALYSE_READS",
+    "EVIDENCE_READS",
+    "REPORT_READS",
+    "READ_TYPES",
+    "READ_LABELS",
+]
 
 ANALYSE_READS = frozenset(
     str(iri)
@@ -31,6 +40,8 @@ ANALYSE_READS = frozenset(
         PKG.action,
         PKG.sector,
         PKG.year,
+        PKG.fromYear,
+        PKG.toYear,
         PKG.method,
         PKG.unusual,
         PKG.partnerName,
@@ -40,6 +51,11 @@ ANALYSE_READS = frozenset(
         DCTERMS.source,
         DCTERMS.title,
         DCTERMS.spatial,
+        PKG.line,
+        PKG.evidenceQuestion,
+        PKG.surfaceForm,
+        PKG.question,
+        PKG.answer,
     )
 )
 """The predicates of every triple pattern of :data:`kg.analyse.QUERIES` (no query has a variable predicate).
@@ -48,6 +64,19 @@ The analysis reads only quads with these predicates (``rdf:type`` ones
 only with an object in :data:`READ_TYPES`): a build whose quads with them
 are unchanged has the same analysis (``tests/test_reads.py`` checks the
 query files against these sets).
+"""
+
+EVIDENCE_READS = frozenset(
+    str(iri) for iri in (PKG.line, PKG.evidenceQuestion, PKG.surfaceForm, PKG.question, PKG.answer)
+)
+"""The predicates of ``kg/queries/analyse/provenance.rq``, which it reads of a few nodes only.
+
+Of each graph it reads ``pkg:line``, ``pkg:evidenceQuestion`` and
+``pkg:surfaceForm`` of the partnerships, and ``pkg:question``, ``pkg:line``
+and ``pkg:answer`` of the items that ask a question a partnership of the same
+graph was read from: :func:`readable_keys` keeps those alone. The readable
+store stays small, and a changed answer redoes the analytics only when a
+partner was read from it.
 """
 
 READ_TYPES = frozenset(
@@ -96,6 +125,10 @@ _TYPE = f"<{RDF.type}>"
 _READ_PREDICATES = frozenset(f"<{iri}>" for iri in ANALYSE_READS | REPORT_READS)
 _READ_TYPES = frozenset(f"<{iri}>" for iri in READ_TYPES)
 _READ_LABELS = frozenset(f"<{iri}>" for iri in READ_LABELS)
+_EVIDENCE = frozenset(f"<{iri}>" for iri in EVIDENCE_READS)
+_ITEM_READS = frozenset(f"<{iri}>" for iri in (PKG.question, PKG.answer))  # read of items only
+_PARTNERSHIP, _EVIDENCE_QUESTION = f"<{PKG.Partnership}>", f"<{PKG.evidenceQuestion}>"
+_QUESTION, _LINE = f"<{PKG.question}>", f"<{PKG.line}>"
 _LOOSE = (f"<{ID}org/", f"<{ID}mention/")  # nodes whose labels the analytics read only when linked (see reads)
 
 
@@ -128,9 +161,30 @@ def readable_keys(keys: list[Key]) -> list[Key]:
 
     Those with :data:`ANALYSE_READS` or :data:`REPORT_READS`, ``rdf:type``
     ones only with an object in :data:`READ_TYPES` (tests/test_reads.py
-    holds the query files to these sets).
+    holds the query files to these sets), and those with
+    :data:`EVIDENCE_READS` only of the nodes the provenance query reads
+    them of (:func:`_evidence`).
     """
-    return [key for key in keys if key[1] in _READ_PREDICATES and (key[1] != _TYPE or key[2] in _READ_TYPES)]
+    kept = [key for key in keys if key[1] in _READ_PREDICATES and (key[1] != _TYPE or key[2] in _READ_TYPES)]
+    return _evidence(kept) if any(key[1] in _EVIDENCE for key in kept) else kept
+
+
+def _evidence(keys: list[Key]) -> list[Key]:
+    """``keys`` with the :data:`EVIDENCE_READS` quads kept only of partnerships and of the items they were read from.
+
+    An item is kept when its ``pkg:question`` is the ``pkg:evidenceQuestion``
+    of a partnership in the same graph; nodes are told apart by graph too.
+    """
+    partnerships = {(key[0], key[3]) for key in keys if key[1] == _TYPE and key[2] == _PARTNERSHIP}
+    asked = {(key[2], key[3]) for key in keys if key[1] == _EVIDENCE_QUESTION and (key[0], key[3]) in partnerships}
+    items = {(key[0], key[3]) for key in keys if key[1] == _QUESTION and (key[2], key[3]) in asked}
+    return [
+        key
+        for key in keys
+        if key[1] not in _EVIDENCE
+        or (key[0], key[3]) in (items if key[1] in _ITEM_READS else partnerships)
+        or (key[1] == _LINE and (key[0], key[3]) in items)
+    ]
 
 
 class Readable:
