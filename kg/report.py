@@ -4,9 +4,11 @@ Portfolio analysts want the headline findings without writing SPARQL: how
 big the portfolio is by country, year and type; who the top partners and
 the brokers between countries are; the sector mix; the methods and SDGs of
 each country; unusual partners; partners shared across countries; how
-closed work was handed over; and, for each closing form linked to the plan
-it closes (``pkg:closes``), which planned partners were kept or dropped and
-which are new. This module gathers those from an
+closed work was handed over; for each closing form linked to the plan it
+closes (``pkg:closes``), which planned partners were kept or dropped and
+which are new; and what changed year by year (new partners by year and
+sector, the labs whose ecosystems grew or shrank most, the partners that
+recur across years, from the analysis' years). This module gathers those from an
 :class:`~kg.analyse.Analysis` plus the SPARQL queries of
 ``kg/queries/report/`` (SDGs by country, handover outcomes, linked pairs and
 what their forms name), then writes them as Markdown and as one HTML file
@@ -230,6 +232,7 @@ def collect_report(
         _structure_section(analysis),
         _handover_section(handover, charts),
         _outcome_section(analysis, pairs, charts),
+        _change_section(analysis, charts),
         _notes_section(analysis),
     ):
         blocks.extend(section)
@@ -716,6 +719,138 @@ def _countries_of(analysis: Analysis, doc: str) -> list[str]:
     """The countries of a form (``dcterms:spatial``), or ``[""]`` for a form with none."""
     graph = analysis.projections.document_country
     return sorted(graph.neighbors(doc)) if doc in graph and graph.degree(doc) else [""]
+
+
+def _change_section(analysis: Analysis, charts: bool) -> list[Block]:
+    """What changed: new partners by year and sector, the labs that grew or shrank most, partners that recur."""
+    blocks = [Block("h2", "What changed")]
+    if not analysis.years:
+        return [*blocks, Block("p", "No partnership in this build has a year.")]
+    first = analysis.years[0]["year"]
+    blocks.append(
+        Block(
+            "p",
+            "A partnership is active in the years of its form (from its first to its last year, where the form gives "
+            "a range). A partner is new in the first year it is active in, anywhere; it is lost in a year when it was "
+            "active in the year before (the last earlier year with partnerships) and is not in this one. In the first "
+            f"year, {first}, every partner is new.",
+        )
+    )
+    return blocks + _new_by_year(analysis, charts) + _grew_and_shrank(analysis) + _recurring(analysis)
+
+
+def _new_by_year(analysis: Analysis, charts: bool) -> list[Block]:
+    """Partners, new and lost by year, the new ones by their sector (the organisation's): a table and a chart."""
+    labels = sector_labels()
+    organisations = analysis.projections.organisations
+    counts = {
+        str(row["year"]): Counter(
+            labels.get(sector, sector)
+            for sector in (organisations.get(org, {}).get("sector", "unknown") for org in row["new_partners"])
+        )
+        for row in analysis.years
+    }
+    sectors = sorted({s for c in counts.values() for s in c}, key=lambda s: (-sum(c[s] for c in counts.values()), s))
+    rows = [
+        [str(row["year"]), str(row["partners"]), str(row["new"]), str(row["lost"])]
+        + [str(counts[str(row["year"])][s]) for s in sectors]
+        for row in analysis.years
+    ]
+    blocks = [
+        Block("h3", "New partners by year and sector"),
+        Block("table", headers=["year", "partners", "new", "lost", *(f"new: {s}" for s in sectors)], rows=rows),
+    ]
+    if charts and sectors:
+        chart = Chart("stacked", _stack_data(list(counts), sectors, counts))
+        blocks.append(Block("chart", "New partners by year and sector", chart=chart))
+    return blocks
+
+
+def _grew_and_shrank(analysis: Analysis) -> list[Block]:
+    """The countries whose partners grew or shrank most between their first and last year with partnerships."""
+    changes = _country_changes(analysis)
+    grew = sorted((c for c in changes if c[0] > 0), key=lambda c: (-c[0], c[1]))
+    shrank = sorted((c for c in changes if c[0] < 0), key=lambda c: (c[0], c[1]))
+    blocks = [Block("h3", "Labs whose ecosystems grew or shrank most")]
+    if not changes:
+        return [*blocks, Block("p", "No country has partnerships in two years or more.")]
+    blocks.append(
+        Block(
+            "p",
+            "Partners in a country's first and last year with partnerships. Of the "
+            f"{_count(len(changes), 'country', 'countries')} with partnerships in two years or more, {len(grew)} grew, "
+            f"{len(shrank)} shrank and {len(changes) - len(grew) - len(shrank)} kept as many partners.",
+        )
+    )
+    headers = ["country", "ISO3", "first year", "partners", "last year", "partners", "change"]
+    for title, found in (("Grew most", grew), ("Shrank most", shrank)):
+        if found:
+            rows = [
+                [
+                    label,
+                    first["iso3"],
+                    str(first["year"]),
+                    str(first["partners"]),
+                    str(last["year"]),
+                    str(last["partners"]),
+                    f"{change:+d}",
+                ]
+                for change, label, first, last in found[:10]
+            ]
+            blocks += [Block("p", f"{title}:"), Block("table", headers=headers, rows=rows)]
+    return blocks
+
+
+def _country_changes(analysis: Analysis) -> list[tuple[int, str, dict, dict]]:
+    """``(change, label, first, last)`` of each country with partnerships in two years or more.
+
+    ``first`` and ``last`` are its rows of ``analysis.country_years`` for its
+    first and last year; ``change`` is the last year's partners less the first's.
+    """
+    rows_of: dict[str, list[dict]] = defaultdict(list)
+    for row in analysis.country_years:
+        rows_of[row["country"]].append(row)
+    changes = []
+    for rows in rows_of.values():
+        first, last = min(rows, key=lambda r: r["year"]), max(rows, key=lambda r: r["year"])
+        if first is not last:
+            changes.append((last["partners"] - first["partners"], first["country_label"], first, last))
+    return changes
+
+
+def _recurring(analysis: Analysis) -> list[Block]:
+    """The partners active in the most distinct years (two or more), with their years and countries."""
+    labels = sector_labels()
+    partners = analysis.partners
+    recurring = sorted(
+        (
+            (iri, years)
+            for iri, years in analysis.partner_years.items()
+            if len(years) > 1 and iri in partners and not is_placeholder(partners[iri]["label"])
+        ),
+        key=lambda item: (-len(item[1]), partners[item[0]]["label"], item[0]),
+    )
+    blocks = [Block("h3", "Partners that recur across years")]
+    if not recurring:
+        return [*blocks, Block("p", "No partner is active in more than one year.")]
+    blocks.append(
+        Block(
+            "p",
+            f"{_count(len(recurring), 'partner is', 'partners are')} active in more than one year; "
+            f"the {min(_TOP, len(recurring))} active in the most years (ties by name), with their forms' countries:",
+        )
+    )
+    rows = [
+        [
+            partners[iri]["label"],
+            labels.get(partners[iri]["sector"], partners[iri]["sector"]),
+            str(len(years)),
+            " ".join(str(y) for y in years),
+            " ".join(partners[iri]["countries"]),
+        ]
+        for iri, years in recurring[:_TOP]
+    ]
+    return [*blocks, Block("table", headers=["partner", "sector", "years", "which", "countries"], rows=rows)]
 
 
 def _notes_section(analysis: Analysis) -> list[Block]:

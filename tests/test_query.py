@@ -61,6 +61,7 @@ REQUIRED = {
     "datasources-by-method",
     "plan-outcomes",
     "partner-history",
+    "ecosystem-by-year",
 }
 
 
@@ -831,3 +832,83 @@ def test_partner_history_finds_an_organisation_by_its_name_in_any_case_or_its_ir
     iri = found[0]["organisation_iri"]
     assert rows(built, "partner-history", partner=f"<{iri}>") == found
     assert rows(built, "partner-history", partner="Strathmore") == []  # a name, not a part of one
+
+
+def test_ecosystem_by_year_gives_each_country_s_partners_of_each_year(built: Path, bare: Path) -> None:
+    # One form per country with partners (tests/data/examples_expected.md): Bolivia 2022 (seven partners; the shipped
+    # models miss "Ministerio de Medio Ambiente y Agua", see test_partners_of_the_bolivian_closing_form), Türkiye 2023
+    # (3), Kenya 2024 (4) and Viet Nam 2024 (5, in two actions); Malawi and Côte d'Ivoire name none. A country's one
+    # year: every partner new, none lost; each partner holds one partnership, so the top 10 hold all (1).
+    # Brokers of 2024 (Kenya's star and Viet Nam's forms, the only graph with actions): in Viet Nam the two partners of
+    # action 2 each carry half of action 2's paths to Viet Nam, to the three partners of action 1 and to action 1
+    # (5 x 1/2), the three of action 1 a third of four pairs each (4/3): the tie of action 2's partners goes to
+    # "SongXanh Data JSC" before "Viet Nam Disaster and Dyke Management Authority". Kenya's partners link nothing.
+    found = rows(built, "ecosystem-by-year")
+    assert [tuple(row.values()) for row in found] == [
+        ("BOL", "Bolivia", "2022", "6", "6", "0", "", "1"),
+        ("KEN", "Kenya", "2024", "4", "4", "0", "", "1"),
+        ("TUR", "Türkiye", "2023", "3", "3", "0", "", "1"),
+        ("VNM", "Vietnam", "2024", "5", "5", "0", "SongXanh Data JSC", "1"),
+    ]
+    assert list(found[0]) == [
+        "country", "country_label", "year", "partners", "new", "lost", "top_broker", "concentration"
+    ]  # fmt: skip
+    assert rows(built, "ecosystem-by-year", country="TUR") == [found[2]]
+    assert rows(built, "ecosystem-by-year", country="MWI") == []
+    assert rows(bare, "ecosystem-by-year") == []  # no analytics graph, no rows
+
+
+_KENYA_TIMELINE = """# Chatbot for job seekers
+
+[[type:experiment]]
+[[country:Kenya]]
+[[year:2022]]
+
+## Overview
+
+> What is the timeline of the experimental activity? (Months/Days)
+
+November 2021 - January 2022
+
+> Please list the names of partners mentioned in the previous question:
+
+- Strathmore University
+- Kenya Private Sector Alliance
+"""
+_KENYA_LATER = """# Youth employment portfolio
+
+[[type:experiment]]
+[[country:Kenya]]
+[[year:2023]]
+
+## Overview
+
+> What is the timeline of the experimental activity? (Months/Days)
+
+6 months
+
+> Please list the names of partners mentioned in the previous question:
+
+- Strathmore University
+- Kenya Red Cross Society
+"""
+
+
+@pytest.mark.slow
+def test_a_timeline_s_span_of_years_reaches_ecosystem_by_year_and_partner_history(tmp_path: Path) -> None:
+    # Kenya: the 2022 experiment's timeline runs November 2021 - January 2022, so its two partners are active in 2021
+    # and 2022; the 2023 one's ("6 months") in 2023. 2021: Strathmore and KEPSA, both new; 2022: the same two, none
+    # new, none lost; 2023: Strathmore and the Red Cross, the Red Cross new, KEPSA lost. Stars only: no broker.
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "chatbot.md").write_text(_KENYA_TIMELINE, encoding="utf-8")
+    (forms / "youth.md").write_text(_KENYA_LATER, encoding="utf-8")
+    out = tmp_path / "out"
+    build([forms], out, jobs=1)
+    assert pick(rows(out, "ecosystem-by-year", country="KEN"), "year", "partners", "new", "lost", "top_broker") == [
+        ("2021", "2", "2", "0", ""),
+        ("2022", "2", "0", "0", ""),
+        ("2023", "2", "1", "1", ""),
+    ]
+    history = rows(out, "partner-history", partner="Strathmore University")
+    assert pick(history, "year", "country", "file") == [("2021-2022", "KEN", "chatbot.md"), ("2023", "KEN", "youth.md")]

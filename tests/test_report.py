@@ -42,7 +42,7 @@ from kg.report import (
 )
 from kg.store import open_store
 from kg.visualise import remote_references
-from test_analyse import PKG, SKOS, tiny_portfolio
+from test_analyse import PKG, SKOS, TinyPortfolio, tiny_portfolio
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -69,6 +69,26 @@ def _linked_portfolio():
     portfolio.add(ids["d1"], PKG + "closes", ids["d2"], ids["d1"])
     portfolio.action(ids["d2"], 1, "Plan action")
     return portfolio.store(), ids
+
+
+def _years_portfolio():
+    """Partners of three countries over three years (figures in :func:`test_what_changed_by_hand`)."""
+    t = TinyPortfolio()
+    aaa, bbb, ccc = t.country("AAA", "Aland"), t.country("BBB", "Borduria"), t.country("CCC", "Carpania")
+    p, q, r = t.org("p", "P", "government"), t.org("q", "Q", "academia"), t.org("r", "R", "civil-society")
+    s, u = t.org("s", "S"), t.org("t", "T", "private-sector")
+    forms = (
+        ("e1.md", aaa, (p, q), ("2021", "2021")),
+        ("e2.md", aaa, (p, r, u), ("2023", "2023")),
+        ("e3.md", bbb, (p, q, r), ("2021", "2021")),
+        ("e4.md", bbb, (p, q), ("2022", "2022")),
+        ("e5.md", ccc, (s,), ("2021", "2022")),  # a form giving a range: S is active in both years
+    )
+    for path, country, orgs, years in forms:
+        doc = t.doc(path, [country], year=years[1])
+        for org in orgs:
+            t.partnership(doc, org, years=years)
+    return t.store()
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +154,8 @@ def test_a_build_with_no_link_says_so(report):
     md = render_markdown(rep)
     # d1 and d4 are closing forms, d2 the one learning plan; nothing says pkg:closes
     assert "## Plan against outcome\n\nNo closing form in this build is linked to the learning plan it closes " in md
-    assert "(2 closing forms, 1 learning plan).\n\n## Notes" in md
+    assert "(2 closing forms, 1 learning plan).\n\n## What changed" in md
+    assert "## What changed\n\nNo partnership in this build has a year.\n\n## Notes" in md  # none has pkg:fromYear
 
 
 def test_plan_against_outcome_of_the_tiny_portfolio():
@@ -220,6 +241,42 @@ def test_the_report_and_the_plan_outcomes_query_agree(linked_build):
         assert table[row["country"]][4:7] + table[row["country"]][8:] == wanted
 
 
+def test_what_changed_by_hand():
+    """By year: 2021 has P, Q (e1), P, Q, R (e3) and S (e5): 4 partners, all new; 2022 has P, Q (e4) and S (e5's
+    range): 3, none new, R lost; 2023 has P, R, T (e2): 3, T new (private sector), Q and S lost. By country: Aland
+    has 2 partners in 2021 and 3 in 2023 (+1), Borduria 3 in 2021 and 2 in 2022 (-1), Carpania S in 2021 and 2022
+    (no change). P is active in 2021-2023 (Aland, Borduria); Q in 2021 and 2022, R in 2021 and 2023 (both countries);
+    S in 2021 and 2022 (Carpania); T in 2023 only.
+    """
+    store = _years_portfolio()
+    rep = collect_report(store, analyse(store))
+    md = render_markdown(rep)
+    assert "In the first year, 2021, every partner is new." in md
+    assert _table_after(md, "### New partners by year and sector") == [
+        ["2021", "4", "4", "0", "1", "1", "1", "0", "1"],
+        ["2022", "3", "0", "1", "0", "0", "0", "0", "0"],
+        ["2023", "3", "1", "2", "0", "0", "0", "1", "0"],
+    ]
+    assert "| year | partners | new | lost | new: Academia | new: Civil society | new: Government | new: Private " in md
+    [chart] = [b.chart for b in rep.blocks if b.kind == "chart" and b.text == "New partners by year and sector"]
+    assert chart is not None and chart.kind == "stacked"
+    assert chart.data == (
+        ("2021", "2022", "2023"),
+        ("Academia", "Civil society", "Government", "Private sector", "Unknown"),
+        ((1, 1, 1, 0, 1), (0, 0, 0, 0, 0), (0, 0, 0, 1, 0)),
+    )
+    assert "Of the 3 countries with partnerships in two years or more, 1 grew, 1 shrank and 1 kept as many" in md
+    assert _table_after(md, "Grew most:") == [["Aland", "AAA", "2021", "2", "2023", "3", "+1"]]
+    assert _table_after(md, "Shrank most:") == [["Borduria", "BBB", "2021", "3", "2022", "2", "-1"]]
+    assert "4 partners are active in more than one year; the 4 active in the most years" in md
+    assert _table_after(md, "### Partners that recur across years") == [
+        ["P", "Government", "3", "2021 2022 2023", "AAA BBB"],
+        ["Q", "Academia", "2", "2021 2022", "AAA BBB"],
+        ["R", "Civil society", "2", "2021 2023", "AAA BBB"],
+        ["S", "Unknown", "2", "2021 2022", "CCC"],
+    ]
+
+
 def test_html_is_self_contained_with_charts(report):
     rep, _ids = report
     html = render_html(rep)
@@ -288,3 +345,17 @@ def test_report_command_regenerates_the_files(tmp_path):
     assert (again / "report.html").read_bytes() == (out / "report.html").read_bytes()
     md_path, html_path = write_report(out)
     assert md_path.read_bytes() == built_md and html_path.stat().st_size > 0
+    # The examples by year (tests/data/examples_expected.md): 2022, Bolivia's closing form (El Alto's government,
+    # UMSA, two civil-society partners, EcoPlast Andina and Recicla & Crea); 2023, Türkiye's experiment (the Konya
+    # directorate, Selçuk University, Güneşli Tarım); 2024, Kenya's plan (the State Department, Strathmore,
+    # Kenyatta, KaziLink) and Viet Nam's closing form (two government bodies, VNUA, the cooperative, SongXanh).
+    # No partner recurs, each year's partners are new, and each year loses the year before's.
+    md = built_md.decode("utf-8")
+    assert _table_after(md, "### New partners by year and sector") == [
+        ["2022", "6", "6", "0", "1", "1", "2", "2"],
+        ["2023", "3", "3", "6", "1", "1", "1", "0"],
+        ["2024", "9", "9", "3", "3", "3", "2", "1"],
+    ]
+    assert "| new: Academia | new: Government | new: Private sector | new: Civil society |" in md
+    assert "No country has partnerships in two years or more." in md
+    assert "No partner is active in more than one year." in md
