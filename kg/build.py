@@ -31,8 +31,9 @@ from kg.engine.reading import Progress, read_all
 from kg.engine.steps import cached_links, cached_privacy_inputs, cached_resolution
 from kg.errors import InputError
 from kg.inputs import FileRecord, collect_inputs
-from kg.manifest import BuildResult, count_triples, flag_duplicates, privacy_figures, write_manifest
+from kg.manifest import BuildResult, count_triples, flag_duplicates, form_folders, privacy_figures, write_manifest
 from kg.privacy import Pseudonymiser
+from kg.visualise import FormFiles
 
 __all__ = ["build"]
 
@@ -79,7 +80,7 @@ def _build(
     start: float,
 ) -> BuildResult:
     """The stages of :func:`build`, which pauses the garbage collector around it."""
-    build_cache = BuildCache(out_dir, _settings(privacy), enabled=cache, root=cache_dir)
+    build_cache = BuildCache(out_dir, _settings(privacy, inputs, out_dir), enabled=cache, root=cache_dir)
     hashes, stats = zip(*(build_cache.input_sha256(path, shown) for path, shown in inputs), strict=True)
     timings["hash"] = time.perf_counter() - start
     previous = build_cache.previous
@@ -119,8 +120,10 @@ def _rebuild(
     timings["resolve"] = time.perf_counter() - mark
 
     build_cache.forget()
+    folders = [] if privacy.enabled else form_folders(inputs, out_dir)
+    forms = None if privacy.enabled else FormFiles.under(out_dir, folders)
     with tempfile.TemporaryDirectory(prefix="kg-graphs-") as folder, Spill(folder) as spill:
-        resolved = Resolved(extractions, origins, privacy, protection, resolution, resolution_key, links)
+        resolved = Resolved(extractions, origins, privacy, protection, resolution, resolution_key, links, forms)
         outputs = Outputs(out_dir, build_cache, resolved, readable, spill, drawer)
         n_triples = outputs.write(timings, max(1, jobs or os.cpu_count() or 1))
     readable.wait()  # done by now, used or not: no thread outlives the build
@@ -139,7 +142,7 @@ def _rebuild(
         "readable_graphs": {"kept": readable.kept, "loaded": readable.loaded},
         **{step.replace("-", "_"): done for step, done in sorted(build_cache.steps.items())},
     }
-    figures["privacy"] = privacy_figures(privacy, protection)
+    figures["privacy"] = privacy_figures(privacy, protection, folders)
     result = BuildResult(
         out_dir,
         records,
@@ -157,9 +160,13 @@ def _rebuild(
     return result
 
 
-def _settings(privacy: Pseudonymiser) -> str:
-    """What of the pseudonymiser outputs depend on, without its key: on or off, and a keyed token."""
-    return f"{privacy.enabled}:{privacy.person('portfolio-kg cache settings')}"
+def _settings(privacy: Pseudonymiser, inputs: list[tuple[Path, str]], out_dir: Path) -> str:
+    """What of the pseudonymiser outputs depend on, without its key: on or off, and a keyed token.
+
+    Without pseudonyms the pages link the forms, so where they are (:func:`form_folders`) counts too.
+    """
+    where = "" if privacy.enabled else ":" + json.dumps(form_folders(inputs, out_dir))
+    return f"{privacy.enabled}:{privacy.person('portfolio-kg cache settings')}{where}"
 
 
 def _same_inputs(previous: dict, inputs: list[tuple[Path, str]], hashes: tuple[str | None, ...]) -> bool:

@@ -404,7 +404,7 @@ def viz(
 ) -> None:
     """Draw the whole portfolio, one country's ecosystem or one partner's ego network as an offline HTML page."""
     from kg.analyse import analyse_build
-    from kg.visualise import country_view, partner_view, portfolio_view, write_html
+    from kg.visualise import country_view, form_files, partner_view, portfolio_view, write_html
 
     if country and partner:
         raise typer.BadParameter("give --country or --partner, not both")
@@ -415,7 +415,7 @@ def viz(
         view = partner_view(analysis, partner)
     else:
         view = portfolio_view(analysis)
-    write_html(view, output)
+    write_html(view, output, form_files(graph))
     summary = f"{view.title}: {len(view.nodes)} nodes, {len(view.edges)} links -> {output}"
     _err.print(summary, highlight=False, markup=False)
 

@@ -10,10 +10,11 @@ headline figures.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from kg import __version__
 from kg.forms import Message
@@ -26,6 +27,7 @@ __all__ = [
     "flag_duplicates",
     "count_triples",
     "privacy_figures",
+    "form_folders",
     "write_manifest",
 ]
 
@@ -79,11 +81,28 @@ def count_triples(triples: dict[str, int], records: list[FileRecord]) -> None:
             record.triples = triples[record.document]
 
 
-def privacy_figures(privacy: Pseudonymiser, protection: Protection) -> dict:
-    """The manifest's privacy summary: whether personal data was pseudonymised, and what each rule found (counts)."""
+def privacy_figures(privacy: Pseudonymiser, protection: Protection, folders: list[str] | None = None) -> dict:
+    """The manifest's privacy summary: whether personal data was pseudonymised, and what each rule found (counts).
+
+    A build that keeps personal data records instead where its forms are
+    (``forms``: ``folders``, see :func:`form_folders`), for the pages to link them.
+    """
     if not privacy.enabled:
-        return {"pseudonymised": False}
+        return {"pseudonymised": False, "forms": list(folders or [])}
     return {"pseudonymised": True, "found_by_rule": protection.found}
+
+
+def form_folders(inputs: list[tuple[Path, str]], out_dir: Path) -> list[str]:
+    """The folders that hold the forms ``(path, display path)`` under their display paths, relative to ``out_dir``.
+
+    A display path ends every input's path (:func:`kg.inputs.collect_inputs`),
+    so the folder is what comes before it. POSIX paths, sorted, each once.
+    """
+    found = set()
+    for path, shown in inputs:
+        folder = path.parents[len(PurePosixPath(shown).parts) - 1]
+        found.add(Path(os.path.relpath(folder, out_dir)).as_posix())
+    return sorted(found)
 
 
 def write_manifest(result: BuildResult, out_dir: Path) -> None:

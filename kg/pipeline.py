@@ -36,13 +36,13 @@ from kg.extract import Extraction
 from kg.graph import document_iri, named_graphs
 from kg.inputs import FileRecord, ReadForm, collect_inputs, extract_read, read_input
 from kg.links import Link, link_plans
-from kg.manifest import BuildResult, count_triples, flag_duplicates, privacy_figures, write_manifest
+from kg.manifest import BuildResult, count_triples, flag_duplicates, form_folders, privacy_figures, write_manifest
 from kg.privacy import FormFacts, Protection, Pseudonymiser, WordCounts
 from kg.report import write_report
 from kg.resolve import NameMemo, Resolution, resolution_inputs, resolve_inputs
 from kg.serialise import write_graph_files
 from kg.store import extend_store, to_ox_quads, write_store
-from kg.visualise import portfolio_view, write_html
+from kg.visualise import FormFiles, portfolio_view, write_html
 
 __all__ = [
     "Options",
@@ -101,12 +101,13 @@ def run(paths: list[Path], options: Options) -> BuildResult:
     clock.lap("analytics")
     triples = write(quads, analytics, out)
     clock.lap("serialise")
-    views(analysis, out)
+    folders = [] if privacy.enabled else form_folders(collect_inputs(paths), out)
+    views(analysis, out, None if privacy.enabled else FormFiles.under(out, folders))
     clock.lap("html_report")
     named = (quad.graph_name for quad in quads if not isinstance(quad.graph_name, ox.DefaultGraph))  # graph() names all
     count_triples(Counter(name.value for name in named), extracted.records)
     partnerships = sum(len(doc.partnerships) for doc in extracted.extractions)
-    figures = {"privacy": privacy_figures(privacy, protection)}
+    figures = {"privacy": privacy_figures(privacy, protection, folders)}
     result = BuildResult(
         out, extracted.records, triples, len(resolution.organisations), partnerships, seconds, figures=figures
     )
@@ -204,10 +205,10 @@ def write(quads: list[ox.Quad], analytics: list[ox.Quad], out_dir: Path) -> int:
     return write_graph_files(quads + analytics, out_dir)
 
 
-def views(analysis: Analysis, out_dir: Path) -> None:
-    """Write analysis.json, ecosystem.html (the whole portfolio) and report.md/report.html."""
+def views(analysis: Analysis, out_dir: Path, forms: FormFiles | None = None) -> None:
+    """Write analysis.json, ecosystem.html (the whole portfolio, its forms linked if ``forms``) and the report."""
     write_analysis(analysis, out_dir / "analysis.json")
-    write_html(portfolio_view(analysis), out_dir / "ecosystem.html")
+    write_html(portfolio_view(analysis), out_dir / "ecosystem.html", forms)
     write_report(out_dir, analysis=analysis)
 
 

@@ -23,21 +23,31 @@ Readability: node colour by kind and partner sector, size by betweenness
 (brokerage) within each kind, a legend, search by name, filters by country,
 sector and method, tooltips naming the source forms. Layouts are computed
 here with networkx (seeded); physics is off above :data:`PHYSICS_MAX_NODES`.
+
+Provenance: selecting a partner or a link to a partner lists the
+partnerships behind it, each with its form, line, question and the answer
+line it was read from (:attr:`kg.analyse.Projections.provenance`, cut to
+:data:`QUOTE_MAX` characters). The quotes are the graph's, so pseudonymised
+unless the build kept personal data; only then does the page link each form
+file, relative to the page (:class:`FormFiles`, read from the manifest).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import networkx as nx
 
-from kg.analyse import DEFAULT_SEED, Analysis
+from kg.analyse import DEFAULT_SEED, Analysis, active_years
 from kg.errors import InputError
 from kg.vocab import fold, sector_labels
 
@@ -46,7 +56,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "View",
+    "FormFiles",
     "PHYSICS_MAX_NODES",
+    "QUOTE_MAX",
     "SECTOR_COLOURS",
     "portfolio_view",
     "country_view",
@@ -55,12 +67,16 @@ __all__ = [
     "find_partner",
     "render_html",
     "write_html",
+    "form_files",
+    "quote_of",
     "json_for_script",
     "remote_references",
 ]
 
 PHYSICS_MAX_NODES = 150
 SPRING_MAX_NODES = 500
+QUOTE_MAX = 200
+"""The longest quote of an answer the page shows, in characters (the rest is cut, around the partner's name)."""
 
 SECTOR_COLOURS = {
     "government": "#d62728",
@@ -95,11 +111,46 @@ class View:
     countries: list[list[str]] = field(default_factory=list)
     sectors: list[list[str]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    quotes: list[str] = field(default_factory=list)
+    partnerships: list[list[int]] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
 
     @property
     def physics(self) -> bool:
         """Whether the page runs vis-network physics (small views only)."""
         return len(self.nodes) <= PHYSICS_MAX_NODES
+
+
+@dataclass(frozen=True)
+class FormFiles:
+    """Where a build's form files are, so that the page can link them: recorded only by builds keeping personal data.
+
+    ``folders`` hold the forms under their display paths (the manifest's
+    ``summary.privacy.forms``, relative to the build's folder): a form is
+    linked in the first folder holding it, relative to the page.
+    """
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def under(cls, out_dir: Path, folders: list[str]) -> FormFiles:
+        """The forms in ``folders``, given relative to the build's folder ``out_dir``."""
+        return cls(tuple(out_dir / folder for folder in folders))
+
+    def hrefs(self, sources: list[str], page_dir: Path) -> dict[str, str]:
+        """``source -> href`` of each form file found, relative to ``page_dir``, percent-encoded.
+
+        A href always starts with ``./`` or ``../``, so no file name can make it name a scheme.
+        """
+        found = {}
+        for source in sources:
+            path = next((folder / source for folder in self.folders if (folder / source).is_file()), None)
+            if path is not None:
+                relative = Path(os.path.relpath(path, page_dir)).as_posix()
+                found[source] = quote(relative if relative.startswith("../") else "./" + relative, safe="/")
+        return found
 
 
 def portfolio_view(analysis: Analysis, seed: int = DEFAULT_SEED) -> View:
@@ -145,7 +196,7 @@ def country_view(analysis: Analysis, iso3: str, seed: int = DEFAULT_SEED) -> Vie
             graph.add_node(other, kind="country")
             graph.add_edge(org, other, weight=proj.country_partner[org][other]["weight"])
     label = proj.countries[country]["label"]
-    return _view(analysis, graph, _layout(graph, seed), f"Partner ecosystem of {label}")
+    return _view(analysis, graph, _layout(graph, seed), f"Partner ecosystem of {label}", set(docs))
 
 
 def partner_view(analysis: Analysis, name: str, seed: int = DEFAULT_SEED) -> View:
@@ -168,7 +219,8 @@ def partner_view(analysis: Analysis, name: str, seed: int = DEFAULT_SEED) -> Vie
             graph.add_node(country, kind="country")
             graph.add_edge(doc, country, weight=1)
     label = proj.organisations[partner]["label"]
-    return _view(analysis, graph, _layout(graph, seed), f"Ego network of {label}")
+    docs = {n for n, kind in graph.nodes(data="kind") if kind == "document"}
+    return _view(analysis, graph, _layout(graph, seed), f"Ego network of {label}", docs)
 
 
 def find_country(analysis: Analysis, text: str) -> str:
@@ -206,8 +258,12 @@ def find_partner(analysis: Analysis, text: str) -> str:
     raise InputError(f"{len(partial)} partners match {text!r}, give the full name: {names}")
 
 
-def render_html(view: View) -> str:
-    """The page of ``view``: one self-contained HTML file with vis-network inlined."""
+def render_html(view: View, hrefs: dict[str, str] | None = None) -> str:
+    """The page of ``view``: one self-contained HTML file with vis-network inlined.
+
+    ``hrefs`` link the form files (:meth:`FormFiles.hrefs`); without them the
+    page names the forms as text.
+    """
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(
@@ -225,6 +281,12 @@ def render_html(view: View) -> str:
         "sectors": view.sectors,
         "methods": view.methods,
         "options": _options(network, view),
+        "forms": [[source, (hrefs or {}).get(source, "")] for source in view.sources],
+        "questions": view.questions,
+        "quotes": view.quotes,
+        "partnerships": view.partnerships,
+        "years": view.years,
+        "linked": hrefs is not None,
     }
     return env.get_template("ecosystem.html").render(
         title=view.title,
@@ -232,17 +294,58 @@ def render_html(view: View) -> str:
         n_edges=len(view.edges),
         legend_kinds=_legend_kinds(view),
         legend_sectors=[(label, colour) for _key, label, colour in view.sectors],
+        years=view.years,
         vis_js=_markup(js),
         vis_css=_markup(css),
         data_json=_markup(json_for_script(data)),
     )
 
 
-def write_html(view: View, path: Path) -> Path:
-    """Render ``view`` to ``path`` (UTF-8); return the path."""
+def write_html(view: View, path: Path, forms: FormFiles | None = None) -> Path:
+    """Render ``view`` to ``path`` (UTF-8), its forms linked when ``forms`` says where they are; return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(view), encoding="utf-8")
+    hrefs = forms.hrefs(view.sources, path.parent) if forms is not None else None
+    path.write_text(render_html(view, hrefs), encoding="utf-8")
     return path
+
+
+def form_files(out_dir: Path) -> FormFiles | None:
+    """Where the forms of the build in ``out_dir`` are, if it kept personal data (its manifest says so); else None.
+
+    The manifest's ``summary.privacy`` says ``"pseudonymised": false`` and
+    lists the folders of the forms, relative to ``out_dir``, in ``forms``.
+    """
+    try:
+        summary = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))["summary"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    privacy = summary.get("privacy", {}) if isinstance(summary, dict) else {}
+    if not isinstance(privacy, dict) or privacy.get("pseudonymised") is not False:
+        return None
+    return FormFiles.under(out_dir, [folder for folder in privacy.get("forms", []) if isinstance(folder, str)])
+
+
+def quote_of(answer: str, surface: str) -> str:
+    """The line of ``answer`` naming ``surface`` (any case; else its first line), cut to :data:`QUOTE_MAX` characters.
+
+    A long line keeps the words around the name, with "\u2026" where it was cut.
+    """
+    lines = [" ".join(line.split()) for line in answer.split("\n")]
+    lines = [line for line in lines if line]
+    if not lines:
+        return ""
+    name = re.compile(re.escape(" ".join(surface.split())), re.IGNORECASE) if surface.strip() else None
+    hits = [(line, match.start()) for line in lines if name is not None and (match := name.search(line))]
+    line, at = hits[0] if hits else (lines[0], 0)
+    if len(line) <= QUOTE_MAX:
+        return line
+    start = max(0, min(at - QUOTE_MAX // 4, len(line) - QUOTE_MAX))
+    end = start + QUOTE_MAX
+    if start > 0:
+        start = line.find(" ", start, at) + 1 if " " in line[start:at] else start
+    if end < len(line) and " " in line[max(at, start) : end]:
+        end = line.rfind(" ", max(at, start), end)
+    return ("\u2026" if start > 0 else "") + line[start:end].strip() + ("\u2026" if end < len(line) else "")
 
 
 def json_for_script(data) -> str:
@@ -276,7 +379,11 @@ def remote_references(html: str) -> list[str]:
 # nodes, edges and their descriptions
 
 
-def _view(analysis: Analysis, graph: nx.Graph, positions: dict, title: str) -> View:
+def _view(analysis: Analysis, graph: nx.Graph, positions: dict, title: str, docs: set[str] | None = None) -> View:
+    """The view of ``graph``: its nodes and edges for vis, what the controls list and the partnerships behind it.
+
+    ``docs`` are the forms the view draws (None: all); a partner stands for its partnerships in them.
+    """
     proj = analysis.projections
     index = {node: number for number, node in enumerate(sorted(graph))}
     sizes = _sizes(analysis, graph)
@@ -287,14 +394,15 @@ def _view(analysis: Analysis, graph: nx.Graph, positions: dict, title: str) -> V
     method_index = {label: i for i, label in enumerate(methods)}
     for node in nodes:
         node["ms"] = sorted(method_index[m] for m in set(node["ms"]))
+    pairs = sorted(((min(u, v), max(u, v), d) for u, v, d in graph.edges(data=True)), key=lambda e: e[:2])
     edges = [
         {"from": index[a], "to": index[b], "width": round(1 + math.log2(max(d.get("weight", 1), 1)), 2)}
-        for a, b, d in sorted(((min(u, v), max(u, v), d) for u, v, d in graph.edges(data=True)), key=lambda e: e[:2])
+        for a, b, d in pairs
     ]
     countries = sorted({(proj.countries[n]["iso3"], proj.countries[n]["label"]) for n in graph if n in proj.countries})
     labels = sector_labels()
     sectors = sorted({n["sec"] for n in nodes if n["sec"]})
-    return View(
+    view = View(
         title=title,
         nodes=nodes,
         edges=edges,
@@ -302,6 +410,106 @@ def _view(analysis: Analysis, graph: nx.Graph, positions: dict, title: str) -> V
         sectors=[[s, labels.get(s, s), SECTOR_COLOURS.get(s, "#9e9e9e")] for s in sectors],
         methods=methods,
     )
+    _add_partnerships(view, analysis, graph, [(a, b) for a, b, _d in pairs], docs)
+    return view
+
+
+def _add_partnerships(
+    view: View, analysis: Analysis, graph: nx.Graph, pairs: list[tuple[str, str]], docs: set[str] | None
+) -> None:
+    """Give the view its partnerships: each element's rows (``pv``) and years (``yr``), and the years' list.
+
+    A partner node stands for its partnerships in ``docs`` (None: every
+    form), a form node for its partnerships and an action node for those
+    with that action; an edge to a partner for the partner's partnerships in
+    the form, the country or the action at its other end. ``pv`` numbers
+    rows of ``view.partnerships``; ``yr`` lists the years those are active
+    in (:func:`kg.analyse.active_years`, :func:`_years`).
+    """
+    proj = analysis.projections
+    everywhere: dict[str, list[dict]] = defaultdict(list)
+    for partnership in proj.partnerships:
+        everywhere[partnership["org"]].append(partnership)
+    by_org = {org: [p for p in found if docs is None or p["document"] in docs] for org, found in everywhere.items()}
+    kinds = dict(graph.nodes(data="kind"))
+    in_view = [p for org in sorted(by_org) if org in graph for p in by_org[org]]
+    for_nodes = {}
+    for node in view.nodes:
+        if node["kind"] == "partner":
+            for_nodes[node["id"]] = by_org.get(node["iri"], [])
+        elif node["kind"] == "document":
+            for_nodes[node["id"]] = [p for p in in_view if p["document"] == node["iri"]]
+        elif node["kind"] == "action":
+            for_nodes[node["id"]] = [p for p in in_view if p.get("action") == node["iri"]]
+    for_edges = {}
+    for number, (a, b) in enumerate(pairs):
+        org, other = (a, b) if kinds[a] == "partner" else (b, a)
+        if kinds[org] == "partner" and kinds[other] != "partner":
+            for_edges[number] = [p for p in everywhere[org] if _behind(proj, p, other, kinds[other])]
+    chosen = sorted({p["iri"] for found in (*for_nodes.values(), *for_edges.values()) for p in found})
+    row = {iri: number for number, iri in enumerate(chosen)}
+    _partnership_table(view, analysis, chosen)
+    for node in view.nodes:
+        if node["id"] in for_nodes:
+            node["pv"] = sorted(row[p["iri"]] for p in for_nodes[node["id"]])
+    for number, edge in enumerate(view.edges):
+        if number in for_edges:
+            edge["pv"] = sorted(row[p["iri"]] for p in for_edges[number])
+    _years(view)
+
+
+def _years(view: View) -> None:
+    """Set ``yr`` on every node and edge with rows: the years its rows are active in; and ``view.years``, all of them.
+
+    The page shows such an element in the years chosen when ``yr`` has one
+    of them; an edge without rows when both its ends are shown, and a country
+    when one of its edges is.
+    """
+    spans = [set(range(row[4], row[5] + 1)) if row[4] else set() for row in view.partnerships]
+    for item in (*view.nodes, *view.edges):
+        if "pv" in item:
+            item["yr"] = sorted(set().union(*(spans[r] for r in item["pv"])))
+    view.years = sorted(set().union(*spans))
+
+
+def _behind(proj, partnership: dict, node: str, kind: str) -> bool:
+    """Whether ``partnership`` is behind the edge from its partner to ``node`` (a form, country or action)."""
+    if kind == "document":
+        return partnership["document"] == node
+    if kind == "action":
+        return partnership.get("action") == node
+    return node in _neighbours(proj.document_country, partnership["document"])
+
+
+def _partnership_table(view: View, analysis: Analysis, chosen: list[str]) -> None:
+    """Fill ``view.partnerships`` with a row per partnership in ``chosen``: [source, line, question, quote, from, to].
+
+    Source, question and quote are numbers in ``view.sources``, ``view.questions``
+    and ``view.quotes`` (each listed once, in order of first use); -1 or line 0 when not known.
+    From and to are the first and last year it is active in (:func:`kg.analyse.active_years`), 0 for none.
+    """
+    proj = analysis.projections
+    by_iri = {p["iri"]: p for p in proj.partnerships}
+    tables: dict[str, dict[str, int]] = {"sources": {}, "questions": {}, "quotes": {}}
+
+    def number(table: str, text: str) -> int:
+        return tables[table].setdefault(text, len(tables[table])) if text else -1
+
+    for iri in chosen:
+        where = proj.provenance.get(iri, {})
+        source = proj.documents.get(by_iri[iri]["document"], {}).get("source", "")
+        years = active_years(by_iri[iri])
+        view.partnerships.append(
+            [
+                number("sources", source),
+                int(where.get("line") or 0),
+                number("questions", where.get("question") or ""),
+                number("quotes", quote_of(where.get("answer") or "", where.get("surface") or "")),
+                years[0] if years else 0,
+                years[-1] if years else 0,
+            ]
+        )
+    view.sources, view.questions, view.quotes = (list(tables[t]) for t in ("sources", "questions", "quotes"))
 
 
 def _node(analysis: Analysis, iri: str, kind: str, number: int, xy, size: float) -> dict:

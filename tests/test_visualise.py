@@ -9,28 +9,35 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from html.parser import HTMLParser
 import subprocess
 import sys
+from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
 
+import pyoxigraph as ox
 import pytest
+from test_analyse import PKG, TinyPortfolio, tiny_portfolio
 
 from kg.analyse import analyse
 from kg.errors import InputError
+from kg.manifest import form_folders
 from kg.visualise import (
     PHYSICS_MAX_NODES,
+    FormFiles,
     country_view,
     find_partner,
+    form_files,
     json_for_script,
     partner_view,
     portfolio_view,
+    quote_of,
     remote_references,
     render_html,
     write_html,
 )
-from test_analyse import TinyPortfolio, tiny_portfolio
+from tests.browser import Chromium
 from tests.conftest import chromium
 
 IMG = "<img src=x onerror=alert(1)>"
@@ -289,3 +296,261 @@ def test_chromium_draws_a_large_view_without_physics(tmp_path):
     assert attributes.get("data-drawn") == "1", attributes
     assert "data-js-errors" not in attributes
     assert attributes["data-nodes"] == str(len(view.nodes))
+
+
+# --------------------------------------------------------------------------
+# provenance: where each partnership was read
+
+
+def test_quote_of_keeps_the_line_naming_the_partner():
+    answer = "We worked with two partners.\n\nThe Ministry of Health gave data.\nACME   Ltd built the app."
+    assert quote_of(answer, "acme ltd") == "ACME Ltd built the app."
+    assert quote_of(answer, "ministry of HEALTH") == "The Ministry of Health gave data."
+    assert quote_of(answer, "Nobody") == "We worked with two partners."
+    assert quote_of("", "Nobody") == "" and quote_of("\n \n", "") == ""
+
+
+def test_quote_of_cuts_a_long_line_around_the_name():
+    # w000 ... w099, five characters apart; "Target Org" in place of w050 starts at 250, the line is 505 long.
+    line = " ".join("Target Org" if i == 50 else f"w{i:03d}" for i in range(100))
+    # 200 characters from 250 - 50 = 200, moved on to the next word (w041 at 205) and back to the
+    # last whole word before 400 (w077 ends at 394).
+    kept = [f"w{i:03d}" for i in range(41, 50)] + ["Target Org"] + [f"w{i:03d}" for i in range(51, 78)]
+    assert quote_of(line, "target org") == "\u2026" + " ".join(kept) + "\u2026"
+    # At the start of the line nothing is cut before it.
+    assert quote_of(line, "w000") == " ".join(f"w{i:03d}" for i in range(40)) + "\u2026"
+
+
+def test_form_folders_are_the_folders_before_the_display_paths(tmp_path):
+    inputs = [
+        (tmp_path / "forms" / "a.md", "a.md"),
+        (tmp_path / "forms" / "sub" / "b.md", "sub/b.md"),
+        (tmp_path / "more" / "c.md", "c.md"),
+    ]
+    assert form_folders(inputs, tmp_path / "out") == ["../forms", "../more"]
+    assert form_folders(inputs[:1], tmp_path / "forms") == ["."]
+
+
+def test_form_hrefs_are_relative_to_the_page_and_encoded(tmp_path):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for name in ("a b#1.md", "x.md", "javascript:alert(1).md"):
+        (forms / name).write_text("# form\n", encoding="utf-8")
+    files = FormFiles((tmp_path / "elsewhere", forms))
+    found = files.hrefs(["a b#1.md", "x.md", "gone.md", "javascript:alert(1).md"], tmp_path / "out")
+    assert found == {
+        "a b#1.md": "../forms/a%20b%231.md",
+        "x.md": "../forms/x.md",
+        "javascript:alert(1).md": "../forms/javascript%3Aalert%281%29.md",
+    }
+    assert files.hrefs(["x.md", "javascript:alert(1).md"], forms) == {
+        "x.md": "./x.md",
+        "javascript:alert(1).md": "./javascript%3Aalert%281%29.md",
+    }
+
+
+def test_form_files_are_read_from_the_manifest(tmp_path):
+    def manifest(privacy) -> Path:
+        (tmp_path / "manifest.json").write_text(json.dumps({"summary": {"privacy": privacy}}), encoding="utf-8")
+        return tmp_path
+
+    assert form_files(tmp_path) is None  # no manifest
+    assert form_files(manifest({"pseudonymised": True, "found_by_rule": {}})) is None
+    assert form_files(manifest({"pseudonymised": False, "forms": ["../forms"]})) == FormFiles((tmp_path / "../forms",))
+    assert form_files(manifest({"pseudonymised": False})) == FormFiles(())
+
+
+def _read_from(portfolio: TinyPortfolio, partnership: str, doc: str, line: int, question: str, surface: str) -> None:
+    """Give a hand-made partnership the line, question and surface form kg.graph writes."""
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    portfolio.add(partnership, PKG + "line", ox.Literal(str(line), datatype=integer), doc)
+    portfolio.add(partnership, PKG + "evidenceQuestion", ox.Literal(question), doc)
+    portfolio.add(partnership, PKG + "surfaceForm", ox.Literal(surface), doc)
+
+
+def _item(portfolio: TinyPortfolio, doc: str, number: int, line: int, question: str, answer: str) -> None:
+    """A form's question and answer as kg.graph writes them (pkg:QuestionAnswer)."""
+    node = doc.replace("/doc/", "/item/") + f"/{number}"
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    portfolio.add(node, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", PKG + "QuestionAnswer", doc)
+    portfolio.add(node, PKG + "document", doc, doc)
+    portfolio.add(node, PKG + "line", ox.Literal(str(line), datatype=integer), doc)
+    portfolio.add(node, PKG + "question", ox.Literal(question), doc)
+    if answer:
+        portfolio.add(node, PKG + "answer", ox.Literal(answer), doc)
+
+
+NAME_Q = "Please state the name of the partner:"
+
+
+@pytest.fixture(scope="module")
+def read_from():
+    """The tiny portfolio, d1's and d3's partnerships with where they were read.
+
+    d1 asks NAME_Q twice (a repeated group): P at line 12 is read from the
+    answer at line 10, Q at line 22 from the one at line 20. d3 names P and
+    R in one answer, at line 31 after the question at line 30, and R's
+    line quotes a hostile string. d2's partnership of P has no provenance.
+    """
+    portfolio, ids = tiny_portfolio(p_label="Ministry P", q_label="University Q")
+    short = {iri: key for key, iri in ids.items()}
+    facts: dict[str, dict[str, str]] = {}
+    for quad in portfolio.quads:
+        if quad.predicate.value in (PKG + "document", PKG + "partner"):
+            facts.setdefault(quad.subject.value, {})[quad.predicate.value] = short.get(quad.object.value, "")
+    by = {(f[PKG + "document"], f[PKG + "partner"]): p for p, f in facts.items() if PKG + "partner" in f}
+    _read_from(portfolio, by[("d1", "P")], ids["d1"], 12, NAME_Q, "Ministry P")
+    _read_from(portfolio, by[("d1", "Q")], ids["d1"], 22, NAME_Q, "University Q")
+    _read_from(portfolio, by[("d3", "P")], ids["d3"], 31, "Who did you work with?", "Ministry P")
+    _read_from(portfolio, by[("d3", "R")], ids["d3"], 31, "Who did you work with?", "R")
+    _item(portfolio, ids["d1"], 1, 10, NAME_Q, "Ministry P")
+    _item(portfolio, ids["d1"], 2, 20, NAME_Q, "University Q\n(since 2021)")
+    _item(portfolio, ids["d1"], 3, 30, "Anything else?", "Ministry P again")
+    _item(portfolio, ids["d3"], 1, 30, "Who did you work with?", "Ministry P and R: " + IMG)
+    return analyse(portfolio.store()), ids, by
+
+
+def test_provenance_is_the_answer_asked_last_before_the_line(read_from):
+    analysis, _ids, by = read_from
+    provenance = analysis.projections.provenance
+    assert provenance[by[("d1", "P")]] == {
+        "line": 12,
+        "question": NAME_Q,
+        "surface": "Ministry P",
+        "answer": "Ministry P",
+    }
+    assert provenance[by[("d1", "Q")]]["answer"] == "University Q\n(since 2021)"
+    assert provenance[by[("d3", "R")]]["answer"] == "Ministry P and R: " + IMG
+    assert by[("d2", "P")] not in provenance and len(provenance) == 4
+
+
+def _row(view, row: list) -> list:
+    """A row of ``view.partnerships`` in words: [form, line, question, quote] (None where not known)."""
+    source, line, question, quote = row[:4]
+    pick = lambda table, i: table[i] if i >= 0 else None  # noqa: E731
+    return [pick(view.sources, source), line, pick(view.questions, question), pick(view.quotes, quote)]
+
+
+def test_partners_and_their_links_carry_their_partnerships(read_from):
+    analysis, ids, _by = read_from
+    view = portfolio_view(analysis)
+    node = {n["iri"]: n for n in view.nodes}
+    # The table lists partnerships by IRI; P's three partnerships are d1's, d2's and d3's.
+    table = [_row(view, row) for row in view.partnerships]
+    p_rows = sorted(table[i][:2] for i in node[ids["P"]]["pv"])
+    assert p_rows == [["d1.md", 12], ["d2.md", 0], ["d3.md", 31]]
+    assert table[node[ids["P"]]["pv"][0]][2:] == [NAME_Q, "Ministry P"]
+    r_row = table[node[ids["R"]]["pv"][0]]
+    assert r_row == ["d3.md", 31, "Who did you work with?", "Ministry P and R: " + IMG]
+    # Country links carry the partnerships in that country's forms: P in AAA (d1, d2), in BBB (d3).
+    index = {n["id"]: n["iri"] for n in view.nodes}
+    links = {(index[e["from"]], index[e["to"]]): e for e in view.edges}
+    aaa_p = links.get((ids["AAA"], ids["P"])) or links[(ids["P"], ids["AAA"])]
+    bbb_p = links.get((ids["BBB"], ids["P"])) or links[(ids["P"], ids["BBB"])]
+    assert sorted(table[i][0] for i in aaa_p["pv"]) == ["d1.md", "d2.md"]
+    assert [table[i][0] for i in bbb_p["pv"]] == ["d3.md"]
+    # A country's view stands for the country's forms only: P is d1's and d2's there.
+    aaa = country_view(analysis, "AAA")
+    p_node = next(n for n in aaa.nodes if n["iri"] == ids["P"])
+    assert sorted(aaa.sources[aaa.partnerships[i][0]] for i in p_node["pv"]) == ["d1.md", "d2.md"]
+
+
+@pytest.fixture(scope="module")
+def example_builds(tmp_path_factory) -> Path:
+    """The examples built under one folder: ``out`` (pseudonymised), ``personal`` (personal data kept) and
+    ``personal-pipeline`` (the same by :func:`kg.pipeline.run`)."""
+    from kg import pipeline
+    from kg.build import build
+    from kg.privacy import Pseudonymiser
+
+    root = tmp_path_factory.mktemp("examples")
+    build([EXAMPLES], root / "out", jobs=1)
+    build([EXAMPLES], root / "personal", jobs=1, pseudonymiser=Pseudonymiser(enabled=False))
+    pipeline.run([EXAMPLES], pipeline.Options(root / "personal-pipeline", Pseudonymiser(enabled=False)))
+    return root
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    binary = chromium()
+    if binary is None:
+        pytest.skip("Chromium is not installed")
+    running = Chromium(binary, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+_NODE_NAMED = "(name => kg.nodes.get().filter(n => n.savedTitle.split('\\n')[0] === name)[0].id)"
+
+
+@pytest.mark.slow
+def test_the_examples_partners_are_read_from_their_own_answers(example_builds):
+    from kg.analyse import analyse_build
+
+    provenance = analyse_build(example_builds / "out").projections.provenance
+    found = {row["surface"]: row for row in provenance.values()}
+    # youth_employment_learning_plan.md asks the name question at lines 116, 166 and 216 (a repeated group).
+    assert found["State Department for Youth Affairs"] == {
+        "line": 120,
+        "question": NAME_Q,
+        "surface": "State Department for Youth Affairs",
+        "answer": "State Department for Youth Affairs",
+    }
+    assert found["Strathmore University"]["line"] == 170
+    assert found["Strathmore University"]["answer"] == "Strathmore University, Kenyatta University"
+    manifest = json.loads((example_builds / "personal" / "manifest.json").read_text(encoding="utf-8"))
+    folder = Path(manifest["summary"]["privacy"]["forms"][0])
+    assert manifest["summary"]["privacy"]["pseudonymised"] is False
+    assert (example_builds / "personal" / folder).resolve() == EXAMPLES.resolve()
+    # Both ways of building write the same page, links and all (the two folders lie side by side).
+    pages = [(example_builds / out / "ecosystem.html").read_bytes() for out in ("personal", "personal-pipeline")]
+    assert pages[0] == pages[1] and b"youth_employment_learning_plan.md#" not in pages[0]
+    assert (
+        f'["youth_employment_learning_plan.md","{folder.as_posix()}/youth_employment_learning_plan.md"]'
+        in pages[0].decode()
+    )
+
+
+@pytest.mark.slow
+def test_chromium_shows_where_a_partner_was_read_and_links_it_only_with_personal_data(example_builds, browser):
+    form = "youth_employment_learning_plan.md"
+    for build, linked in (("out", False), ("personal", True)):
+        page = example_builds / build / "ecosystem.html"
+        tab = browser.open(page.as_uri())
+        try:
+            tab.evaluate(f"kg.select('node', {_NODE_NAMED}('Strathmore University'))")
+            text = tab.evaluate("document.getElementById('kg-info').innerText")
+            assert f"{form}, line 170\n{NAME_Q}\n\u201cStrathmore University, Kenyatta University\u201d" in text
+            hrefs = tab.evaluate("[...document.querySelectorAll('#kg-info a')].map(a => a.getAttribute('href'))")
+            if linked:
+                (href,) = hrefs
+                target = urlparse(urljoin(page.as_uri(), href))
+                assert Path(unquote(target.path)).resolve() == (EXAMPLES / form).resolve() and target.fragment == "L170"
+                assert "pseudonymised" not in text
+            else:
+                assert hrefs == [] and "Quotes are pseudonymised" in text
+            assert tab.errors() == [] and tab.requests() == [page.as_uri()]
+        finally:
+            tab.close()
+
+
+@pytest.mark.slow
+def test_chromium_shows_a_hostile_quote_as_text(read_from, browser, tmp_path):
+    analysis, _ids, _by = read_from
+    page = write_html(portfolio_view(analysis), tmp_path / "quotes.html")
+    tab = browser.open(page.as_uri())
+    try:
+        tab.evaluate(f"kg.select('node', {_NODE_NAMED}('R'))")
+        assert tab.evaluate("document.getElementById('kg-info').innerText").endswith(
+            f"d3.md, line 31\nWho did you work with?\n\u201cMinistry P and R: {IMG}\u201d\n\n"
+            "Quotes are pseudonymised; forms are linked only in builds that keep personal data."
+        )
+        assert tab.evaluate("document.querySelectorAll('img').length") == 0
+        edge = tab.evaluate("kg.edges.get().filter(e => e.pv && e.pv.length === 1)[0].id")
+        tab.evaluate(f"kg.select('edge', {edge})")
+        assert "Read from 1 partnership" in tab.evaluate("document.getElementById('kg-info').innerText")
+        assert tab.errors() == []
+    finally:
+        tab.close()

@@ -41,7 +41,7 @@ from kg.privacy import Protection, Pseudonymiser
 from kg.resolve import Resolution
 from kg.serialise import write_graph_files
 from kg.store import extend_store, update_store
-from kg.visualise import portfolio_view, write_html
+from kg.visualise import FormFiles, portfolio_view, write_html
 
 __all__ = ["Outputs", "Resolved"]
 
@@ -64,6 +64,7 @@ class Resolved:
     resolution: Resolution
     resolution_key: str  # the digest of what resolution read (kg.engine.steps.cached_resolution)
     links: dict[str, Link] = field(default_factory=dict)  # closing form path -> the plan it closes
+    forms: FormFiles | None = None  # where the forms are, for the page's links (builds keeping personal data)
 
 
 class Outputs:
@@ -97,6 +98,7 @@ class Outputs:
         self.resolution = resolved.resolution
         self.resolution_key = resolved.resolution_key
         self.links = resolved.links
+        self.forms = resolved.forms
         self.privacy = resolved.privacy
         self.protection = protection = resolved.protection
         self.known = {_document_iri(path): values for path, values in protection.known.items()}
@@ -248,7 +250,7 @@ class Outputs:
             return 0.0, 0
         charts = Charts(self.cache.cached_charts())
         draw = self.drawer.draw if self.drawer is not None else None
-        _write_views(self.analysis, self.out_dir, self.readable_store(), charts, draw)
+        _write_views(self.analysis, self.out_dir, self.readable_store(), charts, draw, self.forms)
         self.cache.remember_charts(dict(charts))
         return time.perf_counter() - mark, charts.drawn
 
@@ -479,10 +481,12 @@ def _write_views(
     store: ox.Store | None = None,
     drawn: dict[str, bytes] | None = None,
     draw: Callable[[report.Chart], bytes] | None = None,
+    forms: FormFiles | None = None,
 ) -> None:
     """Write ecosystem.html (whole portfolio) and report.md/report.html (from ``store``, or OUT's).
 
-    ``drawn`` holds charts drawn before and ``draw`` draws the others (see :func:`kg.report.write_report`).
+    ``drawn`` holds charts drawn before and ``draw`` draws the others (see :func:`kg.report.write_report`);
+    ``forms`` says where the forms are, for the page to link them.
     """
-    write_html(portfolio_view(analysis), out_dir / "ecosystem.html")
+    write_html(portfolio_view(analysis), out_dir / "ecosystem.html", forms)
     report.write_report(out_dir, analysis=analysis, store=store, drawn=drawn, draw=draw)
