@@ -777,12 +777,15 @@ def _select(store: ox.Store, query: str) -> list[dict]:
     return rows
 
 
+_XSD_INTEGER, _XSD_BOOLEAN = str(XSD.integer), str(XSD.boolean)  # rdflib makes a new term at every attribute access
+
+
 def _plain(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | int | bool:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value if term.datatype else ""
-        if datatype == str(XSD.integer):
+        if datatype == _XSD_INTEGER:
             return int(term.value)
-        if datatype == str(XSD.boolean):
+        if datatype == _XSD_BOOLEAN:
             return term.value in ("true", "1")
     return term.value
 
