@@ -5,9 +5,11 @@ it. Nothing in the forms says which plan a closing form closes, so this
 stage weighs the evidence a reader would use, for every plan of the same
 country written before or in the closing form's year:
 
-* ``title``: the content words the two titles share (template words such as
+* ``title``: the content words and years the two titles share (template words such as
   "closing", "form", "learning plan" left out, ``ontology/lexicon/template_words.tsv``);
-* ``text``: how alike the two forms' words are (tf-idf cosine over the forms linked);
+* ``text``: how alike the two forms' words are (tf-idf cosine over the forms of the country);
+* ``stems``: the same over the words' first five letters, so that cognates
+  across languages ("financiación", "financing") and a word's forms meet;
 * ``actions``: the share of the closing form's actions named like an action of the plan;
 * ``partners`` and ``methods``: the share of the closing form's partners and methods the plan names too;
 * ``focal_point``: both forms give the same focal point (compared as given, or
@@ -16,9 +18,13 @@ country written before or in the closing form's year:
 * ``usual_gap``: the years are those the template usually reports on (a
   2021-23 closing form on the year before's plan, a 2023-25 one on its own
   year's);
-* ``title_lead`` and ``text_lead``: how far the plan's title and text evidence
-  lead the best other candidate's (a plan much more alike than the others is
-  the one, even when a translation or a new title keeps the words apart).
+* ``title_lead``, ``text_lead`` and ``stems_lead``: how far the plan's title,
+  text and stems evidence lead the best other candidate's (a plan much more
+  alike than the others is the one, even when a translation or a new title
+  keeps the words apart);
+* ``plan_lead``: how far the closing form's text evidence leads that of the
+  plan's best other closing form (a plan is usually closed once: by the
+  closing form most like it).
 
 Weights learnt from hand-made links (``kg train tests/gold/links``,
 :mod:`kg.train_links`; kept in ``kg/models/links.json``) turn the evidence
@@ -54,6 +60,7 @@ __all__ = [
     "confidence",
     "logistic",
     "content_words",
+    "stem_counts",
     "is_linked",
     "FEATURES",
     "LINK_MODEL",
@@ -70,8 +77,12 @@ FEATURES = (
     "usual_gap",
     "title_lead",
     "text_lead",
+    "plan_lead",
+    "stems",
+    "stems_lead",
 )
 LINK_MODEL = Path(__file__).resolve().parent / "models" / "links.json"
+STEM_LETTERS = 5
 ACTION_MATCH = 80.0  # rapidfuzz token_set_ratio from which two action names are the same action
 
 
@@ -119,19 +130,33 @@ def evidence_of(
     closing = [d for d in extractions if d.family.startswith("closing_form")]
     known = known or {}
     words = {d.path: known[d.path] if d.path in known else content_words(d) for d in plans + closing}
-    by_country: dict[str, _TfIdf] = {}
+    by_country: dict[str, _Weights] = {}
     found = {}
     for doc in closing:
         if doc.country not in by_country:
-            same = [d for d in plans + closing if d.country == doc.country]
-            by_country[doc.country] = _TfIdf([words[d.path] for d in same])
+            same = [words[d.path] for d in plans + closing if d.country == doc.country]
+            by_country[doc.country] = _Weights(same)
         mine = {plan.path: evidence(doc, plan, by_country[doc.country], words) for plan in candidates(doc, plans)}
         for path, pair in mine.items():
             others = [other for key, other in mine.items() if key != path]
-            for name in ("title", "text"):
+            for name in ("title", "text", "stems"):
                 pair[f"{name}_lead"] = pair[name] - max((other[name] for other in others), default=0.0)
             found[(doc.path, path)] = pair
+    _add_plan_leads(found)
     return found
+
+
+def _add_plan_leads(found: dict[tuple[str, str], dict[str, float]]) -> None:
+    """How far each closing form's text evidence for a plan leads the plan's best other closing form's.
+
+    A plan is usually closed by one closing form: the one that reads most like it is the likelier.
+    """
+    by_plan: dict[str, list[tuple[str, float]]] = {}
+    for (closing, plan), pair in found.items():
+        by_plan.setdefault(plan, []).append((closing, pair["text"]))
+    for (closing, plan), pair in found.items():
+        others = [text for other, text in by_plan[plan] if other != closing]
+        pair["plan_lead"] = pair["text"] - max(others, default=0.0)
 
 
 def is_linked(doc: Extraction) -> bool:
@@ -140,19 +165,20 @@ def is_linked(doc: Extraction) -> bool:
 
 
 def evidence(
-    closing: Extraction, plan: Extraction, tfidf: _TfIdf | None = None, words: dict[str, Counter[str]] | None = None
+    closing: Extraction, plan: Extraction, weights: _Weights | None = None, words: dict[str, Counter[str]] | None = None
 ) -> dict[str, float]:
     """Each kind of evidence that ``closing`` reports on ``plan``, from 0 to 1 (the leads: :func:`evidence_of`).
 
-    ``tfidf`` weighs words over the forms being linked (default: these two)
+    ``weights`` weighs words over the forms being linked (default: these two)
     and ``words`` holds each form's content words by path, when known.
     """
     mine = words[closing.path] if words else content_words(closing)
     theirs = words[plan.path] if words else content_words(plan)
-    tfidf = tfidf or _TfIdf([mine, theirs])
+    weights = weights or _Weights([mine, theirs])
     return {
         "title": _jaccard(_title_words(closing.title), _title_words(plan.title)),
-        "text": tfidf.cosine(mine, theirs),
+        "text": weights.words.cosine(mine, theirs),
+        "stems": weights.stems.cosine(weights.stems_of(mine), weights.stems_of(theirs)),
         "actions": _shared_actions(closing, plan),
         "partners": _covered({fold(p.name) for p in closing.partnerships}, {fold(p.name) for p in plan.partnerships}),
         "methods": _covered({fold(m) for m, _ in closing.methods}, {fold(m) for m, _ in plan.methods}),
@@ -198,9 +224,14 @@ def _usual_gap(closing: Extraction, plan: Extraction) -> bool:
 
 
 def _shared_actions(closing: Extraction, plan: Extraction) -> float:
-    """The share of the closing form's actions named like one of the plan's."""
+    """The share of the closing form's actions named like the plan's title or one of its actions.
+
+    Learning plans name no actions (they ask learning questions), but a plan
+    is often named after the action its closing form reports: "THINKIA -
+    CITIZEN LAB" closes the plan "Thinkia: citizen lab".
+    """
     names = [fold(a.name) for a in closing.actions if a.name]
-    theirs = [fold(a.name) for a in plan.actions if a.name]
+    theirs = [fold(name) for name in (plan.title, *(a.name for a in plan.actions)) if name]
     if not names or not theirs:
         return 0.0
     same = sum(1 for name in names if max(fuzz.token_set_ratio(name, other) for other in theirs) >= ACTION_MATCH)
@@ -217,7 +248,9 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 def _title_words(title: str) -> set[str]:
-    return {word for word in _content_words(title) if word not in _template_words()}
+    """A title's content words and the years it names ("Action plan 2022" is not "Action plan 2023")."""
+    words = {word for word in _content_words(title) if word not in _template_words()}
+    return words | set(_YEAR.findall(title))
 
 
 def content_words(doc: Extraction) -> Counter[str]:
@@ -225,6 +258,14 @@ def content_words(doc: Extraction) -> Counter[str]:
     texts = [doc.title, *(a.name for a in doc.actions)]
     texts.extend(line.text for item in doc.items for line in item.content_lines())
     return Counter(word for text in texts for word in _content_words(text) if word not in _template_words())
+
+
+def stem_counts(words: Counter[str]) -> Counter[str]:
+    """Content words cut to their first five letters: cognates across languages and a word's forms meet."""
+    stems: Counter[str] = Counter()
+    for word, count in words.items():
+        stems[word[:STEM_LETTERS]] += count
+    return stems
 
 
 def _content_words(text: str) -> list[str]:
@@ -237,6 +278,20 @@ def _template_words() -> frozenset[str]:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_YEAR = re.compile(r"\b20[1-3]\d\b")
+
+
+class _Weights:
+    """The word and stem weights of one country's forms, and each form's stems, made once."""
+
+    def __init__(self, forms: list[Counter[str]]) -> None:
+        self._stems = {id(words): stem_counts(words) for words in forms}
+        self.words = _TfIdf(forms)
+        self.stems = _TfIdf(list(self._stems.values()))
+
+    def stems_of(self, words: Counter[str]) -> Counter[str]:
+        """The stems (:func:`stem_counts`) of the words of a form weighed here: one object per form, kept."""
+        return self._stems[id(words)]
 
 
 class _TfIdf:

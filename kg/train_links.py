@@ -52,7 +52,7 @@ def train_links(gold_dir: Path, corpus_dir: Path, out: Path = LINK_MODEL, seed: 
     gold = load_gold(gold_dir, "train")
     examples = _examples(gold, corpus_dir)
     countries = sorted({country for country, _form, _rows in examples})
-    scored = [(c, t, _cross_validated(examples, countries, c, t, seed)) for c in C_GRID for t in THRESHOLDS]
+    scored = [(c, t, found) for c in C_GRID for t, found in _cross_validated(examples, countries, c, seed).items()]
     c, threshold, (precision, recall) = max(
         scored, key=lambda s: (s[2][0] >= PRECISION_TARGET, round(s[2][1], 6), round(s[2][0], 6), s[1], -s[0])
     )
@@ -89,17 +89,19 @@ def _examples(gold: list[dict], corpus_dir: Path) -> list[tuple[str, str, list[t
     return examples
 
 
-def _cross_validated(
-    examples: list, countries: list[str], c: float, threshold: float, seed: int
-) -> tuple[float, float]:
-    """Link precision and recall over the train closing forms, each linked by weights fitted without its country."""
-    tp = fp = fn = 0
+def _cross_validated(examples: list, countries: list[str], c: float, seed: int) -> dict[float, tuple[float, float]]:
+    """Link precision and recall at each threshold; each closing form linked by weights fitted without its country."""
+    counts = {threshold: [0, 0, 0] for threshold in THRESHOLDS}  # right, wrong, missed
     for country in countries:
         weights, bias = _fit([row for k, _f, rows in examples if k != country for row in rows], c, seed)
         for _k, _file, rows in (e for e in examples if e[0] == country):
-            right, wrong, missed = _decide(rows, weights, bias, threshold)
-            tp, fp, fn = tp + right, fp + wrong, fn + missed
-    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
+            for threshold, tally in counts.items():
+                for i, n in enumerate(_decide(rows, weights, bias, threshold)):
+                    tally[i] += n
+    return {
+        threshold: ((tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0))
+        for threshold, (tp, fp, fn) in counts.items()
+    }
 
 
 def _decide(rows: list[tuple[list[float], int]], weights: list[float], bias: float, threshold: float):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from kg.extract import Action, CountryRef, Extraction, Partnership, extract
-from kg.links import confidence, evidence, link_plans
+from kg.links import confidence, evidence, evidence_of, link_plans, stem_counts
 
 
 def _form(path: str, family: str, title: str, year: int, country: str = "ECU", **facts) -> Extraction:
@@ -45,7 +47,25 @@ def test_the_evidence_a_reader_would_weigh_computed_by_hand() -> None:
     unrelated = evidence(CLOSING, OTHER)
     assert unrelated["title"] == unrelated["actions"] == unrelated["partners"] == unrelated["methods"] == 0.0
     assert unrelated["focal_point"] == 0.0  # the plan gives no focal point
-    assert confidence(found) > 0.5 > confidence(unrelated)
+    assert unrelated["text"] == unrelated["stems"] == 0.0  # no word in common: "digital governance", "open data"...
+    both = evidence_of([CLOSING, PLAN, OTHER])  # with the leads over the other candidate
+    assert confidence(both[("waste-closing.md", "waste-plan.md")]) > 0.5 > confidence(both[("waste-closing.md", "digital.md")])
+
+
+def test_titles_that_differ_only_by_their_year_are_not_the_same_title() -> None:
+    later = _form("plan-2023.md", "learning_plan", "Action plan 2023 - Renewable energies", 2023)
+    closing = _form("closing.md", "closing_form_2021", "Closing action plan 2022 - Renewable energies", 2023)
+    plan = _form("plan-2022.md", "learning_plan", "Action plan 2022 - Renewable energies", 2023)
+    # words {renewable, energies} shared by all three ("action plan", "closing" are template words); 2022 or 2023
+    assert evidence(closing, plan)["title"] == 1.0
+    assert evidence(closing, later)["title"] == 2 / 4  # {renewable, energies} of {renewable, energies, 2022, 2023}
+
+
+def test_stems_meet_a_word_s_forms_and_cognates_across_languages() -> None:
+    spanish = stem_counts(Counter({"financiacion": 2, "innovadora": 1, "desarrollo": 1}))
+    english = stem_counts(Counter({"financing": 1, "innovative": 3, "development": 1}))
+    assert spanish == Counter({"finan": 2, "innov": 1, "desar": 1})
+    assert set(spanish) & set(english) == {"finan", "innov"}
 
 
 def test_a_closing_form_is_linked_to_its_plan_and_not_to_one_written_later_or_abroad() -> None:
