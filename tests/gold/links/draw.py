@@ -11,11 +11,11 @@ its forms; a round draws only countries no earlier round drew (read from
 ``roundN.tsv`` beside this script).
 
 Round 1's test split was read once (its first measure is in docs/links.md)
-and moved to ``train/`` when round 2 began; round 2's, likewise, when round 3
-began.
+and moved to ``train/`` when round 2 began; rounds 2's and 3's, likewise, when
+the next round began.
 
 Run from the repository root:
-    python tests/gold/links/draw.py 3 ../shared/corpus > tests/gold/links/round3.tsv
+    python tests/gold/links/draw.py 4 ../shared/corpus > tests/gold/links/round4.tsv
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ ROUNDS = {
     1: {"seed": 20261205, "quotas": (("test", 40), ("dev", 20), ("train", 40))},
     2: {"seed": 20261206, "quotas": (("test", 40), ("train", 40))},
     3: {"seed": 20261207, "quotas": (("test", 50), ("train", 30))},
+    4: {"seed": 20261208, "quotas": (("test", 60),)},
 }
 """Each round's seed and quotas (closing forms per split, at least)."""
 CLOSING = ("closing_form_2021", "closing_form_2023")
