@@ -9,7 +9,7 @@ person. Forms also name people where no question asks:
 * a name after "written by", "authored by", "elaborado por", "rédigé par"
   in any answer (``by-line``);
 * a name beside a role with a comma: "our Head of Exploration, NAME",
-  "NAME, Head of Solutions Mapping" (``role-line``);
+  "whose president, NAME,", "NAME, Head of Solutions Mapping" (``role-line``);
 * the name an e-mail address spells: ``first.last@...``, ``first_last@``
   and, for the form's focal point only, ``flast@`` or ``firstlast@`` when
   exactly one name in the form spells it (``focal-point-name`` for the
@@ -46,7 +46,7 @@ _BY_TERMS = tuple(term.casefold() for term in lexicon.words("person_labels", use
 _BY = re.compile(rf"(?<![^\W_])(?:{alternation(_BY_TERMS)})\s+(?P<rest>.+)", re.I)
 _ROLE_TERMS = tuple(term.casefold() for term in lexicon.words("person_labels", use="role"))
 _ROLE = alternation(_ROLE_TERMS)
-_ROLE_THEN_NAME = re.compile(rf"(?<![^\W_])(?:{_ROLE})\s+[^,.;:()\n]{{1,60}}?,\s+(?P<rest>.+)", re.I)
+_ROLE_THEN_NAME = re.compile(rf"(?<![^\W_])(?:{_ROLE})(?:\s+[^,.;:()\n]{{1,60}}?)?,\s+(?P<rest>.+)", re.I)
 _NAME_THEN_ROLE = re.compile(
     rf"(?P<before>[^,;:()\n]{{3,80}}),\s+(?:(?:our|the|nuestr[oa]|notre)\s+)?(?:{_ROLE})\s", re.I
 )

@@ -81,8 +81,24 @@ def test_written_by_and_a_role_beside_a_name():
 
 
 @pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("We worked with the Asociación Manos Verdes, whose president, Rosa Mamani Quispe, co-led the pilot.",
+         "Rosa Mamani Quispe"),
+        ("La alcaldesa, Carmen Rojas Paz, abrió la feria.", "Carmen Rojas Paz"),
+        ("Le projet a été présenté par notre coordinatrice, Awa Diallo, au ministère.", "Awa Diallo"),
+        ("Ivanna Feldfeber, co-founder of the data collective, joined the panel.", "Ivanna Feldfeber"),
+    ],
+)
+def test_an_office_right_before_or_after_a_name_with_a_comma(line, expected):
+    assert found(prose(line)) == [("role-line", expected)]
+
+
+@pytest.mark.parametrize(
     "line",
     [
+        "A direct invitation was made to Her Excellency, President of the Republic, to open the forum.",
+        "We met the director, Ministry of Environment staff and the mayor, and agreed on a pilot.",
         "Tunantal ha sido elaborado por Vivero de Iniciativas Ciudadanas (VIC), en el marco de un proyecto",
         "El manual fue elaborado por la Fundación Juan de Salazar.",
         "The report was written by the Ministry of Health and partners.",

@@ -549,6 +549,15 @@ def test_chromium_shows_where_a_partner_was_read_and_links_it_only_with_personal
 
 
 @pytest.mark.slow
+def test_a_person_an_example_names_in_prose_is_quoted_only_in_the_personal_build(example_builds):
+    # informal_waste_pickers___closing_form.md, line 90: "... whose president, Rosa Mamani Quispe, co-led ..."
+    for build, shown in (("out", False), ("personal", True)):
+        for name in ("graph.ttl", "ecosystem.html"):
+            text = (example_builds / build / name).read_text(encoding="utf-8")
+            assert ("Mamani Quispe" in text) is shown, (build, name)
+
+
+@pytest.mark.slow
 def test_chromium_shows_a_hostile_quote_as_text(read_from, browser, tmp_path):
     analysis, _ids, _by = read_from
     page = write_html(portfolio_view(analysis), tmp_path / "quotes.html")
