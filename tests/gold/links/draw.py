@@ -11,11 +11,11 @@ its forms; a round draws only countries no earlier round drew (read from
 ``roundN.tsv`` beside this script).
 
 Round 1's test split was read once (its first measure is in docs/links.md)
-and moved to ``train/`` when round 2 began; rounds 2's and 3's, likewise, when
-the next round began.
+and moved to ``train/`` when round 2 began; so did rounds 2, 3 and 4's when the
+next round began.
 
 Run from the repository root:
-    python tests/gold/links/draw.py 4 ../shared/corpus > tests/gold/links/round4.tsv
+    python tests/gold/links/draw.py 5 ../shared/corpus > tests/gold/links/round5.tsv
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ROUNDS = {
     2: {"seed": 20261206, "quotas": (("test", 40), ("train", 40))},
     3: {"seed": 20261207, "quotas": (("test", 50), ("train", 30))},
     4: {"seed": 20261208, "quotas": (("test", 60),)},
+    5: {"seed": 20261209, "quotas": (("test", 35),)},
 }
 """Each round's seed and quotas (closing forms per split, at least)."""
 CLOSING = ("closing_form_2021", "closing_form_2023")
