@@ -144,6 +144,13 @@ class LinkedPair:
     reported: frozenset[str] = frozenset()
     planned_actions: int = 0
     reported_actions: int = 0
+    planned_methods: frozenset[str] = frozenset()
+    used_methods: frozenset[str] = frozenset()
+
+    @property
+    def kept_methods(self) -> frozenset[str]:
+        """Methods of the plan the closing form says it used too."""
+        return self.planned_methods & self.used_methods
 
     @property
     def kept(self) -> frozenset[str]:
@@ -317,6 +324,8 @@ def linked_pairs(store: ox.Store) -> list[LinkedPair]:
             reported=frozenset(found[("closing", "partner")]),
             planned_actions=len(found[("plan", "action")]),
             reported_actions=len(found[("closing", "action")]),
+            planned_methods=frozenset(found[("plan", "method")]),
+            used_methods=frozenset(found[("closing", "method")]),
         )
         for (closing, plan), found in sorted(named.items())
     ]
@@ -634,8 +643,9 @@ def _outcome_section(analysis: Analysis, pairs: list[LinkedPair], charts: bool) 
             f"{len(closed)} of {_count(len(plans), 'learning plan', 'learning plans')} "
             f"({_share(len(closed), len(plans))}). Over the {_count(len(pairs), 'linked pair', 'linked pairs')}: "
             f"planned partners kept {kept}, dropped {dropped} ({_share(kept, kept + dropped)} kept); new partners "
-            f"{new}; actions planned {sum(p.planned_actions for p in pairs)}, reported "
-            f"{sum(p.reported_actions for p in pairs)}.",
+            f"{new}; methods planned {_total(pairs, 'planned_methods')}, used {_total(pairs, 'used_methods')}, "
+            f"planned and used {_total(pairs, 'kept_methods')}; actions planned "
+            f"{sum(p.planned_actions for p in pairs)}, reported {sum(p.reported_actions for p in pairs)}.",
         ),
         Block(
             "p",
@@ -697,6 +707,7 @@ def _outcome_by_country(analysis: Analysis, pairs: list[LinkedPair]) -> list[Blo
                     f"{len({p.plan for p in found})} of {forms['LearningPlan'][country]}",
                     *(str(counts[what]) for what in _OUTCOMES),
                     _kept_share(counts),
+                    f"{_total(found, 'kept_methods')} of {_total(found, 'planned_methods')}",
                     str(sum(p.planned_actions for p in found)),
                     str(sum(p.reported_actions for p in found)),
                 ],
@@ -706,7 +717,11 @@ def _outcome_by_country(analysis: Analysis, pairs: list[LinkedPair]) -> list[Blo
     headers = ["country", "ISO3", "closing forms linked", "plans closed", *_OUTCOMES, "planned partners kept"]
     return [
         Block("h3", f"By country (top {_TOP} of {len(rows)}, by linked pairs)"),
-        Block("table", headers=[*headers, "actions planned", "actions reported"], rows=[r[3] for r in rows[:_TOP]]),
+        Block(
+            "table",
+            headers=[*headers, "planned methods used", "actions planned", "actions reported"],
+            rows=[r[3] for r in rows[:_TOP]],
+        ),
     ]
 
 
@@ -899,6 +914,11 @@ def _query(store: ox.Store, query: str) -> list[ox.QuerySolution]:
 
 # --------------------------------------------------------------------------
 # rendering helpers
+
+
+def _total(pairs: list[LinkedPair], what: str) -> int:
+    """The sum over ``pairs`` of the size of one of their sets (``kept_methods``...): a pair counts apart."""
+    return sum(len(getattr(pair, what)) for pair in pairs)
 
 
 def _share(n: int, total: int) -> str:

@@ -759,6 +759,8 @@ _PLAN = """# Waste pickers portfolio
 [[type:learningplan]]
 [[country:Bolivia]]
 [[year:2022]]
+[[methods:Ethnography]]
+[[methods:Surveys]]
 
 ## Challenge
 
@@ -790,6 +792,8 @@ _CLOSING = """# Waste pickers portfolio - closing form
 [[type:learningplan]]
 [[country:Bolivia]]
 [[year:2023]]
+[[methods:Ethnography]]
+[[methods:Co-creation]]
 
 ## Learnings
 
@@ -819,6 +823,9 @@ def test_plan_outcomes_gives_the_partners_kept_dropped_and_new_of_each_linked_pa
     assert (row["kept"], row["dropped"], row["new"]) == ("1", "1", "1")
     assert row["kept_partners"] == "Ministry of Environment" and row["new_partners"] == "Fundación Pachamama"
     assert row["dropped_partners"].startswith("Red Cross")  # the gazetteer's name for it
+    # methods: the plan's Ethnography and Surveys; the closing form's Ethnography and Co-creation
+    assert (row["planned_methods"], row["used_methods"], row["kept_methods"]) == ("2", "2", "1")
+    assert sorted(row["used_method_names"].split(" | ")) == ["Co-creation", "Ethnography"]
     assert rows(out, "plan-outcomes", country="ECU") == []
 
 

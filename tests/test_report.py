@@ -64,7 +64,7 @@ def _portfolio(p_label: str = "P"):
 
 
 def _linked_portfolio():
-    """The tiny portfolio with d1 (Aland's closing form: P, Q) closing d2 (Aland's plan: P, one action)."""
+    """The tiny portfolio with d1 (Aland's closing form: P, Q; M1, M2) closing d2 (Aland's plan: P, M1, one action)."""
     portfolio, ids = tiny_portfolio()
     portfolio.add(ids["d1"], PKG + "closes", ids["d2"], ids["d1"])
     portfolio.action(ids["d2"], 1, "Plan action")
@@ -168,14 +168,14 @@ def test_plan_against_outcome_of_the_tiny_portfolio():
     assert (
         "1 of 2 closing forms (50.0%) are linked to the learning plan they close, closing 1 of 1 learning plan "
         "(100.0%). Over the 1 linked pair: planned partners kept 1, dropped 0 (100.0% kept); new partners 1; "
-        "actions planned 1, reported 0." in md
+        "methods planned 1, used 2, planned and used 1; actions planned 1, reported 0." in md
     )
     assert _table_after(md, "### By the partner's sector") == [
         ["Academia", "0", "0", "1", "-"],
         ["Government", "1", "0", "0", "100.0%"],
     ]
     assert _table_after(md, "### By country (top 20 of 1, by linked pairs)") == [
-        ["Aland", "AAA", "1 of 1", "1 of 1", "1", "0", "1", "100.0%", "1", "0"]
+        ["Aland", "AAA", "1 of 1", "1 of 1", "1", "0", "1", "100.0%", "1 of 1", "1", "0"]
     ]
 
 
@@ -199,13 +199,15 @@ def test_plan_against_outcome_of_the_hand_written_forms(linked_build):
     University; FARM MAPPING) is closed by its closing form (the Ministry,
     Farmerline Ltd; FARM MAPPING, MOBILE PAYMENTS): kept the Ministry
     (government), dropped the University (academia), new Farmerline
-    (private sector). Kenya's closing form has no plan to close.
+    (private sector). Kenya's closing form has no plan to close. Methods:
+    both Peru forms tag Solutions Mapping and Prototyping, both Ghana forms
+    Participatory Design: 3 planned, 3 used, all 3 kept.
     """
     md = (linked_build / "report.md").read_text(encoding="utf-8")
     assert (
         "2 of 3 closing forms (66.7%) are linked to the learning plan they close, closing 2 of 3 learning plans "
         "(66.7%). Over the 2 linked pairs: planned partners kept 3, dropped 3 (50.0% kept); new partners 2; "
-        "actions planned 3, reported 5." in md
+        "methods planned 3, used 3, planned and used 3; actions planned 3, reported 5." in md
     )
     assert _table_after(md, "### By the partner's sector") == [
         ["Academia", "1", "1", "0", "50.0%"],
@@ -215,8 +217,8 @@ def test_plan_against_outcome_of_the_hand_written_forms(linked_build):
         ["United Nations", "1", "0", "0", "100.0%"],
     ]
     assert _table_after(md, "### By country (top 20 of 2, by linked pairs)") == [
-        ["Peru", "PER", "1 of 1", "1 of 2", "2", "2", "1", "50.0%", "2", "3"],
-        ["Ghana", "GHA", "1 of 1", "1 of 1", "1", "1", "1", "50.0%", "1", "2"],
+        ["Peru", "PER", "1 of 1", "1 of 2", "2", "2", "1", "50.0%", "2 of 2", "2", "3"],
+        ["Ghana", "GHA", "1 of 1", "1 of 1", "1", "1", "1", "50.0%", "1 of 1", "1", "2"],
     ]
     html = (linked_build / "report.html").read_text(encoding="utf-8")
     assert 'alt="Planned partners kept and dropped, and new partners, by sector"' in html
@@ -234,11 +236,14 @@ def test_the_report_and_the_plan_outcomes_query_agree(linked_build):
         pair = pairs[(str(mint("doc", row["closing_file"])), str(mint("doc", row["plan_file"])))]
         counts = (len(pair.kept), len(pair.dropped), len(pair.new), pair.planned_actions, pair.reported_actions)
         assert counts == tuple(int(row[k]) for k in ("kept", "dropped", "new", "planned_actions", "reported_actions"))
+        methods = (len(pair.planned_methods), len(pair.used_methods), len(pair.kept_methods))
+        assert methods == tuple(int(row[k]) for k in ("planned_methods", "used_methods", "kept_methods"))
     md = (linked_build / "report.md").read_text(encoding="utf-8")
     table = {r[1]: r for r in _table_after(md, "### By country (top 20 of 2, by linked pairs)")}
     for row in found:
-        wanted = [row[k] for k in ("kept", "dropped", "new")] + [row["planned_actions"], row["reported_actions"]]
-        assert table[row["country"]][4:7] + table[row["country"]][8:] == wanted
+        wanted = [row[k] for k in ("kept", "dropped", "new")] + [f"{row['kept_methods']} of {row['planned_methods']}"]
+        assert table[row["country"]][4:7] + table[row["country"]][8:9] == wanted
+        assert table[row["country"]][9:] == [row["planned_actions"], row["reported_actions"]]
 
 
 def test_what_changed_by_hand():

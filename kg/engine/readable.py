@@ -111,6 +111,7 @@ REPORT_READS = frozenset(
         PKG.handoverOutcome,
         PKG.closes,
         PKG.partner,
+        PKG.method,
         PKG.document,
         RDF.type,
         RDFS.label,
