@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import saved_to, say  # noqa: E402
 from kg.analyse import analyse_build  # noqa: E402
 from kg.visualise import View, country_view, portfolio_view, write_html  # noqa: E402
 from tests.browser import Chromium  # noqa: E402
@@ -65,14 +66,6 @@ _STEP = """(async (first, last) => {
   return [computed, performance.now() - start];
 })"""
 
-_lines: list[str] = []
-
-
-def say(text: str = "") -> None:
-    """Print a line and keep it for ``--out``."""
-    print(text, flush=True)
-    _lines.append(text)
-
 
 def main() -> None:
     """Draw the pages, time them and print the figures."""
@@ -80,12 +73,8 @@ def main() -> None:
     binary = chromium()
     if binary is None:
         raise SystemExit("Chromium is not on the PATH")
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-page-") as folder:
-            _bench(args, binary, Path(folder))
-    finally:
-        if args.out:
-            Path(args.out).write_text("\n".join(_lines) + "\n", encoding="utf-8")
+    with saved_to(args.out), tempfile.TemporaryDirectory(prefix="bench-page-") as folder:
+        _bench(args, binary, Path(folder))
 
 
 def _arguments() -> argparse.Namespace:

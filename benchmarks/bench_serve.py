@@ -67,6 +67,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import saved_to, say
 from kg.namespaces import PREFIX_IRIS
 from kg.query import canned_queries
 
@@ -81,19 +82,11 @@ EXTRA = {
 RESET = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)  # http.client.RemoteDisconnected is one
 KINDS = ("status", "json", "reset", "other")
 
-_lines: list[str] = []
-
-
-def say(text: str = "") -> None:
-    """Print a line and keep it for ``--out``."""
-    print(text, flush=True)
-    _lines.append(text)
-
 
 def main() -> None:
     """Build if no graph is given, start both servers, load them and print the figures."""
     args = _arguments()
-    try:
+    with saved_to(args.out):
         if args.graph is not None:
             _bench(args, args.graph)
         else:
@@ -106,9 +99,6 @@ def main() -> None:
                     raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
                 say(f"built {args.corpus.name}/ into a temporary folder in {time.perf_counter() - started:.1f} s")
                 _bench(args, out)
-    finally:
-        if args.out:
-            Path(args.out).write_text("\n".join(_lines) + "\n", encoding="utf-8")
 
 
 def _arguments() -> argparse.Namespace:

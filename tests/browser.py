@@ -1,11 +1,14 @@
-"""A headless Chromium driven over its DevTools pipe: the page tests' and ``benchmarks/bench_page.py``'s browser.
+"""A headless Chromium driven over its DevTools pipe: the browser of the page tests, of the query page's tests
+(tests/test_serve.py) and of ``benchmarks/bench_page.py``.
 
 ``--dump-dom`` (tests/test_visualise.py) shows a page once it has run; the
-year control and the selection need a page that is clicked and read while
-it runs. :class:`Chromium` speaks the DevTools protocol over
+year control, the selection and the query page need a page that is clicked
+and read while it runs. :class:`Chromium` speaks the DevTools protocol over
 ``--remote-debugging-pipe`` (no port, no library), and every wait has a
-deadline. The browser is offline: its proxy is a closed port, and
-:meth:`Tab.requests` lists every request a page made.
+deadline. The browser is offline: its proxy is a closed port (Chromium
+never sends loopback addresses such as 127.0.0.1 to a proxy, so a server
+of the tests is reached directly), and :meth:`Tab.requests` lists every
+request a page made.
 """
 
 from __future__ import annotations
@@ -98,14 +101,17 @@ class Chromium:
 
 
 class Tab:
-    """One tab of :class:`Chromium` showing a page."""
+    """One tab of :class:`Chromium` showing ``url``, once ``ready`` is true; ``script``, if given, runs in each of
+    its documents before the page's own scripts."""
 
-    def __init__(self, browser: Chromium, url: str, ready: str) -> None:
+    def __init__(self, browser: Chromium, url: str, ready: str, script: str = "") -> None:
         self.browser = browser
         self.target = browser.command("Target.createTarget", url="about:blank")["targetId"]
         self.session = browser.command("Target.attachToTarget", targetId=self.target, flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.command(f"{domain}.enable")
+        if script:  # DevTools scripts are not subject to the page's content security policy
+            self.command("Page.addScriptToEvaluateOnNewDocument", source=script)
         self.command("Page.navigate", url=url)
         self.wait_for(ready)
 

@@ -1,14 +1,15 @@
-"""Shared fixtures: the real corpus (skipped when absent), the bundled examples, fixture forms."""
+"""Shared fixtures: the real corpus (skipped when absent), the bundled examples, fixture forms, a headless Chromium."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from kg.forms import Form, read_form
+from tests.browser import Chromium
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
@@ -60,7 +61,6 @@ def example_form(examples_dir: Path) -> Callable[[str], Form]:
     return read
 
 
-
 THREE_GRAPHS = ("http://example.org/g1", "http://example.org/g2", "http://example.org/g3")
 """The named graphs of :func:`three_graph_build`.
 
@@ -92,3 +92,16 @@ def chromium() -> str | None:
         if found:
             return found
     return None
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory) -> Iterator[Chromium]:
+    """One headless Chromium (tests/browser.py) for every test that opens tabs in it; skips without Chromium."""
+    binary = chromium()
+    if binary is None:
+        pytest.skip("Chromium is not installed")
+    running = Chromium(binary, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield running
+    finally:
+        running.close()

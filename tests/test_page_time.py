@@ -31,8 +31,6 @@ from test_analyse import TinyPortfolio
 
 from kg.analyse import analyse, analyse_build
 from kg.visualise import country_view, portfolio_view, write_html
-from tests.browser import Chromium
-from tests.conftest import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR_FORMS = ROOT / "tests" / "data" / "years"
@@ -117,18 +115,6 @@ def builds(tmp_path_factory) -> dict[str, Path]:
         build([source], root / name, jobs=1)
         found[name] = root / name
     return found
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    binary = chromium()
-    if binary is None:
-        pytest.skip("Chromium is not installed")
-    running = Chromium(binary, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield running
-    finally:
-        running.close()
 
 
 _PARTNER_NODES_SHOWN = "kg.nodes.get({filter: n => n.kind === 'partner' && !n.hidden}).length"

@@ -8,10 +8,7 @@ import json
 import multiprocessing
 import os
 import re
-import select
-import signal
 import socket
-import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -27,7 +24,8 @@ from rdflib import Graph
 
 from kg.build import build
 from kg.serve import MAX_BODY_BYTES, make_server
-from tests.conftest import THREE_GRAPHS, chromium
+from tests.browser import Chromium, Tab
+from tests.conftest import THREE_GRAPHS
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTRIES = "SELECT ?n WHERE { ?c a pkg:Country ; skos:notation ?n } ORDER BY ?n"
@@ -494,9 +492,8 @@ def _alive(pid: int) -> bool:
 
 
 # --- the query page in a browser ---------------------------------------------------------------------------
-# Headless Chromium, driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages ended
-# by a NUL byte, read by the browser from descriptor 3 and written to descriptor 4), with the standard library
-# only. Clicks are real mouse events; the page's scripts do the rest. Skipped when Chromium is not installed.
+# Headless Chromium, driven over the DevTools protocol on a pipe (tests/browser.py, with the standard library
+# only). Clicks are real mouse events; the page's scripts do the rest. Skipped when Chromium is not installed.
 
 
 # Injected before the page's own script (DevTools scripts are not subject to the page's policy): it records the
@@ -531,108 +528,18 @@ _SNAPSHOT = """(() => {
 })()"""
 
 
-class _Browser:
-    """One headless Chromium, spoken to over its DevTools pipe; every wait has a deadline."""
-
-    def __init__(self, binary: str, profile: Path) -> None:
-        commands_in, self._commands = os.pipe()  # we write commands; the browser reads them on descriptor 3
-        self._answers, answers_out = os.pipe()  # the browser answers on descriptor 4; we read them
-        arguments = [
-            binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-proxy-server",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--window-size=1200,900", f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank",
-        ]  # fmt: skip
-        # The shell puts the pipe's ends on descriptors 3 and 4, where the browser looks for them.
-        self._log = open(profile / "chromium.log", "wb")  # noqa: SIM115 - closed in close()
-        self.process = subprocess.Popen(
-            ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 0</dev/null 1>&2', "sh", *arguments],
-            stdin=commands_in, stdout=answers_out, stderr=self._log, start_new_session=True,
-        )
-        os.close(commands_in)
-        os.close(answers_out)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: dict[str, list[dict]] = {}  # by session: the events the browser sent
-
-    def command(self, method: str, session: str | None = None, timeout: float = 30, **params) -> dict:
-        self._next_id += 1
-        message: dict = {"id": self._next_id, "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            answer = self._read(deadline)
-            if answer.get("id") == self._next_id:
-                if "error" in answer:
-                    raise RuntimeError(f"{method}: {answer['error']}")
-                return answer["result"]
-            self.events.setdefault(answer.get("sessionId", ""), []).append(answer)
-
-    def _read(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            ready, _, _ = select.select([self._answers], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                raise TimeoutError("Chromium did not answer in time")
-            chunk = os.read(self._answers, 1 << 16)
-            if not chunk:
-                raise EOFError(f"Chromium ended (exit status {self.process.poll()})")
-            self._buffer += chunk
-        message, _, self._buffer = self._buffer.partition(b"\0")
-        return json.loads(message)
-
-    def close(self) -> None:
-        try:
-            self.command("Browser.close", timeout=10)
-        except (OSError, RuntimeError, TimeoutError, EOFError):
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the group this browser started in, and only it
-            self.process.wait(timeout=10)
-        os.close(self._commands)
-        os.close(self._answers)
-        self._log.close()
+# Ready: the page has loaded (not an earlier document) and listed its canned queries and prefixes.
+_LOADED = (
+    "location.pathname === '/' && document.querySelectorAll('button.canned').length > 0"
+    " && document.getElementById('prefix-list').textContent !== ''"
+)
 
 
-class _Page:
-    """A tab showing the query page of ``base``, loaded and with its canned queries listed."""
+class _QueryPage(Tab):
+    """A tab showing the query page of ``base``, loaded, with its canned queries listed and :data:`_WATCH` on."""
 
-    def __init__(self, browser: _Browser, base: str) -> None:
-        self.browser = browser
-        self.target = browser.command("Target.createTarget", url="about:blank")["targetId"]
-        self.session = browser.command("Target.attachToTarget", targetId=self.target, flatten=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self.command(f"{domain}.enable")
-        self.command("Page.addScriptToEvaluateOnNewDocument", source=_WATCH)
-        self.command("Page.navigate", url=f"{base}/")
-        self.wait_for(
-            "location.pathname === '/' && document.querySelectorAll('button.canned').length > 0"
-            " && document.getElementById('prefix-list').textContent !== ''"
-        )
-
-    def command(self, method: str, **params) -> dict:
-        return self.browser.command(method, self.session, **params)
-
-    def evaluate(self, expression: str):
-        answer = self.command("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in answer:
-            raise RuntimeError(answer["exceptionDetails"])
-        return answer["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 30):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                value = self.evaluate(expression)
-            except RuntimeError:  # the document is still being replaced
-                value = None
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"still false after {timeout} s: {expression}")
-            time.sleep(0.05)
+    def __init__(self, browser: Chromium, base: str) -> None:
+        super().__init__(browser, f"{base}/", _LOADED, _WATCH)
 
     def click(self, selector: str) -> None:
         """A left click with the mouse in the middle of the element."""
@@ -662,8 +569,7 @@ class _Page:
     def problems(self) -> list[str]:
         """Policy violations, exceptions and security messages the page met so far; none is expected."""
         found = [f"violation: {v}" for v in self.evaluate("window.__kgViolations")]
-        self.evaluate("0")  # so that the events sent so far are read
-        for event in self.browser.events.get(self.session, []):
+        for event in self._events():
             if event["method"] == "Runtime.exceptionThrown":
                 found.append(f"exception: {event['params']['exceptionDetails']}")
             elif event["method"] == "Log.entryAdded":
@@ -673,25 +579,11 @@ class _Page:
                     found.append(f"console: {text}")
         return found
 
-    def close(self) -> None:
-        self.browser.command("Target.closeTarget", targetId=self.target)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory) -> Iterator[_Browser]:
-    binary = chromium()
-    if binary is None:
-        pytest.skip("Chromium is not installed")
-    running = _Browser(binary, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield running
-    finally:
-        running.close()
-
 
 @pytest.fixture
-def page(browser, base) -> Iterator[_Page]:
-    tab = _Page(browser, base)
+def page(browser, base) -> Iterator[_QueryPage]:
+    """The query page in a new tab of the session's Chromium (tests/conftest.py), closed after the test."""
+    tab = _QueryPage(browser, base)
     try:
         yield tab
     finally:

@@ -37,7 +37,6 @@ from kg.visualise import (
     render_html,
     write_html,
 )
-from tests.browser import Chromium
 from tests.conftest import chromium
 
 IMG = "<img src=x onerror=alert(1)>"
@@ -468,18 +467,6 @@ def example_builds(tmp_path_factory) -> Path:
     build([EXAMPLES], root / "personal", jobs=1, pseudonymiser=Pseudonymiser(enabled=False))
     pipeline.run([EXAMPLES], pipeline.Options(root / "personal-pipeline", Pseudonymiser(enabled=False)))
     return root
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    binary = chromium()
-    if binary is None:
-        pytest.skip("Chromium is not installed")
-    running = Chromium(binary, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield running
-    finally:
-        running.close()
 
 
 _NODE_NAMED = "(name => kg.nodes.get().filter(n => n.savedTitle.split('\\n')[0] === name)[0].id)"
