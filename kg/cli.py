@@ -420,6 +420,44 @@ def viz(
     _err.print(summary, highlight=False, markup=False)
 
 
+class Ranking(str, Enum):
+    """Rankings of ``kg suggest`` (:data:`kg.suggest.RANKINGS`)."""
+
+    popularity = "popularity"
+    signals = "signals"
+
+
+@app.command()
+def suggest(
+    country: Annotated[str, typer.Option("--country", "-c", help="The lab's country: ISO3 code (or name).")],
+    sdg: Annotated[
+        int | None, typer.Option(min=1, max=17, help="Only partners other labs have on forms of this SDG.")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option(help="Only partners other labs have on forms using this method.")
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many organisations to suggest.")] = 10,
+    kinds: Annotated[int, typer.Option(min=0, help="How many kinds of national body to suggest after them.")] = 3,
+    ranking: Annotated[Ranking, typer.Option(help="popularity (the default) or signals.")] = Ranking.popularity,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,
+) -> None:
+    """Suggest partners a lab's forms do not name yet, ranked, each with the labs, SDGs, methods and forms behind it."""
+    from kg.query import format_result
+    from kg.query_table import format_table
+    from kg.suggest import TABLE_COLUMNS, suggest_kinds, suggestion_graph, suggestion_result
+    from kg.suggest import suggest as run_suggest
+
+    found = suggestion_graph(graph)
+    rows = run_suggest(found, country, sdg, method, top, ranking_by=ranking.value)
+    if kinds:
+        rows += suggest_kinds(found, country, sdg, method, kinds)
+    if fmt is Format.table:
+        sys.stdout.write(format_table(suggestion_result(rows, TABLE_COLUMNS), shutil.get_terminal_size().columns))
+    else:
+        sys.stdout.write(format_result(suggestion_result(rows), fmt.value))
+
+
 @app.command()
 def report(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="A build's output folder.")] = DEFAULT_OUT,

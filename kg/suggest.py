@@ -29,7 +29,7 @@ its forms do not name yet, and says why each is suggested.
    - ``bridges``: partners that bridge to ``c``'s partners: the number of
      forms, summed over ``c``'s partners, that name ``o`` beside one of them;
    - ``recency``: ``o``'s latest active year (0 when it has none);
-   - ``labs``: how many countries partner ``o`` (its popularity).
+   - ``labs``: how many other countries partner ``o`` (its popularity).
 
 3. *One score* (:func:`combine`): each signal is rank-normalised over the
    country's candidates (:func:`rank_normalise`: the share of the other
@@ -40,17 +40,17 @@ its forms do not name yet, and says why each is suggested.
    (:data:`RANKINGS`): ``signals`` (:data:`SIGNAL_WEIGHTS`, chosen on the
    development split of years :data:`DEV_SPLITS` by :func:`tune_weights`,
    never on the years the back-test reports) and ``popularity`` (the
-   ``labs`` signal alone). ``popularity`` is the default
-   (:data:`DEFAULT_RANKING`): on the back-test's years the ``signals``
-   ranking did not beat it (``benchmarks/bench_suggest.py``,
-   ``docs/suggestions.md``).
+   ``labs`` signal, equal ones ordered by the ``signals`` score).
+   ``popularity`` is the default (:data:`DEFAULT_RANKING`): on the
+   back-test's years the ``signals`` ranking did not beat popularity
+   (``benchmarks/bench_suggest.py``, ``docs/suggestions.md``).
 
 Candidates are the organisations of the graph that no partnership of the
 country's forms names, never one scoped to another country (a ministry of
 another state: ``pkg:scopeCountry``). ``sdg`` and ``method`` keep the
 candidates that another lab partners on a form carrying them, and count only
-those forms in the ``peers`` signal and the evidence: "whom do labs working
-on SDG 13 partner?".
+those forms in the ``peers`` and ``labs`` signals and the evidence: "whom
+do labs working on SDG 13 partner?".
 
 Every :class:`Suggestion` carries its :class:`Evidence`: the labs partnering
 the organisation (country and years), the SDGs, methods and themes shared
@@ -997,6 +997,7 @@ SUGGESTION_COLUMNS = (
     "organisation_iri",
     "sector",
     "score",
+    "signal_score",
     "labs",
     "sdgs",
     "methods",
@@ -1016,7 +1017,7 @@ def suggestion_result(suggestions: Iterable[Suggestion], columns: Sequence[str] 
 
     Columns (:data:`SUGGESTION_COLUMNS`): rank, kind (``organisation`` or
     ``kind``), organisation (label), organisation_iri (none for a kind),
-    sector, score, labs ("PER 2023; COL 2022-2023"), sdgs, methods, themes,
+    sector, score, signal_score, labs ("PER 2023; COL 2022-2023"), sdgs, methods, themes,
     partners (the country's partners it co-occurs with), forms (each distinct
     "file:line", "; "-separated), signals ("name=value") and the explanation.
     """
@@ -1031,6 +1032,7 @@ def suggestion_result(suggestions: Iterable[Suggestion], columns: Sequence[str] 
             "organisation_iri": ox.NamedNode(s.organisation) if s.organisation else None,
             "sector": ox.Literal(s.sector),
             "score": ox.Literal(f"{s.score:.4f}", datatype=decimal),
+            "signal_score": ox.Literal(f"{s.signal_score:.4f}", datatype=decimal),
             "labs": ox.Literal("; ".join(f"{lab.iso3} {_years_text(lab.years)}".strip() for lab in e.labs)),
             "sdgs": ox.Literal("; ".join(str(n) for n in e.sdgs)),
             "methods": ox.Literal("; ".join(e.methods)),
