@@ -320,6 +320,7 @@ def read_portfolio(source: ox.Store | Path) -> Portfolio:
 
 
 def _organisations(store: ox.Store) -> dict[str, Organisation]:
+    """Every partner organisation by IRI, the first row (sorted) of each winning: label, sector, scope."""
     found: dict[str, Organisation] = {}
     for row in sorted(_select(store, _Q_ORGANISATIONS), key=_row_key):
         scope = str(row["scope_iso3"] or _tail(row["scope"])) if row["scope"] else ""
@@ -329,6 +330,7 @@ def _organisations(store: ox.Store) -> dict[str, Organisation]:
 
 
 def _partnerships(store: ox.Store) -> list[Partnership]:
+    """Every partnership, sorted by IRI, the first row (sorted) of each winning."""
     found: dict[str, Partnership] = {}
     for row in sorted(_select(store, _Q_PARTNERSHIPS), key=_row_key):
         line = row["line"]
@@ -362,6 +364,7 @@ def _select(store: ox.Store, query: str) -> list[dict]:
 
 
 def _row_key(row: dict) -> tuple:
+    """A sort key of a row: its values as text, unbound ones last."""
     return tuple((v is None, str(v)) for v in row.values())
 
 
@@ -376,10 +379,12 @@ def _year(value: str | None) -> int | None:
 
 
 def _tail(iri: str) -> str:
+    """The last segment of an IRI ("ECU" of ``id:country/ECU``)."""
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _sdg_label(iri: str) -> str:
+    """The label of an SDG: "SDG 13"."""
     return f"SDG {_tail(iri)}"
 
 
@@ -495,6 +500,7 @@ def _organisation(portfolio: Portfolio, org: str) -> Organisation:
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
+    """An undirected edge as a sorted pair."""
     return (a, b) if a <= b else (b, a)
 
 
@@ -973,10 +979,12 @@ def explain(suggestion: Suggestion, labs_shown: int = 5, concepts_shown: int = 3
 
 
 def _some(items: list[str], shown: int) -> str:
+    """The first ``shown`` items joined by commas, and "+N more"."""
     return ", ".join(items[:shown] + ([f"+{len(items) - shown} more"] if len(items) > shown else []))
 
 
 def _years_text(years: Sequence[int]) -> str:
+    """Years as runs joined by "/": [2021, 2022, 2024] -> "2021-2022/2024"."""
     runs: list[list[int]] = []
     for year in sorted(years):
         if runs and year == runs[-1][-1] + 1:
@@ -987,6 +995,7 @@ def _years_text(years: Sequence[int]) -> str:
 
 
 def _and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
