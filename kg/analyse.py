@@ -20,6 +20,10 @@ questions in two steps:
    top broker (betweenness on that year's ecosystem graph,
    :func:`year_graph`), the concentration and the sector mix
    (:func:`years_table`, :func:`country_years_table`).
+4. *Partner suggestions*: for every country with partnerships, the
+   :data:`SUGGESTION_TOP` organisations :func:`kg.suggest.suggest` ranks
+   first (its default ranking), each with its score and explanation
+   (:func:`suggestion_rows`): one suggestion graph for all countries.
 
 Every random step is seeded with ``seed``. Exact betweenness prunes the
 partners seen in one place only (degree-1 nodes, most of an ecosystem) and
@@ -28,8 +32,9 @@ falls back to sampling ``k`` pivots (networkx, seeded) only when the pruned
 graph is still too large (:data:`EXACT_BETWEENNESS_MAX_WORK`). The
 results go back into the graph as the analytics named graph
 (:data:`ANALYTICS_GRAPH`: ``pkg:degree``, ``pkg:betweenness``,
-``pkg:community``, ``pkg:countryCount`` on organisations, and a
-``pkg:EcosystemYear`` per year and per country and year) and into a
+``pkg:community``, ``pkg:countryCount`` on organisations, a
+``pkg:EcosystemYear`` per year and per country and year, and a
+``pkg:Suggestion`` per suggested partner of a country) and into a
 deterministic ``analysis.json``.
 """
 
@@ -46,6 +51,7 @@ from typing import ClassVar
 import networkx as nx
 import pyoxigraph as ox
 
+from kg import suggest
 from kg.errors import InputError
 from kg.namespaces import PKG, PREFIX_IRIS, RDF, XSD, mint
 from kg.query import packaged_query
@@ -79,6 +85,9 @@ __all__ = [
     "years_table",
     "country_years_table",
     "TOP_CONCENTRATION",
+    "SUGGESTION_TOP",
+    "EVIDENCE_FORMS",
+    "suggestion_rows",
     "QUERIES",
 ]
 
@@ -88,6 +97,10 @@ EXACT_BETWEENNESS_MAX_WORK = 5_000_000
 BETWEENNESS_SAMPLES = 200
 TOP_CONCENTRATION = 10
 """How many of the organisations with the most partnerships a year's concentration counts."""
+SUGGESTION_TOP = 10
+"""How many suggested partners of each country the analytics keep (``kg suggest``'s default ``--top``)."""
+EVIDENCE_FORMS = 5
+"""How many of a suggestion's evidence forms (the latest first) the analytics keep as file and line."""
 _TOP_PAIRS = 100
 _TOP_LIST = 25
 
@@ -186,6 +199,7 @@ class Analysis:
     partner_years: dict[str, list[int]] = field(default_factory=dict)
     years: list[dict] = field(default_factory=list)
     country_years: list[dict] = field(default_factory=list)
+    suggestions: list[dict] = field(default_factory=list)
 
     def top_partners(self, n: int = _TOP_LIST) -> list[dict]:
         """Partners by the number of forms naming them, then degree, then label."""
@@ -229,6 +243,7 @@ class Analysis:
             "partner_years": {iri: self.partner_years[iri] for iri in sorted(self.partner_years)},
             "years": self.years,
             "country_years": self.country_years,
+            "suggestions": self.suggestions,
         }
 
     def _summary(self) -> dict:
@@ -303,7 +318,39 @@ def analyse(store: ox.Store, seed: int = DEFAULT_SEED, betweenness_k: int | None
     analysis.partner_years = partner_years(by_year)
     analysis.years = years_table(proj, by_year, year_scores)
     analysis.country_years = country_years_table(proj, by_year, year_scores)
+    analysis.suggestions = suggestion_rows(store)
     return analysis
+
+
+def suggestion_rows(store: ox.Store, top: int = SUGGESTION_TOP) -> list[dict]:
+    """The ``top`` suggested partners of every country with partnerships, by country IRI then rank.
+
+    One :func:`kg.suggest.suggestion_graph` of the whole store serves every
+    country (:func:`kg.suggest.suggest`, its default ranking). A row holds the
+    country (IRI, ISO3), the organisation (IRI, label, sector), the score,
+    the rank, :func:`kg.suggest.explain`'s sentence and the first
+    :data:`EVIDENCE_FORMS` evidence forms as ``{"source", "line"}``.
+    """
+    graph = suggest.suggestion_graph(store)
+    rows = []
+    for country in sorted(graph.country_partners):
+        for found in suggest.suggest(graph, country, top=top):
+            forms = found.evidence.forms[:EVIDENCE_FORMS]
+            rows.append(
+                {
+                    "country": country,
+                    "iso3": found.country,
+                    "organisation": found.organisation,
+                    "label": found.label,
+                    "sector": found.sector,
+                    "score": found.score,
+                    "rank": found.rank,
+                    "labs": len(found.evidence.labs),
+                    "explanation": found.explanation,
+                    "forms": [{"source": f.source, "line": f.line} for f in forms],
+                }
+            )
+    return rows
 
 
 def analyse_build(graph_dir: Path, seed: int = DEFAULT_SEED) -> Analysis:
@@ -631,7 +678,33 @@ def analytics_quads(analysis: Analysis) -> list[ox.Quad]:
         quads.extend(_year_quads(row, ("portfolio", row["year"]), graph))
     for row in analysis.country_years:
         quads.extend(_year_quads(row, ("country", row["iso3"], row["year"]), graph))
+    for row in analysis.suggestions:
+        quads.extend(_suggestion_quads(row, graph))
     return sorted(quads, key=str)
+
+
+def _suggestion_quads(row: dict, graph: ox.NamedNode) -> Iterable[ox.Quad]:
+    """One suggested partner (a row of :func:`suggestion_rows`) as quads.
+
+    Its node (``id:suggestion/KEN/<organisation>``, keyed by the country's
+    ISO3 and the organisation IRI's last part) is a ``pkg:Suggestion`` with
+    its country, organisation, score (``xsd:decimal``), rank, explanation
+    (``pkg:evidence``) and evidence forms (``pkg:evidenceForm``, "file:line").
+    """
+    node = ox.NamedNode(str(mint("suggestion", row["iso3"], _tail(row["organisation"]))))
+
+    def quad(predicate, value: ox.NamedNode | ox.Literal) -> ox.Quad:
+        return ox.Quad(node, ox.NamedNode(str(predicate)), value, graph)
+
+    yield quad(RDF.type, ox.NamedNode(str(PKG.Suggestion)))
+    yield quad(PKG.suggestedFor, ox.NamedNode(row["country"]))
+    yield quad(PKG.suggestedOrganisation, ox.NamedNode(row["organisation"]))
+    yield quad(PKG.score, ox.Literal(format_decimal(row["score"]), datatype=ox.NamedNode(str(XSD.decimal))))
+    yield quad(PKG.rank, ox.Literal(str(row["rank"]), datatype=ox.NamedNode(str(XSD.integer))))
+    yield quad(PKG.evidence, ox.Literal(row["explanation"]))
+    for form in row["forms"]:
+        place = form["source"] if form["line"] is None else f"{form['source']}:{form['line']}"
+        yield quad(PKG.evidenceForm, ox.Literal(place))
 
 
 def _year_quads(row: dict, key: tuple, graph: ox.NamedNode) -> Iterable[ox.Quad]:

@@ -88,6 +88,7 @@ KINDS = frozenset(
         "graph",
         "metafield",
         "ecosystem",
+        "suggestion",
     }
 )
 

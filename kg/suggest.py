@@ -588,27 +588,46 @@ def signals(
     g = graph.graph
     found: dict[str, dict[str, float]] = {org: dict.fromkeys(SIGNALS, 0.0) for org in orgs}
     if country in g:
-        pairs = [(country, org) for org in orgs]
-        for name, predict in (
-            ("adamic_adar", nx.adamic_adar_index),
-            ("resource_allocation", nx.resource_allocation_index),
-            ("jaccard", nx.jaccard_coefficient),
-        ):
-            for _c, org, value in predict(g, pairs):
-                found[org][name] = float(value)
+        _link_prediction(g, country, orgs, found)
     partners = graph.country_partners.get(country, {})
     forms = graph.portfolio.forms
+    similar: dict[str, float] = {}
     for org in orgs:
         kept = _evidence_partnerships(graph, country, org, required)
         peers = sorted({c for p in kept for c in forms[p.form].countries if c != country})
-        found[org]["peers"] = sum(graph.similarity(country, peer) for peer in peers)
-        found[org]["bridges"] = float(
-            sum(g[org][q]["weight"] for q in partners if q != org and q in g and g.has_edge(org, q))
-        )
+        for peer in peers:
+            if peer not in similar:
+                similar[peer] = graph.similarity(country, peer)
+        found[org]["peers"] = sum(similar[peer] for peer in peers)
+        bridged = g[org].items() if org in g else ()
+        found[org]["bridges"] = float(sum(d["weight"] for q, d in bridged if q != org and q in partners))
         years = [y for p in graph.org_partnerships.get(org, []) for y in p.years(graph.until_year)]
         found[org]["recency"] = float(max(years, default=0))
         found[org]["labs"] = float(len(peers))
     return found
+
+
+def _link_prediction(g: nx.Graph, country: str, orgs: Sequence[str], found: dict[str, dict[str, float]]) -> None:
+    """networkx's Adamic-Adar, resource allocation and Jaccard of ``country`` and each of ``orgs``, into ``found``.
+
+    The values of :func:`networkx.adamic_adar_index`,
+    :func:`networkx.resource_allocation_index` and
+    :func:`networkx.jaccard_coefficient` (the same sums over
+    :func:`networkx.common_neighbors`), with the common neighbours found
+    once per pair and the degrees once per graph: three times fewer set
+    intersections for the analytics' suggestions of every country. The
+    sums run over the common neighbours sorted, so that they are the same
+    to the last bit in every process (a set's order follows string hashes,
+    which Python seeds per process).
+    """
+    degree = dict(g.degree())
+    mine = set(g[country])
+    for org in orgs:
+        common = sorted(nx.common_neighbors(g, country, org))
+        union = len(mine | set(g[org]))
+        found[org]["adamic_adar"] = float(sum(1 / math.log(degree[w]) for w in common))
+        found[org]["resource_allocation"] = float(sum(1 / degree[w] for w in common))
+        found[org]["jaccard"] = float(len(common) / union) if union else 0.0
 
 
 def rank_normalise(values: Sequence[float]) -> list[float]:

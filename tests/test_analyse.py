@@ -23,6 +23,7 @@ import pytest
 
 from kg import analyse as analyse_module
 from kg import report as report_module
+from kg import suggest
 from kg.analyse import (
     ANALYTICS_GRAPH,
     active_years,
@@ -393,7 +394,11 @@ def test_analytics_quads_and_sparql(tiny):
     store, ids = tiny
     analysis = analyse(store)
     quads = analytics_quads(analysis)
-    assert len(quads) == 4 * 5 and quads == sorted(quads, key=str)
+    assert quads == sorted(quads, key=str)
+    suggested = [q for q in quads if "/suggestion/" in q.subject.value]
+    assert len(quads) - len(suggested) == 4 * 5
+    # each country is suggested the other countries' partners it does not name: AAA R S T, BBB Q S T, CCC P Q R
+    assert sum(1 for q in suggested if q.predicate.value == RDF_TYPE) == 9
     assert {q.graph_name.value for q in quads} == {str(ANALYTICS_GRAPH)}
     store.extend(quads)
     query = f"""SELECT ?d ?b ?c ?n WHERE {{ GRAPH <{ANALYTICS_GRAPH}> {{
@@ -656,7 +661,10 @@ def test_the_years_go_into_the_analytics_graph_and_conform(years):
     assert quads == sorted(quads, key=str)
     # 5 partners x 4 figures; 3 + 5 ecosystem years: type, year, 4 counts, concentration (+ country: 5, + broker:
     # 2022, 2023, AAA 2023, BBB 2022, BBB 2023); sector counts: 3 + 3 + 3 (portfolio) + 2 + 2 + 1 + 3 + 3, 4 each.
-    assert len(quads) == 5 * 4 + 8 * 7 + 5 + 5 + 4 * 20
+    suggested = [q for q in quads if "/suggestion/" in q.subject.value]
+    assert len(quads) - len(suggested) == 5 * 4 + 8 * 7 + 5 + 5 + 4 * 20
+    # AAA names P, Q, T and BBB P, R, S, T: AAA is suggested R and S (BBB's forms), BBB Q (AAA's e1 and e5)
+    assert sum(1 for q in suggested if q.predicate.value == RDF_TYPE) == 3
     store.extend(quads)
     query = f"""SELECT ?year ?partners ?new ?lost ?broker ?c WHERE {{ GRAPH <{ANALYTICS_GRAPH}> {{
         ?e a pkg:EcosystemYear ; pkg:ecosystemCountry <{ids["BBB"]}> ; pkg:inYear ?year ; pkg:partnerCount ?partners ;
@@ -769,7 +777,7 @@ def test_build_writes_the_analytics_graph_and_json(built):
     # The rest: the ecosystem year by year, one node per year and per country and year.
     years = {(e["iso3"], e["year"]) for e in data["country_years"]} | {("", e["year"]) for e in data["years"]}
     kinds = {str(o) for s, p, o in analytics if str(p).endswith("#type")}
-    assert kinds == {PKG + "EcosystemYear", PKG + "SectorCount"}
+    assert kinds == {PKG + "EcosystemYear", PKG + "SectorCount", PKG + "Suggestion"}
     assert len(list(analytics.subjects(URIRef(PKG + "inYear")))) == len(years) > 0
     # The store keeps xsd:decimal values in canonical form ("0" for "0.000000"): compare values.
     assert {r["org"].value: Decimal(r["b"].value) for r in rows} == {
@@ -853,4 +861,4 @@ def test_the_analytics_and_the_report_read_the_store_only_through_the_declared_q
     recorder = _Recorder(store)
     analysis = analyse(recorder)
     collect_report(recorder, analysis, charts=False)
-    assert set(recorder.queries) == set(analyse_module.QUERIES) | set(report_module.QUERIES)
+    assert set(recorder.queries) == set(analyse_module.QUERIES) | set(report_module.QUERIES) | set(suggest.QUERIES)

@@ -211,8 +211,8 @@ def test_every_emitted_class_has_a_shape(shapes: Graph, example_graph: Graph) ->
     assert emitted - targets == set()
     # ... and the examples exercise every shape's target (plain documents: see below; no example closing form has its
     # plan among the examples: tests/test_links.py validates a closing link; the ecosystem years are the analytics
-    # graph's, validated in tests/test_analyse.py).
-    assert targets - emitted <= {PKG.Document, PKG.ClosingLink, PKG.EcosystemYear, PKG.SectorCount}
+    # graph's, validated in tests/test_analyse.py, and so are its suggestions).
+    assert targets - emitted <= {PKG.Document, PKG.ClosingLink, PKG.EcosystemYear, PKG.SectorCount, PKG.Suggestion}
 
 
 def test_untyped_form_is_a_conforming_document(shapes: Graph, ont_graph: Graph) -> None:
@@ -418,9 +418,7 @@ BREAKERS = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("breaker", BREAKERS, ids=lambda f: f.__name__.removeprefix("_break_"))
-def test_broken_graph_is_reported(
-    breaker, example_graph: Graph, shapes: Graph, ont_graph: Graph
-) -> None:
+def test_broken_graph_is_reported(breaker, example_graph: Graph, shapes: Graph, ont_graph: Graph) -> None:
     data = Graph()
     for triple in example_graph:
         data.add(triple)

@@ -2,7 +2,7 @@
 
 Their queries (the files of ``kg/queries/analyse/`` and ``kg/queries/report/``)
 match only some quads (:data:`ANALYSE_READS`, :data:`REPORT_READS`,
-:data:`READ_TYPES`, :data:`READ_LABELS`): they give the same answers over a
+:data:`SUGGEST_READS`, :data:`READ_TYPES`, :data:`READ_LABELS`): they give the same answers over a
 store of those alone, in memory, several times faster. The store is made from the
 last build's in a background thread (:class:`Readable`), and :func:`reads`
 gives what each graph holds of it, so a rebuild redoes the analytics only
@@ -27,6 +27,7 @@ __all__ = [
     "ANALYSE_READS",
     "EVIDENCE_READS",
     "REPORT_READS",
+    "SUGGEST_READS",
     "READ_TYPES",
     "READ_LABELS",
 ]
@@ -121,9 +122,33 @@ REPORT_READS = frozenset(
 )
 """The predicates of every triple pattern of :data:`kg.report.QUERIES`."""
 
+SUGGEST_READS = frozenset(
+    str(iri)
+    for iri in (
+        RDF.type,
+        PKG.partner,
+        PKG.document,
+        PKG.line,
+        PKG.fromYear,
+        PKG.toYear,
+        PKG.sector,
+        PKG.scopeCountry,
+        PKG.year,
+        PKG.sdg,
+        PKG.method,
+        PKG.theme,
+        SKOS.prefLabel,
+        SKOS.notation,
+        RDFS.label,
+        DCTERMS.source,
+        DCTERMS.spatial,
+    )
+)
+"""The predicates of every triple pattern of :data:`kg.suggest.QUERIES`: the analytics' suggestions read them too."""
+
 _READABLE_BATCH = 4096  # graphs loaded together into the readable store
 _TYPE = f"<{RDF.type}>"
-_READ_PREDICATES = frozenset(f"<{iri}>" for iri in ANALYSE_READS | REPORT_READS)
+_READ_PREDICATES = frozenset(f"<{iri}>" for iri in ANALYSE_READS | REPORT_READS | SUGGEST_READS)
 _READ_TYPES = frozenset(f"<{iri}>" for iri in READ_TYPES)
 _READ_LABELS = frozenset(f"<{iri}>" for iri in READ_LABELS)
 _EVIDENCE = frozenset(f"<{iri}>" for iri in EVIDENCE_READS)
