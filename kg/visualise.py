@@ -60,6 +60,7 @@ __all__ = [
     "PHYSICS_MAX_NODES",
     "QUOTE_MAX",
     "SECTOR_COLOURS",
+    "SUGGESTION_STYLE",
     "portfolio_view",
     "country_view",
     "partner_view",
@@ -94,7 +95,9 @@ KIND_STYLE = {
     "action": {"shape": "triangle", "color": "#00897b", "legend": "Action"},
     "partner": {"shape": "dot", "color": "#9e9e9e", "legend": "Partner organisation"},
 }
-_SHAPE_SYMBOL = {"diamond": "\u25c6", "square": "\u25a0", "triangle": "\u25b2", "dot": "\u25cf"}
+SUGGESTION_STYLE = {"shape": "star", "color": "#ff6f00", "legend": "Suggested partner (dashed link)"}
+"""The suggestion layer's nodes: a shape and colour no other kind has."""
+_SHAPE_SYMBOL = {"diamond": "\u25c6", "square": "\u25a0", "triangle": "\u25b2", "dot": "\u25cf", "star": "\u2605"}
 _PETAL = 26.0
 _LABEL_MAX = 40
 _LIST_MAX = 12
@@ -116,6 +119,8 @@ class View:
     quotes: list[str] = field(default_factory=list)
     partnerships: list[list[int]] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
+    suggestions: list[dict] = field(default_factory=list)
+    """The suggestion layer (a country's view only): vis nodes of its suggested partners (:func:`_suggestion_layer`)."""
 
     @property
     def physics(self) -> bool:
@@ -196,7 +201,55 @@ def country_view(analysis: Analysis, iso3: str, seed: int = DEFAULT_SEED) -> Vie
             graph.add_node(other, kind="country")
             graph.add_edge(org, other, weight=proj.country_partner[org][other]["weight"])
     label = proj.countries[country]["label"]
-    return _view(analysis, graph, _layout(graph, seed), f"Partner ecosystem of {label}", set(docs))
+    positions = _layout(graph, seed)
+    view = _view(analysis, graph, positions, f"Partner ecosystem of {label}", set(docs))
+    view.suggestions = _suggestion_layer(analysis, country, positions)
+    origin = next(n["id"] for n in view.nodes if n["iri"] == country)
+    for node in view.suggestions:
+        node["from"] = origin
+    return view
+
+
+def _suggestion_layer(analysis: Analysis, country: str, positions: dict) -> list[dict]:
+    """The country's suggested partners (``analysis.suggestions``) as vis nodes on a ring around the view.
+
+    Each node has ``id`` ``"s<rank>"``, the organisation's label, its rank,
+    score and explanation (``title``, shown on hover and click) and the
+    evidence forms; the page links it to the country by a dashed edge. The
+    ring lies just outside the view's nodes, the first rank at the top.
+    """
+    rows = sorted((r for r in analysis.suggestions if r["country"] == country), key=lambda r: r["rank"])
+    cx, cy = positions[country]
+    radius = 1.2 * max((math.hypot(x - cx, y - cy) for x, y in positions.values()), default=0.0) + 120.0
+    layer = []
+    for number, row in enumerate(rows):
+        angle = 2 * math.pi * number / max(len(rows), 1) - math.pi / 2
+        forms = [f["source"] if f["line"] is None else f"{f['source']}, line {f['line']}" for f in row["forms"]]
+        title = "\n".join(
+            [
+                f"{row['label']} (suggested partner #{row['rank']}, score {row['score']:.3f})",
+                f"Why: {row['explanation']}",
+                *(["Evidence: " + "; ".join(forms)] if forms else []),
+            ]
+        )
+        layer.append(
+            {
+                "id": f"s{row['rank']}",
+                "iri": row["organisation"],
+                "kind": "suggestion",
+                "label": _short(row["label"]),
+                "title": title,
+                "shape": SUGGESTION_STYLE["shape"],
+                "color": SUGGESTION_STYLE["color"],
+                "size": 14,
+                "x": round(cx + radius * math.cos(angle), 1),
+                "y": round(cy + radius * math.sin(angle), 1),
+                "rank": row["rank"],
+                "score": row["score"],
+                "font": {"size": 12},
+            }
+        )
+    return layer
 
 
 def partner_view(analysis: Analysis, name: str, seed: int = DEFAULT_SEED) -> View:
@@ -287,6 +340,7 @@ def render_html(view: View, hrefs: dict[str, str] | None = None) -> str:
         "partnerships": view.partnerships,
         "years": view.years,
         "linked": hrefs is not None,
+        "suggestions": view.suggestions,
     }
     return env.get_template("ecosystem.html").render(
         title=view.title,
@@ -295,6 +349,12 @@ def render_html(view: View, hrefs: dict[str, str] | None = None) -> str:
         legend_kinds=_legend_kinds(view),
         legend_sectors=[(label, colour) for _key, label, colour in view.sectors],
         years=view.years,
+        suggestions=len(view.suggestions),
+        suggestion_legend=(
+            _SHAPE_SYMBOL[SUGGESTION_STYLE["shape"]],
+            SUGGESTION_STYLE["color"],
+            SUGGESTION_STYLE["legend"],
+        ),
         vis_js=_markup(js),
         vis_css=_markup(css),
         data_json=_markup(json_for_script(data)),
