@@ -58,10 +58,16 @@ __all__ = [
     "linked_pairs",
     "is_placeholder",
     "md_escape",
+    "SUGGESTED_COUNTRIES",
+    "SUGGESTED_PARTNERS",
     "QUERIES",
 ]
 
 _TOP = 20
+SUGGESTED_COUNTRIES = 5
+"""How many countries (those with the most forms) the report lists suggested partners of."""
+SUGGESTED_PARTNERS = 5
+"""How many suggested partners of each of those countries the report lists."""
 _OUTCOMES = ("kept", "dropped", "new")  # what became of a pair's partners (LinkedPair's properties)
 _PLACEHOLDERS = frozenset(
     {
@@ -236,6 +242,7 @@ def collect_report(
         _methods_section(analysis, sdgs),
         _unusual_section(analysis),
         _shared_section(analysis),
+        _suggestion_section(analysis),
         _structure_section(analysis),
         _handover_section(handover, charts),
         _outcome_section(analysis, pairs, charts),
@@ -552,6 +559,40 @@ def _shared_section(analysis: Analysis) -> list[Block]:
                 rows=[[r["a"], r["b"], f"{r['jaccard']:.3f}", str(r["shared"])] for r in similar],
             )
         )
+    return blocks
+
+
+def _suggestion_section(analysis: Analysis) -> list[Block]:
+    """The first suggested partners (``analysis.suggestions``) of the countries with the most forms.
+
+    :data:`SUGGESTED_COUNTRIES` countries with partnerships, the most forms
+    first (ties by label), :data:`SUGGESTED_PARTNERS` suggestions each, with
+    their score and explanation (docs/suggestions.md).
+    """
+    by_country: dict[str, list[dict]] = defaultdict(list)
+    for row in analysis.suggestions:
+        by_country[row["country"]].append(row)
+    countries = sorted(
+        (c for c in by_country if c in analysis.countries),
+        key=lambda c: (-analysis.countries[c]["documents"], analysis.countries[c]["label"], c),
+    )[:SUGGESTED_COUNTRIES]
+    blocks = [
+        Block("h2", "Suggested partners"),
+        Block(
+            "p",
+            "Organisations a country's forms do not name yet that other labs partner, the most popular among the "
+            "other labs first (ties by their SDGs, methods and themes shared with the country), for the "
+            f"{_count(len(countries), 'country', 'countries')} with the most forms (kg suggest; "
+            "docs/suggestions.md). The score is in [0, 1].",
+        ),
+    ]
+    rows = [
+        [analysis.countries[c]["label"], str(r["rank"]), r["label"], f"{r['score']:.3f}", r["explanation"]]
+        for c in countries
+        for r in sorted(by_country[c], key=lambda r: r["rank"])[:SUGGESTED_PARTNERS]
+    ]
+    if rows:
+        blocks.append(Block("table", headers=["country", "rank", "partner", "score", "why"], rows=rows))
     return blocks
 
 
