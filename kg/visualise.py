@@ -95,7 +95,7 @@ KIND_STYLE = {
     "action": {"shape": "triangle", "color": "#00897b", "legend": "Action"},
     "partner": {"shape": "dot", "color": "#9e9e9e", "legend": "Partner organisation"},
 }
-SUGGESTION_STYLE = {"shape": "star", "color": "#ff6f00", "legend": "Suggested partner (dashed link)"}
+SUGGESTION_STYLE = {"shape": "star", "color": "#bcbd22", "legend": "Suggested partner (dashed link)"}
 """The suggestion layer's nodes: a shape and colour no other kind has."""
 _SHAPE_SYMBOL = {"diamond": "\u25c6", "square": "\u25a0", "triangle": "\u25b2", "dot": "\u25cf", "star": "\u2605"}
 _PETAL = 26.0

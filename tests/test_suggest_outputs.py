@@ -34,7 +34,7 @@ from kg.build import build
 from kg.namespaces import PKG, mint
 from kg.report import collect_report, render_html, render_markdown
 from kg.validate import validate_graph
-from kg.visualise import country_view
+from kg.visualise import KIND_STYLE, SECTOR_COLOURS, country_view
 from kg.visualise import render_html as render_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,6 +170,8 @@ def test_the_country_view_has_the_suggestion_layer(tiny):
         "Evidence: d1.md, line 40; c1.md, line 30; b1.md, line 20",
     ]
     assert {n["shape"] for n in view.suggestions} == {"star"} and "star" not in {n["shape"] for n in view.nodes}
+    others = set(SECTOR_COLOURS.values()) | {style["color"] for style in KIND_STYLE.values()}
+    assert {n["color"] for n in view.suggestions} == {"#bcbd22"} and "#bcbd22" not in others
 
 
 # --------------------------------------------------------------------------
