@@ -552,7 +552,7 @@ def _evidence_partnerships(
     return [
         p
         for p in graph.org_partnerships.get(org, [])
-        if country not in forms[p.form].countries and required <= set(forms[p.form].concepts)
+        if country not in forms[p.form].countries and (not required or required <= set(forms[p.form].concepts))
     ]
 
 
@@ -599,12 +599,21 @@ def signals(
             if peer not in similar:
                 similar[peer] = graph.similarity(country, peer)
         found[org]["peers"] = sum(similar[peer] for peer in peers)
-        bridged = g[org].items() if org in g else ()
-        found[org]["bridges"] = float(sum(d["weight"] for q, d in bridged if q != org and q in partners))
+        found[org]["bridges"] = _bridges(g, org, partners)
         years = [y for p in graph.org_partnerships.get(org, []) for y in p.years(graph.until_year)]
         found[org]["recency"] = float(max(years, default=0))
         found[org]["labs"] = float(len(peers))
     return found
+
+
+def _bridges(g: nx.Graph, org: str, partners: Mapping[str, object]) -> float:
+    """The weight of ``org``'s edges to ``partners`` (forms naming both), walking the fewer of the two."""
+    if org not in g:
+        return 0.0
+    near = g.adj[org]
+    if len(partners) < len(near):
+        return float(sum(near[q]["weight"] for q in partners if q != org and q in near))
+    return float(sum(d["weight"] for q, d in near.items() if q != org and q in partners))
 
 
 def _link_prediction(g: nx.Graph, country: str, orgs: Sequence[str], found: dict[str, dict[str, float]]) -> None:
