@@ -613,7 +613,7 @@ def _bridges(g: nx.Graph, org: str, partners: Mapping[str, object]) -> float:
     near = g.adj[org]
     if len(partners) < len(near):
         return float(sum(near[q]["weight"] for q in partners if q != org and q in near))
-    return float(sum(d["weight"] for q, d in near.items() if q != org and q in partners))
+    return float(sum(near[q]["weight"] for q in near if q != org and q in partners))
 
 
 def _link_prediction(g: nx.Graph, country: str, orgs: Sequence[str], found: dict[str, dict[str, float]]) -> None:
