@@ -87,6 +87,7 @@ __all__ = [
     "TOP_CONCENTRATION",
     "SUGGESTION_TOP",
     "EVIDENCE_FORMS",
+    "SUMMARY_LABS",
     "suggestion_rows",
     "QUERIES",
 ]
@@ -101,6 +102,8 @@ SUGGESTION_TOP = 10
 """How many suggested partners of each country the analytics keep (``kg suggest``'s default ``--top``)."""
 EVIDENCE_FORMS = 5
 """How many of a suggestion's evidence forms (the latest first) the analytics keep as file and line."""
+SUMMARY_LABS = 3
+"""How many labs a suggestion's short explanation (``summary``, the report's) names."""
 _TOP_PAIRS = 100
 _TOP_LIST = 25
 
@@ -328,7 +331,8 @@ def suggestion_rows(store: ox.Store, top: int = SUGGESTION_TOP) -> list[dict]:
     One :func:`kg.suggest.suggestion_graph` of the whole store serves every
     country (:func:`kg.suggest.suggest`, its default ranking). A row holds the
     country (IRI, ISO3), the organisation (IRI, label, sector), the score,
-    the rank, :func:`kg.suggest.explain`'s sentence and the first
+    the rank, :func:`kg.suggest.explain`'s sentence, a shorter one (``summary``:
+    :data:`SUMMARY_LABS` labs and one concept of each kind, for the report) and the first
     :data:`EVIDENCE_FORMS` evidence forms as ``{"source", "line"}``.
     """
     graph = suggest.suggestion_graph(store)
@@ -347,6 +351,7 @@ def suggestion_rows(store: ox.Store, top: int = SUGGESTION_TOP) -> list[dict]:
                     "rank": found.rank,
                     "labs": len(found.evidence.labs),
                     "explanation": found.explanation,
+                    "summary": suggest.explain(found, labs_shown=SUMMARY_LABS, concepts_shown=1),
                     "forms": [{"source": f.source, "line": f.line} for f in forms],
                 }
             )

@@ -567,7 +567,8 @@ def _suggestion_section(analysis: Analysis) -> list[Block]:
 
     :data:`SUGGESTED_COUNTRIES` countries with partnerships, the most forms
     first (ties by label), :data:`SUGGESTED_PARTNERS` suggestions each, with
-    their score and explanation (docs/suggestions.md).
+    their score and short explanation (``summary``: three labs, one SDG, method
+    and theme; docs/suggestions.md).
     """
     by_country: dict[str, list[dict]] = defaultdict(list)
     for row in analysis.suggestions:
@@ -587,7 +588,7 @@ def _suggestion_section(analysis: Analysis) -> list[Block]:
         ),
     ]
     rows = [
-        [analysis.countries[c]["label"], str(r["rank"]), r["label"], f"{r['score']:.3f}", r["explanation"]]
+        [analysis.countries[c]["label"], str(r["rank"]), r["label"], f"{r['score']:.3f}", r["summary"]]
         for c in countries
         for r in sorted(by_country[c], key=lambda r: r["rank"])[:SUGGESTED_PARTNERS]
     ]
