@@ -32,6 +32,8 @@ ALLOWED_LITERALS = {
     ("namespaces.py", "KINDS"): "the kinds of IRI kg.namespaces.mint makes: identifiers, not words",
     ("report.py", "_PLACEHOLDERS"): "the report's placeholder answers: not moved yet (kg.report), for no_partner.tsv",
     ("resolve.py", "_BLOCK_STOP"): "the resolver's blocking stop words: not moved yet (kg.resolve)",
+    ("suggest.py", "SUGGESTION_COLUMNS"): "the column names of kg suggest's output: identifiers, not words",
+    ("suggest.py", "cells"): "one suggestion's cells keyed by those column names: identifiers, not words",
 }
 # Regexes with 15 or more word alternatives that may stay in code, and why.
 ALLOWED_PATTERNS = {
