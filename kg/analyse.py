@@ -53,9 +53,9 @@ import pyoxigraph as ox
 
 from kg import suggest
 from kg.errors import InputError
-from kg.namespaces import PKG, PREFIX_IRIS, RDF, XSD, mint
+from kg.namespaces import PKG, RDF, XSD, local_name, mint
 from kg.query import packaged_query
-from kg.store import open_store
+from kg.store import open_store, row_key, select_rows
 
 __all__ = [
     "ANALYTICS_GRAPH",
@@ -653,7 +653,7 @@ def _year_figures(
 
 
 def _org_label(proj: Projections, org: str) -> str:
-    return proj.organisations.get(org, {}).get("label") or _tail(org)
+    return proj.organisations.get(org, {}).get("label") or local_name(org)
 
 
 # --------------------------------------------------------------------------
@@ -696,7 +696,7 @@ def _suggestion_quads(row: dict, graph: ox.NamedNode) -> Iterable[ox.Quad]:
     its country, organisation, score (``xsd:decimal``), rank, explanation
     (``pkg:evidence``) and evidence forms (``pkg:evidenceForm``, "file:line").
     """
-    node = ox.NamedNode(str(mint("suggestion", row["iso3"], _tail(row["organisation"]))))
+    node = ox.NamedNode(str(mint("suggestion", row["iso3"], local_name(row["organisation"]))))
 
     def quad(predicate, value: ox.NamedNode | ox.Literal) -> ox.Quad:
         return ox.Quad(node, ox.NamedNode(str(predicate)), value, graph)
@@ -781,7 +781,7 @@ class _NodeIndex:
 
 
 def _default_info(role: str, iri: str) -> dict:
-    tail = _tail(iri)
+    tail = local_name(iri)
     return {
         "org": {"label": tail, "sector": "unknown"},
         "country": {"iso3": tail, "label": tail},
@@ -792,17 +792,18 @@ def _default_info(role: str, iri: str) -> dict:
 
 def _organisations(store: ox.Store) -> dict[str, dict]:
     found: dict[str, dict] = {}
-    for row in sorted(_select(store, _Q_ORGANISATIONS), key=_row_key):
+    for row in sorted(_select(store, _Q_ORGANISATIONS), key=row_key):
         found.setdefault(
-            row["org"], {"label": row["label"] or _tail(row["org"]), "sector": _tail(row["sector"] or "unknown")}
+            row["org"],
+            {"label": row["label"] or local_name(row["org"]), "sector": local_name(row["sector"] or "unknown")},
         )
     return found
 
 
 def _countries(store: ox.Store) -> dict[str, dict]:
     found: dict[str, dict] = {}
-    for row in sorted(_select(store, _Q_COUNTRIES), key=_row_key):
-        iso3 = row["iso3"] or _tail(row["country"])
+    for row in sorted(_select(store, _Q_COUNTRIES), key=row_key):
+        iso3 = row["iso3"] or local_name(row["country"])
         found.setdefault(row["country"], {"iso3": iso3, "label": row["label"] or iso3})
     return found
 
@@ -816,7 +817,7 @@ def _documents(store: ox.Store) -> dict[str, dict]:
         doc: {
             "source": sources[doc],
             "label": titles.get(doc) or sources[doc],
-            "type": _tail(types.get(doc, str(PKG.Document))),
+            "type": local_name(types.get(doc, str(PKG.Document))),
             "year": years.get(doc, ""),
         }
         for doc in sorted(sources)
@@ -825,34 +826,20 @@ def _documents(store: ox.Store) -> dict[str, dict]:
 
 def _methods(store: ox.Store) -> dict[str, dict]:
     labels = _first(_select(store, _Q_METHODS), "method", "label")
-    return {method: {"label": labels[method] or _tail(method)} for method in sorted(labels)}
+    return {method: {"label": labels[method] or local_name(method)} for method in sorted(labels)}
 
 
 def _first(rows: list[dict], key: str, value: str) -> dict:
     """``key -> value`` of ``rows``, the smallest value winning when a key has several."""
     found: dict = {}
-    for row in sorted(rows, key=_row_key):
+    for row in sorted(rows, key=row_key):
         found.setdefault(row[key], row[value])
     return found
 
 
-def _row_key(row: dict) -> tuple:
-    return tuple((v is None, str(v)) for v in row.values())
-
-
 def _select(store: ox.Store, query: str) -> list[dict]:
-    """Rows of a SELECT as dicts of plain values (IRI text, literal value, int for counts, None)."""
-    answer = store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS)
-    assert isinstance(answer, ox.QuerySolutions), "the analytics' queries are all SELECTs"
-    names = [v.value for v in answer.variables]
-    rows = []
-    for solution in answer:
-        row = {}
-        for name in names:
-            term = solution[name]
-            row[name] = None if term is None else _plain(term)
-        rows.append(row)
-    return rows
+    """Rows of a SELECT (:func:`kg.store.select_rows`) with integer and boolean literals as Python values."""
+    return select_rows(store, query, _plain)
 
 
 _XSD_INTEGER, _XSD_BOOLEAN = str(XSD.integer), str(XSD.boolean)  # rdflib makes a new term at every attribute access
@@ -884,7 +871,8 @@ def _bipartite(rows: list[dict], left: str, right: str, nodes: _NodeIndex) -> nx
 def _action_partner(rows: list[dict], nodes: _NodeIndex) -> nx.Graph:
     graph = nx.Graph()
     for row in sorted(rows, key=lambda r: (r["action"], r["org"])):
-        graph.add_node(row["action"], kind="action", label=row["label"] or _tail(row["action"]), document=row["doc"])
+        label = row["label"] or local_name(row["action"])
+        graph.add_node(row["action"], kind="action", label=label, document=row["doc"])
     for org in sorted({r["org"] for r in rows}):
         graph.add_node(org, **nodes.attrs("org", org))
     graph.add_weighted_edges_from(sorted((r["action"], r["org"], r["n"]) for r in rows))
@@ -905,9 +893,9 @@ def _cooccurrence(document_partner: nx.Graph) -> nx.Graph:
 
 
 def _partnerships(store: ox.Store) -> list[dict]:
-    unusual = {r["p"]: r for r in sorted(_select(store, _Q_UNUSUAL), key=_row_key)}
+    unusual = {r["p"]: r for r in sorted(_select(store, _Q_UNUSUAL), key=row_key)}
     found: dict[str, dict] = {}
-    for row in sorted(_select(store, _Q_PARTNERSHIPS), key=_row_key):
+    for row in sorted(_select(store, _Q_PARTNERSHIPS), key=row_key):
         extra = unusual.get(row["p"], {})
         found.setdefault(
             row["p"],
@@ -915,7 +903,7 @@ def _partnerships(store: ox.Store) -> list[dict]:
                 "iri": row["p"],
                 "org": row["org"],
                 "document": row["doc"],
-                "sector": _tail(row["sector"] or "unknown"),
+                "sector": local_name(row["sector"] or "unknown"),
                 "unusual": extra.get("unusual"),
                 "name": extra.get("name") or "",
                 "action": row["action"],
@@ -949,10 +937,6 @@ def _provenance(store: ox.Store) -> dict[str, dict]:
         p: {"line": row["line"], "question": row["question"], "surface": row["surface"], "answer": key[1]}
         for p, (key, row) in sorted(best.items())
     }
-
-
-def _tail(iri: str) -> str:
-    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _prune_leaves(graph: nx.Graph) -> tuple[nx.Graph, dict[str, int]]:

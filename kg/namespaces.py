@@ -36,6 +36,7 @@ __all__ = [
     "mint",
     "slugify",
     "sdg_iri",
+    "local_name",
 ]
 
 BASE = "https://w3id.org/portfolio-kg/"
@@ -132,6 +133,11 @@ def sdg_iri(number: int) -> URIRef:
     if not 1 <= number <= 17:
         raise ValueError(f"no SDG number {number}")
     return SDG[str(number)]
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI ("ECU" of ``id:country/ECU``, "degree" of ``pkg:degree``)."""
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _short_hash(text: str) -> str:

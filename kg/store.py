@@ -8,15 +8,26 @@ answer from it. The graph files (graph.ttl, graph.trig) are written by
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
 from kg.errors import InputError
+from kg.namespaces import PREFIX_IRIS
 
-__all__ = ["to_ox_term", "to_ox_quads", "write_store", "extend_store", "update_store", "open_store", "STORE_DIR"]
+__all__ = [
+    "to_ox_term",
+    "to_ox_quads",
+    "write_store",
+    "extend_store",
+    "update_store",
+    "open_store",
+    "select_rows",
+    "row_key",
+    "STORE_DIR",
+]
 
 STORE_DIR = "store"
 
@@ -106,3 +117,26 @@ def open_store(out_dir: Path) -> ox.Store:
     store = ox.Store()
     store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
     return store
+
+
+def select_rows(
+    store: ox.Store, query: str, plain: Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], object] | None = None
+) -> list[dict]:
+    """The rows of a SELECT over the union of ``store``'s graphs, as dicts of plain values (None when unbound).
+
+    ``plain`` turns a term into its value (default: its text, an IRI's or a literal's).
+
+    Raises:
+        TypeError: if ``query`` is not a SELECT.
+    """
+    answer = store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise TypeError("select_rows runs SELECT queries only")
+    names = [v.value for v in answer.variables]
+    value = plain or (lambda term: term.value)
+    return [{name: None if solution[name] is None else value(solution[name]) for name in names} for solution in answer]
+
+
+def row_key(row: dict) -> tuple:
+    """A sort key of a row of :func:`select_rows`: its values as text, unbound ones last."""
+    return tuple((v is None, str(v)) for v in row.values())

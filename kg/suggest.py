@@ -84,9 +84,9 @@ import numpy as np
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.namespaces import PREFIX_IRIS, XSD, sdg_iri
+from kg.namespaces import XSD, local_name, sdg_iri
 from kg.query import QueryResult, packaged_query
-from kg.store import open_store
+from kg.store import open_store, row_key, select_rows
 from kg.vocab import fold
 
 __all__ = [
@@ -291,20 +291,20 @@ def read_portfolio(source: ox.Store | Path) -> Portfolio:
     store = open_store(source) if isinstance(source, Path) else source
     countries: dict[str, Country] = {}
     places: dict[str, set[str]] = defaultdict(set)
-    for row in _select(store, _Q_FORM_COUNTRIES):
-        iso3 = str(row["iso3"] or _tail(row["country"]))
+    for row in select_rows(store, _Q_FORM_COUNTRIES):
+        iso3 = str(row["iso3"] or local_name(row["country"]))
         found = Country(row["country"], iso3, str(row["label"] or iso3))
         countries[found.iri] = min(countries.get(found.iri, found), found, key=_key)
         places[row["doc"]].add(row["country"])
     concepts: dict[str, Concept] = {}
     tagged: dict[str, set[str]] = defaultdict(set)
-    for row in _select(store, _Q_FORM_CONCEPTS):
-        label = _sdg_label(row["concept"]) if row["kind"] == "sdg" else str(row["label"] or _tail(row["concept"]))
+    for row in select_rows(store, _Q_FORM_CONCEPTS):
+        label = _sdg_label(row["concept"]) if row["kind"] == "sdg" else str(row["label"] or local_name(row["concept"]))
         concept = Concept(row["concept"], row["kind"], label)
         concepts[concept.iri] = min(concepts.get(concept.iri, concept), concept, key=_key)
         tagged[row["doc"]].add(row["concept"])
     forms = {}
-    for row in sorted(_select(store, _Q_FORMS), key=_row_key):
+    for row in sorted(select_rows(store, _Q_FORMS), key=row_key):
         if row["doc"] not in forms:
             doc = row["doc"]
             forms[doc] = Form(
@@ -322,9 +322,10 @@ def read_portfolio(source: ox.Store | Path) -> Portfolio:
 def _organisations(store: ox.Store) -> dict[str, Organisation]:
     """Every partner organisation by IRI, the first row (sorted) of each winning: label, sector, scope."""
     found: dict[str, Organisation] = {}
-    for row in sorted(_select(store, _Q_ORGANISATIONS), key=_row_key):
-        scope = str(row["scope_iso3"] or _tail(row["scope"])) if row["scope"] else ""
-        org = Organisation(row["org"], str(row["label"] or _tail(row["org"])), _tail(row["sector"] or "unknown"), scope)
+    for row in sorted(select_rows(store, _Q_ORGANISATIONS), key=row_key):
+        scope = str(row["scope_iso3"] or local_name(row["scope"])) if row["scope"] else ""
+        label = str(row["label"] or local_name(row["org"]))
+        org = Organisation(row["org"], label, local_name(row["sector"] or "unknown"), scope)
         found.setdefault(org.iri, org)
     return dict(sorted(found.items()))
 
@@ -332,7 +333,7 @@ def _organisations(store: ox.Store) -> dict[str, Organisation]:
 def _partnerships(store: ox.Store) -> list[Partnership]:
     """Every partnership, sorted by IRI, the first row (sorted) of each winning."""
     found: dict[str, Partnership] = {}
-    for row in sorted(_select(store, _Q_PARTNERSHIPS), key=_row_key):
+    for row in sorted(select_rows(store, _Q_PARTNERSHIPS), key=row_key):
         line = row["line"]
         found.setdefault(
             row["p"],
@@ -348,26 +349,6 @@ def _partnerships(store: ox.Store) -> list[Partnership]:
     return [found[iri] for iri in sorted(found)]
 
 
-def _select(store: ox.Store, query: str) -> list[dict]:
-    """Rows of a SELECT as dicts of plain values (IRI text, literal text, None when unbound)."""
-    answer = store.query(query, use_default_graph_as_union=True, prefixes=PREFIX_IRIS)
-    assert isinstance(answer, ox.QuerySolutions), "the suggestions' queries are all SELECTs"
-    names = [v.value for v in answer.variables]
-    rows = []
-    for solution in answer:
-        row = {}
-        for name in names:
-            term = solution[name]
-            row[name] = None if term is None else term.value
-        rows.append(row)
-    return rows
-
-
-def _row_key(row: dict) -> tuple:
-    """A sort key of a row: its values as text, unbound ones last."""
-    return tuple((v is None, str(v)) for v in row.values())
-
-
 def _key(item) -> tuple:
     return tuple(str(v) for v in vars(item).values())
 
@@ -378,14 +359,9 @@ def _year(value: str | None) -> int | None:
     return int(text) if len(text) == 4 and text.isdigit() else None
 
 
-def _tail(iri: str) -> str:
-    """The last segment of an IRI ("ECU" of ``id:country/ECU``)."""
-    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
 def _sdg_label(iri: str) -> str:
     """The label of an SDG: "SDG 13"."""
-    return f"SDG {_tail(iri)}"
+    return f"SDG {local_name(iri)}"
 
 
 # --------------------------------------------------------------------------
@@ -496,7 +472,7 @@ def _graph(portfolio: Portfolio, partnerships: list[Partnership], forms: list[Fo
 
 def _organisation(portfolio: Portfolio, org: str) -> Organisation:
     """The organisation of ``org`` (IRI); one labelled by its IRI's end when the store describes none."""
-    return portfolio.organisations.get(org) or Organisation(org, _tail(org), "unknown")
+    return portfolio.organisations.get(org) or Organisation(org, local_name(org), "unknown")
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -891,7 +867,7 @@ def _evidence(graph: SuggestionGraph, country: str, orgs: list[str], required: f
     active = [y for org in orgs for p in graph.org_partnerships.get(org, []) for y in p.years(graph.until_year)]
     return Evidence(
         labs=tuple(labs),
-        sdgs=tuple(int(_tail(iri)) for iri in shared["sdg"]),
+        sdgs=tuple(int(local_name(iri)) for iri in shared["sdg"]),
         methods=tuple(portfolio.concepts[iri].label for iri in shared["method"]),
         themes=tuple(portfolio.concepts[iri].label for iri in shared["theme"]),
         bridges=tuple(bridges),
@@ -902,7 +878,7 @@ def _evidence(graph: SuggestionGraph, country: str, orgs: list[str], required: f
 
 def _concept_key(concept: Concept) -> tuple:
     """SDGs by number, methods and themes by their folded label."""
-    tail = _tail(concept.iri)
+    tail = local_name(concept.iri)
     return (int(tail), "") if concept.kind == "sdg" and tail.isdigit() else (0, fold(concept.label))
 
 
