@@ -16,9 +16,9 @@ Intervals are 95 % percentile bootstrap intervals over countries (seeded,
 the same draws for the three rankings); the last column is the paired
 interval of the method's hits@10 less popularity's.
 
-The weights were chosen on the development split (``kg.suggest.DEV_SPLITS``,
+The weights were chosen on the development split (``kg.backtest.DEV_SPLITS``,
 2021 -> 2022): it is shown apart, and the verdict reads the test splits
-(``kg.suggest.TEST_SPLITS``) and their pool only. Last, each signal alone
+(``kg.backtest.TEST_SPLITS``) and their pool only. Last, each signal alone
 on the dev split and on the pooled test splits (countries with a reachable
 new partner): what each brings. Usage::
 
@@ -36,23 +36,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.suggest import (
+from kg.backtest import (  # noqa: E402
     BOOTSTRAP_SAMPLES,
-    DEFAULT_RANKING,
-    DEFAULT_SEED,
-    DEFAULT_TOP,
     DEV_SPLITS,
-    SIGNAL_WEIGHTS,
-    SIGNALS,
     TEST_SPLITS,
     Interval,
     SplitResult,
     backtest,
     pool_results,
-    read_portfolio,
     score_weightings,
     tune_weights,
 )
+from kg.suggest import DEFAULT_RANKING, DEFAULT_SEED, DEFAULT_TOP, SIGNAL_WEIGHTS, SIGNALS, read_portfolio  # noqa: E402
 
 RANKINGS = ("signals", "default", "popularity", "random")
 
@@ -99,7 +94,7 @@ def _arguments() -> argparse.Namespace:
 
 
 def _tune(portfolio, args: argparse.Namespace) -> None:
-    """The 10 best weightings of kg.suggest.tune_weights on the dev split."""
+    """The 10 best weightings of kg.backtest.tune_weights on the dev split."""
     start = time.perf_counter()
     results = tune_weights(portfolio, DEV_SPLITS, top=args.top, seed=args.seed)
     splits = ", ".join(f"{a}->{b}" for a, b in DEV_SPLITS)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from kg.backtest import backtest, new_partners, popularity_ranking
 from kg.build import build
 from kg.cli import app
 from kg.errors import InputError
@@ -32,11 +33,8 @@ from kg.suggest import (
     Organisation,
     Partnership,
     Portfolio,
-    backtest,
     candidates,
     combine,
-    new_partners,
-    popularity_ranking,
     rank_normalise,
     signals,
     suggest,
