@@ -22,8 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.decide import MODEL_DIR
+from kg.vocab import cut_unbalanced
 
-__all__ = ["PartnerSpan", "find_partner_spans", "use_span_model", "SPAN_MODEL_DIR", "LABEL"]
+__all__ = ["PartnerSpan", "balanced", "find_partner_spans", "use_span_model", "SPAN_MODEL_DIR", "LABEL"]
 
 SPAN_MODEL_DIR = MODEL_DIR / "partner_spans"
 LABEL = "PARTNER"
@@ -47,10 +48,28 @@ def find_partner_spans(texts: list[str]) -> list[list[PartnerSpan]]:
         return [[] for _ in texts]
     unique = list(dict.fromkeys(texts))
     found = {
-        text: [PartnerSpan(e.text, e.start_char, e.end_char) for e in doc.ents if e.label_ == LABEL]
+        text: [balanced(text, e.start_char, e.end_char) for e in doc.ents if e.label_ == LABEL]
         for text, doc in zip(unique, nlp.pipe(unique, batch_size=_BATCH), strict=True)
     }
     return [found[text] for text in texts]
+
+
+def balanced(text: str, start: int, end: int) -> PartnerSpan:
+    """The span ``text[start:end]`` with its brackets closed: taken to the closing one that follows it, else cut.
+
+    Tokens end a span before a closing bracket: "Municipality (Environment
+    Secretariat" is "Municipality (Environment Secretariat)" when the line
+    goes on with ")", and "Municipality" when it does not.
+    """
+    words = text[start:end]
+    if words.count("(") <= words.count(")"):
+        return PartnerSpan(words, start, end)
+    rest = text[end:]
+    if rest.lstrip(" ").startswith(")"):
+        end += len(rest) - len(rest.lstrip(" ")) + 1
+        return PartnerSpan(text[start:end], start, end)
+    words = cut_unbalanced(words)
+    return PartnerSpan(words, start, start + len(words))
 
 
 def use_span_model(path: Path | None) -> Path | None:

@@ -13,7 +13,7 @@ import pytest
 from kg.extract import extract, partner_answer_lines
 from kg.forms import read_form
 from kg.span_training import span_examples
-from kg.spans import SPAN_MODEL_DIR, find_partner_spans, use_span_model
+from kg.spans import SPAN_MODEL_DIR, balanced, find_partner_spans, use_span_model
 
 ROOT = Path(__file__).resolve().parents[1]
 WASTE_PICKERS = ROOT / "examples" / "informal_waste_pickers___closing_form.md"
@@ -142,3 +142,17 @@ def test_the_shipped_span_model_keeps_no_word_of_its_training_lines():
     sourced = set(spacy.load(MODEL_NAME, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "ner"]).vocab.strings)
     shipped = set(StringStore().from_disk(SPAN_MODEL_DIR / "vocab" / "strings.json"))
     assert shipped - sourced == {"PARTNER"}
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "expected"),
+    [
+        ("Municipality (Environment Secretariat)", 0, 37, "Municipality (Environment Secretariat)"),
+        ("Lasta Woreda (district ) office", 0, 22, "Lasta Woreda (district )"),
+        ("Fiscalía (the first one we met", 0, 30, "Fiscalía"),
+        ("Ministry of Health (MoH)", 0, 24, "Ministry of Health (MoH)"),
+    ],
+)
+def test_a_span_s_brackets_are_closed_by_the_line_or_cut(text, start, end, expected):
+    span = balanced(text, start, end)
+    assert span.text == expected == text[span.start : span.end]
