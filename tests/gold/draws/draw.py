@@ -22,7 +22,8 @@ like round 4, drawn and annotated ahead of its round; only 22 closing forms 2021
 undrawn in the archive, so that family has 22.
 Round 7 draws no closing form 2021-23 (none is left undrawn) and the last 6 closing forms
 2023-25; its test split was annotated, before anyone read the extractor's output on it, by
-people who never ran the tool and reported counts only.
+people who never ran the tool and reported counts only. Round 8 was drawn the same day, after
+round 7's test was read: learning plans and experiments, the families left in the archive.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ ROUNDS = {
     7: {"seed": 20261210,
         "quota": {"learning_plan": 30, "experiment": 24, "closing_form_2023": 6, "solution": 6, "innovation": 4},
         "shares": (("test", 0.50), ("train", 0.50))},
+    8: {"seed": 20261211,
+        "quota": {"learning_plan": 40, "experiment": 24, "solution": 4, "innovation": 2},
+        "shares": (("test", 0.60), ("train", 0.40))},
 }
 
 
