@@ -45,7 +45,6 @@ from kg.partners import (
     split_heads,
     strip_quotes,
 )
-from kg.people import people_in
 from kg.privacy import is_personal_question
 from kg.questions import free_sector_of, partner_question_kind
 from kg.spans import find_partner_spans
@@ -63,7 +62,6 @@ __all__ = [
     "extract_many",
     "partner_candidates",
     "partner_answer_lines",
-    "partner_kinds",
     "default_decision",
     "sector_features",
     "template_family",
@@ -254,7 +252,7 @@ _FOUR_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _SPAN_YEARS = range(2015, 2031)  # the years a timeline may plausibly name (the archive's forms run 2020-2025)
 _NUMBERED = re.compile(r"^\s*(?:\(?(\d{1,2})[.)]|(?:insight|key insight)\s*(\d{1,2})\s*[:.)-])\s*", re.I)
 _BULLET = re.compile(r"^\s*[-*•·▪●]\s+")
-_PARTNER_KINDS = ("name", "list", "top", "meaning", "whom", "free-sector")  # the questions whose answers name partners
+_PARTNER_KINDS = ("name", "list", "top", "meaning", "free-sector")  # the questions whose answers name partners
 _FREE_SECTOR_WORDS = {
     "government": "government",
     "civil society": "civil-society",
@@ -545,8 +543,9 @@ def _extract_partnerships(form: Form, doc: Extraction) -> list[_Prose]:
     """Partners from list-like answers; return the prose lines of partner answers for NER."""
     groups = _group_answers(form)
     prose: list[_Prose] = []
-    for item, kind in zip(form.items, partner_kinds(form), strict=True):
-        if kind in ("name", "list", "top", "meaning", "whom"):
+    for item in form.items:
+        kind = partner_question_kind(item.question)
+        if kind in ("name", "list", "top", "meaning"):
             sector = _item_sector(form, groups, item)
             unusual = _group_unusual(groups, item)
             names = parse_partner_lines(_joined_lines(item), candidates=True)
@@ -614,32 +613,13 @@ def _index_candidate(index: dict[str, list[Partnership]], fact: Partnership) -> 
             index.setdefault(key, []).append(fact)
 
 
-def partner_kinds(form: Form) -> list[str]:
-    """What each of the form's questions asks for, as far as partners go (:func:`kg.questions.partner_question_kind`).
-
-    The 2024 experiments' "Describe which actions, with whom, where, when
-    ..." answer (kind ``"whom"``) names the partners of a form that asks for
-    them nowhere else. It is a partner answer only when no other partner
-    question of the form is answered; otherwise it is narrative (kind ``""``).
-    """
-    kinds = [partner_question_kind(item.question) for item in form.items]
-    asked_elsewhere = any(
-        kind in _PARTNER_KINDS and kind != "whom" and not item.is_empty
-        for item, kind in zip(form.items, kinds, strict=True)
-    )
-    return ["" if kind == "whom" and asked_elsewhere else kind for kind in kinds]
-
-
 def partner_answer_lines(form: Form) -> list[tuple[Item, AnswerLine]]:
-    """Every text or option line of the form's partner answers, with its item, less action headers ("ACTION 2: CFS").
-
-    A line that breaks off inside a name is joined to the next (:func:`_joined_lines`), as the rules read it.
-    """
+    """Every text or option line of the form's partner answers, with its item, less action headers ("ACTION 2: CFS")."""
     return [
         (item, line)
-        for item, kind in zip(form.items, partner_kinds(form), strict=True)
-        if kind in _PARTNER_KINDS
-        for line in _joined_lines(item)
+        for item in form.items
+        if partner_question_kind(item.question) in _PARTNER_KINDS
+        for line in item.content_lines()
         if line.kind in ("text", "option") and len(line.text.strip()) > 1 and not parse_action_header(line.text)
     ]
 
@@ -770,8 +750,8 @@ def _prose_texts(form: Form, prose: list[_Prose]) -> tuple[list[_Narrative], lis
     """The narrative answer lines, the prose sentences and every text for the organisation finder."""
     narrative = [
         (item, line)
-        for item, kind in zip(form.items, partner_kinds(form), strict=True)
-        if _is_narrative(form, item, kind)
+        for item in form.items
+        if _is_narrative(form, item)
         for line in item.content_lines()
         if line.kind == "text"
         and len(line.text) > 20
@@ -948,11 +928,9 @@ def _drop_people(form: Form, doc: Extraction) -> None:
     People are told by an honorific ("Dr. Ana Ruiz"), a person's role in the
     partner's parentheses ("Juan Pérez (coordinator)"), or because the form
     names them elsewhere as a person: the focal point's e-mail ("ana.ruiz@..."
-    is Ana Ruiz), the answer to a personal question (experimenter, innovator,
-    solution holder), or the rules that find people for pseudonymisation
-    (:func:`kg.people.people_in`: "whose president, NAME,", "written by
-    NAME"). spaCy's PERSON label alone is too unreliable on short names
-    ("Codeando México", "Demos Helsinki") to drop a partner.
+    is Ana Ruiz) or the answer to a personal question (experimenter, innovator,
+    solution holder). spaCy's PERSON label alone is too unreliable on short
+    names ("Codeando México", "Demos Helsinki") to drop a partner.
     """
     people = _people_named(form)
     for fact in list(doc.partnerships):
@@ -969,14 +947,12 @@ def _people_named(form: Form) -> set[str]:
     for item in form.items:
         if is_personal_question(item.question):
             people.update(fold(ln.text).strip(" .") for ln in item.content_lines() if len(ln.text.split()) <= 5)
-    people.update(fold(found.value) for found in people_in(form, is_personal_question))
     return people
 
 
-def _is_narrative(form: Form, item: Item, kind: str) -> bool:
-    """Whether ``item`` (of kind ``kind``, :func:`partner_kinds`) is an answer whose organisations are mentions."""
+def _is_narrative(form: Form, item: Item) -> bool:
     question = fold(item.question)
-    if kind not in ("", "mention"):
+    if partner_question_kind(item.question) not in ("", "mention"):
         return False
     return bool(_MENTION_Q.search(question) or _MENTION_SECTION.search(fold(form.sections[item.section].title)))
 

@@ -30,11 +30,8 @@ def partner_question_kind(question: str) -> str:
     """What ``question`` asks for, as far as partners go.
 
     Returns ``"name"``, ``"list"``, ``"top"`` or ``"free-sector"`` for the
-    templates' partner questions, ``"whom"`` for the 2024 experiments'
-    "Describe which actions, with whom, ..." (a partner answer only where the
-    form asks for partners nowhere else: :func:`kg.extract.partner_kinds`),
-    ``"mention"`` for the "new and unusual partners" question (it names
-    partners already listed), ``"meaning"`` for
+    templates' partner questions, ``"mention"`` for the "new and unusual
+    partners" question (it names partners already listed), ``"meaning"`` for
     any other question that asks which partners the lab worked with, and
     ``""`` for everything else.
     """
