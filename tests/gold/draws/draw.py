@@ -24,6 +24,8 @@ Round 7 draws no closing form 2021-23 (none is left undrawn) and the last 6 clos
 2023-25; its test split was annotated, before anyone read the extractor's output on it, by
 people who never ran the tool and reported counts only. Round 8 was drawn the same day, after
 round 7's test was read: learning plans and experiments, the families left in the archive.
+Round 9 adds data only: its train share is annotated to measure, on its test share, what more
+training forms alone bring.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ ROUNDS = {
     8: {"seed": 20261211,
         "quota": {"learning_plan": 40, "experiment": 24, "solution": 4, "innovation": 2},
         "shares": (("test", 0.60), ("train", 0.40))},
+    9: {"seed": 20261212,
+        "quota": {"learning_plan": 60, "experiment": 30, "solution": 6, "innovation": 4},
+        "shares": (("test", 0.40), ("train", 0.60))},
 }
 
 
