@@ -45,6 +45,7 @@ from kg.partners import (
     split_heads,
     strip_quotes,
 )
+from kg.people import people_in
 from kg.privacy import is_personal_question
 from kg.questions import free_sector_of, partner_question_kind
 from kg.spans import find_partner_spans
@@ -842,21 +843,39 @@ def partner_candidates(
 def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None, texts: dict[int, str]) -> None:
     """Keep the candidates that are partners: the model or the rules decide, and never_partner has a veto.
 
+    A person the form names as one (:func:`_people_found`) has a veto too.
     With the model, of two kept candidates reading the same words of a line
     the likelier stands (:func:`_one_reading_per_name`). A kept partner whose
     form states no sector and whom neither the gazetteer nor the sector rules
     know takes the sector model's sector, whoever decided to keep it.
     """
+    people = _people_found(form)
     if model is None:
-        doc.partnerships = [f for f in doc.partnerships if f.rule_ok and not never_partner(f.name, doc.country)]
+        doc.partnerships = [f for f in doc.partnerships if f.rule_ok and not _vetoed(f, doc, people)]
     else:
         scored = [(fact, model.probability(features)) for fact, features in partner_candidates(form, doc, texts)]
-        allowed = [(f, p) for f, p in scored if p >= model.threshold and not never_partner(f.name, doc.country)]
-        doc.partnerships = _one_reading_per_name(allowed, texts)
+        allowed = [(f, p) for f, p in scored if p >= model.threshold and not _vetoed(f, doc, people)]
+        doc.partnerships = _one_reading_per_name(allowed, texts, _joined_heads(form))
     _infer_sectors(doc)
 
 
-def _one_reading_per_name(scored: list[tuple[Partnership, float]], texts: dict[int, str]) -> list[Partnership]:
+def _vetoed(fact: Partnership, doc: Extraction, people: set[str]) -> bool:
+    """Whether a candidate is never a partner: :func:`kg.decide.never_partner`, or a person the form names as one."""
+    return bool(never_partner(fact.name, doc.country)) or fold(fact.name) in people
+
+
+def _people_found(form: Form) -> set[str]:
+    """The folded names of the people that :func:`kg.people.people_in` finds in the form ("whose president, NAME,").
+
+    The same rules find the names that pseudonymisation hides; a name they
+    find is a person's, never an organisation's.
+    """
+    return {fold(found.value) for found in people_in(form, is_personal_question)}
+
+
+def _one_reading_per_name(
+    scored: list[tuple[Partnership, float]], texts: dict[int, str], heads: dict[int, int] | None = None
+) -> list[Partnership]:
     """The kept candidates less those that read the same words of a line as a likelier one.
 
     Two finders may read one name with different ends ("Scouts Association"
@@ -864,15 +883,41 @@ def _one_reading_per_name(scored: list[tuple[Partnership, float]], texts: dict[i
     Marine Affairs" and "GEF SGP", "Ministry of Labor, Employment" and the
     whole ministry's name); a line names each partner once, so the keep/drop
     model's likelier reading stands. Two candidates clash when one's words hold
-    the other's or when they stand on overlapping stretches of their line.
+    the other's or when they stand on overlapping stretches of their line. A
+    line that continues one broken off inside a name ("The Ministry of" /
+    "Environment and Natural Resources") is that line (``heads``:
+    :func:`_joined_heads`).
     """
+    heads = heads or {}
     chosen: list[tuple[Partnership, str, tuple[int, int] | None]] = []
     for fact, _p in sorted(scored, key=lambda pair: -pair[1]):
         words, where = f" {fold(fact.name)} ", _stretch(fact.name, texts.get(fact.line, ""))
-        if not any(kept.line == fact.line and _clash(words, where, other, place) for kept, other, place in chosen):
+        line = heads.get(fact.line, fact.line)
+        if not any(
+            heads.get(kept.line, kept.line) == line and _clash(words, where, other, place)
+            for kept, other, place in chosen
+        ):
             chosen.append((fact, words, where))
     ids = {id(fact) for fact, _, _ in chosen}
     return [fact for fact, _ in scored if id(fact) in ids]
+
+
+def _joined_heads(form: Form) -> dict[int, int]:
+    """Answer lines that continue a line broken off inside a name, each with its name's first line.
+
+    The lines :func:`_joined_lines` joins: "The Ministry of" (line 4) and
+    "Environment and Natural Resources" (line 6) give {6: 4}.
+    """
+    heads: dict[int, int] = {}
+    for item in form.items:
+        last = None
+        for line in item.content_lines():
+            if last is not None and last.kind == line.kind == "text" and is_cut_short(last.text):
+                heads[line.line] = heads.get(last.line, last.line)
+                last = AnswerLine("text", f"{last.text} {line.text}", last.line)
+            else:
+                last = line
+    return heads
 
 
 def _stretch(name: str, text: str) -> tuple[int, int] | None:

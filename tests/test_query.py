@@ -190,8 +190,7 @@ def test_partners_sector_column(built, partner, sector):
 
 
 def test_partners_of_the_bolivian_closing_form(built):
-    # the form names seven partners; the shipped models miss "Ministerio de Medio Ambiente y Agua", of which the span
-    # model reads only a part (see tests/test_extract.py::test_example_2021_prose_partners_kept_by_the_learned_decision)
+    # the form names seven partners (tests/data/examples_expected.md), in this order
     assert [r["partner"] for r in rows(built, "partners", country="BOL")] == [
         "Asociación de Recicladoras Manos Verdes",
         "Fundación Ciudad Circular",
@@ -199,6 +198,7 @@ def test_partners_of_the_bolivian_closing_form(built):
         "Recicla & Crea S.R.L.",
         "EcoPlast Andina",
         "Gobierno Autónomo Municipal de El Alto",
+        "Ministerio de Medio Ambiente y Agua",
     ]
 
 
@@ -636,7 +636,7 @@ def test_cli_table_fits_80_columns(built):
     assert f"{'Fundación Ciudad Circular':28}  {'civil-society':14}  {'1':12}  {'1':9}  1" in lines
     assert f"{CA_MAU[:27]}…  {'government':14}  {'1':12}  {'1':9}  1" in lines
     assert lines[-1] == "1 IRI column hidden (organisation_iri): use --format csv or json for it"
-    assert len(lines) == 2 + 18 + 1  # header, rule, one line per partner organisation of the examples, footer
+    assert len(lines) == 2 + 19 + 1  # header, rule, one line per partner organisation of the examples, footer
 
 
 @pytest.mark.slow
@@ -842,9 +842,7 @@ def test_partner_history_finds_an_organisation_by_its_name_in_any_case_or_its_ir
 
 
 def test_ecosystem_by_year_gives_each_country_s_partners_of_each_year(built: Path, bare: Path) -> None:
-    # One form per country with partners (tests/data/examples_expected.md): Bolivia 2022 (seven partners; the shipped
-    # models miss "Ministerio de Medio Ambiente y Agua", see test_partners_of_the_bolivian_closing_form), Türkiye 2023
-    # (3), Kenya 2024 (4) and Viet Nam 2024 (5, in two actions); Malawi and Côte d'Ivoire name none. A country's one
+    # One form per country with partners (tests/data/examples_expected.md): Bolivia 2022 (7), Türkiye 2023 (3), Kenya 2024 (4) and Viet Nam 2024 (5, in two actions); Malawi and Côte d'Ivoire name none. A country's one
     # year: every partner new, none lost; each partner holds one partnership, so the top 10 hold all (1).
     # Brokers of 2024 (Kenya's star and Viet Nam's forms, the only graph with actions): in Viet Nam the two partners of
     # action 2 each carry half of action 2's paths to Viet Nam, to the three partners of action 1 and to action 1
@@ -852,7 +850,7 @@ def test_ecosystem_by_year_gives_each_country_s_partners_of_each_year(built: Pat
     # "SongXanh Data JSC" before "Viet Nam Disaster and Dyke Management Authority". Kenya's partners link nothing.
     found = rows(built, "ecosystem-by-year")
     assert [tuple(row.values()) for row in found] == [
-        ("BOL", "Bolivia", "2022", "6", "6", "0", "", "1"),
+        ("BOL", "Bolivia", "2022", "7", "7", "0", "", "1"),
         ("KEN", "Kenya", "2024", "4", "4", "0", "", "1"),
         ("TUR", "Türkiye", "2023", "3", "3", "0", "", "1"),
         ("VNM", "Vietnam", "2024", "5", "5", "0", "SongXanh Data JSC", "1"),

@@ -350,17 +350,19 @@ def test_report_command_regenerates_the_files(tmp_path):
     assert (again / "report.html").read_bytes() == (out / "report.html").read_bytes()
     md_path, html_path = write_report(out)
     assert md_path.read_bytes() == built_md and html_path.stat().st_size > 0
-    # The examples by year (tests/data/examples_expected.md): 2022, Bolivia's closing form (El Alto's government,
-    # UMSA, two civil-society partners, EcoPlast Andina and Recicla & Crea); 2023, Türkiye's experiment (the Konya
+    # The examples by year (tests/data/examples_expected.md): 2022, Bolivia's closing form (El Alto's government, the
+    # ministry of environment and water, UMSA, two civil-society partners, EcoPlast Andina and Recicla & Crea); 2023,
+    # Türkiye's experiment (the Konya
     # directorate, Selçuk University, Güneşli Tarım); 2024, Kenya's plan (the State Department, Strathmore,
     # Kenyatta, KaziLink) and Viet Nam's closing form (two government bodies, VNUA, the cooperative, SongXanh).
     # No partner recurs, each year's partners are new, and each year loses the year before's.
     md = built_md.decode("utf-8")
     assert _table_after(md, "### New partners by year and sector") == [
-        ["2022", "6", "6", "0", "1", "1", "2", "2"],
-        ["2023", "3", "3", "6", "1", "1", "1", "0"],
+        ["2022", "7", "7", "0", "2", "1", "2", "2"],
+        ["2023", "3", "3", "7", "1", "1", "1", "0"],
         ["2024", "9", "9", "3", "3", "3", "2", "1"],
     ]
-    assert "| new: Academia | new: Government | new: Private sector | new: Civil society |" in md
+    # sectors by their number of new partners in all years: government 6, academia 5, private sector 5, civil society 3
+    assert "| new: Government | new: Academia | new: Private sector | new: Civil society |" in md
     assert "No country has partnerships in two years or more." in md
     assert "No partner is active in more than one year." in md
