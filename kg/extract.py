@@ -653,14 +653,19 @@ def _joined_lines(item: Item) -> list[AnswerLine]:
     "Environment and Natural Resources"); the joined line keeps the first
     line's number.
     """
-    joined: list[AnswerLine] = []
+    return [joined for joined, _parts in _joined_runs(item)]
+
+
+def _joined_runs(item: Item) -> list[tuple[AnswerLine, list[int]]]:
+    """Each of :func:`_joined_lines`'s lines with the numbers of the answer lines it joins."""
+    runs: list[tuple[AnswerLine, list[int]]] = []
     for line in item.content_lines():
-        last = joined[-1] if joined else None
+        last = runs[-1][0] if runs else None
         if last and last.kind == line.kind == "text" and is_cut_short(last.text):
-            joined[-1] = AnswerLine("text", f"{last.text} {line.text}", last.line)
+            runs[-1] = (AnswerLine("text", f"{last.text} {line.text}", last.line), [*runs[-1][1], line.line])
         else:
-            joined.append(line)
-    return joined
+            runs.append((line, [line.line]))
+    return runs
 
 
 def _one_name_in_two_scripts(names: list[PartnerName]) -> list[PartnerName]:
@@ -908,16 +913,7 @@ def _joined_heads(form: Form) -> dict[int, int]:
     The lines :func:`_joined_lines` joins: "The Ministry of" (line 4) and
     "Environment and Natural Resources" (line 6) give {6: 4}.
     """
-    heads: dict[int, int] = {}
-    for item in form.items:
-        last = None
-        for line in item.content_lines():
-            if last is not None and last.kind == line.kind == "text" and is_cut_short(last.text):
-                heads[line.line] = heads.get(last.line, last.line)
-                last = AnswerLine("text", f"{last.text} {line.text}", last.line)
-            else:
-                last = line
-    return heads
+    return {part: joined.line for item in form.items for joined, parts in _joined_runs(item) for part in parts[1:]}
 
 
 def _stretch(name: str, text: str) -> tuple[int, int] | None:
