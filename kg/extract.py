@@ -854,7 +854,7 @@ def _decide_partners(form: Form, doc: Extraction, model: LinearModel | None, tex
     form states no sector and whom neither the gazetteer nor the sector rules
     know takes the sector model's sector, whoever decided to keep it.
     """
-    people = _people_found(form)
+    people = _people_found(form) if doc.partnerships else set()  # most forms (solutions) have no candidate
     if model is None:
         doc.partnerships = [f for f in doc.partnerships if f.rule_ok and not _vetoed(f, doc, people)]
     else:
@@ -873,7 +873,9 @@ def _people_found(form: Form) -> set[str]:
     """The folded names of the people that :func:`kg.people.people_in` finds in the form ("whose president, NAME,").
 
     The same rules find the names that pseudonymisation hides; a name they
-    find is a person's, never an organisation's.
+    find is a person's, never an organisation's. They veto at the decision,
+    not in :func:`_drop_people` with the other people, so that the
+    candidates the models are trained on stay those they were trained on.
     """
     return {fold(found.value) for found in people_in(form, is_personal_question)}
 
